@@ -1,0 +1,1 @@
+//! Catalogue generator (owned by the generator work).

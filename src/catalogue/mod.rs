@@ -1,0 +1,4 @@
+//! The bundled AWS action catalogue: loading, lookup, wildcard expansion.
+
+pub mod generate;
+pub mod model;

@@ -1,0 +1,3 @@
+//! iamlint: a static least-privilege linter for AWS IAM policies.
+
+pub mod catalogue;
