@@ -1,4 +1,149 @@
 //! The bundled AWS action catalogue: loading, lookup, wildcard expansion.
+//!
+//! `rules/catalogue/aws.json` is compiled into the binary. At start-up only its service
+//! lines are indexed (a scan for newlines); a service is parsed the first time a policy
+//! names it, so a small policy pays for the few services it uses.
 
+mod expand;
 pub mod generate;
 pub mod model;
+mod pattern;
+mod set;
+
+pub use expand::{Expansion, operation_hint};
+pub use pattern::{has_wildcard, wildcard_match};
+pub use set::ActionSet;
+
+use model::{Action, Header, ResourceType, Service};
+use std::cmp::Ordering;
+use std::sync::OnceLock;
+
+/// The catalogue file as committed; see `model.rs` for its layout.
+pub const BUNDLED_JSON: &str = include_str!("../../rules/catalogue/aws.json");
+
+/// Index of a service in the catalogue (services are sorted by prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceId(pub u16);
+
+/// One concrete catalogue action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActionId {
+    pub service: ServiceId,
+    pub index: u16,
+}
+
+pub struct Catalogue {
+    header: Header<'static>,
+    /// (prefix, the service's JSON line), sorted by prefix.
+    lines: Vec<(&'static str, &'static str)>,
+    services: Vec<OnceLock<Service<'static>>>,
+}
+
+impl std::fmt::Debug for Catalogue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalogue").field("services", &self.lines.len()).finish()
+    }
+}
+
+const HEADER_START: &str = "{\"header\":";
+const SERVICE_START: &str = "{\"prefix\":\"";
+
+impl Catalogue {
+    /// The catalogue compiled into this binary.
+    pub fn bundled() -> &'static Catalogue {
+        static BUNDLED: OnceLock<Catalogue> = OnceLock::new();
+        // The bundled file is checked by the test suite; a broken one is a build defect.
+        BUNDLED.get_or_init(|| Catalogue::from_text(BUNDLED_JSON).expect("the bundled catalogue is valid"))
+    }
+
+    /// Indexes a catalogue text in the canonical layout (parses the header only).
+    pub fn from_text(text: &'static str) -> Result<Catalogue, String> {
+        let mut lines = text.lines();
+        let first = lines.next().ok_or("empty catalogue")?;
+        let header_json = first
+            .strip_prefix(HEADER_START)
+            .and_then(|h| h.strip_suffix(','))
+            .ok_or("the first line is not the catalogue header")?;
+        let header: Header<'static> =
+            serde_json::from_str(header_json).map_err(|e| format!("catalogue header: {e}"))?;
+        if header.format != model::FORMAT {
+            return Err(format!("catalogue format {} (this iamlint reads {})", header.format, model::FORMAT));
+        }
+        let mut services = Vec::new();
+        for line in lines {
+            let Some(rest) = line.strip_prefix(SERVICE_START) else { continue };
+            let prefix = rest.split('"').next().unwrap_or_default();
+            let json = line.strip_suffix(',').unwrap_or(line);
+            services.push((prefix, json));
+        }
+        if !services.is_sorted_by(|a, b| a.0 < b.0) {
+            return Err("catalogue services are not sorted by prefix".into());
+        }
+        if services.len() > u16::MAX as usize {
+            return Err("too many services".into());
+        }
+        Ok(Catalogue { header, services: services.iter().map(|_| OnceLock::new()).collect(), lines: services })
+    }
+
+    pub fn header(&self) -> &Header<'static> {
+        &self.header
+    }
+
+    pub fn service_ids(&self) -> impl Iterator<Item = ServiceId> + '_ {
+        (0..self.lines.len()).map(|i| ServiceId(i as u16))
+    }
+
+    pub fn service_count(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn prefix(&self, id: ServiceId) -> &'static str {
+        self.lines[id.0 as usize].0
+    }
+
+    /// Finds a service by prefix, case-insensitively.
+    pub fn find_service(&self, prefix: &str) -> Option<ServiceId> {
+        self.lines.binary_search_by(|(p, _)| cmp_ignore_case(p, prefix)).ok().map(|i| ServiceId(i as u16))
+    }
+
+    /// The service's data, parsed on first use.
+    pub fn service(&self, id: ServiceId) -> &Service<'static> {
+        self.services[id.0 as usize].get_or_init(|| {
+            let json = self.lines[id.0 as usize].1;
+            serde_json::from_str(json).unwrap_or_else(|e| panic!("catalogue service {}: {e}", self.prefix(id)))
+        })
+    }
+
+    pub fn action(&self, id: ActionId) -> &Action<'static> {
+        &self.service(id.service).actions[id.index as usize]
+    }
+
+    /// `service:Action` as AWS spells it.
+    pub fn action_name(&self, id: ActionId) -> String {
+        format!("{}:{}", self.prefix(id.service), self.action(id).name)
+    }
+
+    /// Finds an action of a service by name, case-insensitively.
+    pub fn find_action(&self, service: ServiceId, name: &str) -> Option<ActionId> {
+        self.service(service)
+            .actions
+            .binary_search_by(|a| cmp_ignore_case(&a.name, name))
+            .ok()
+            .map(|i| ActionId { service, index: i as u16 })
+    }
+
+    /// Finds `service:Action`, case-insensitively.
+    pub fn lookup(&self, full: &str) -> Option<ActionId> {
+        let (service, action) = full.split_once(':')?;
+        self.find_action(self.find_service(service)?, action)
+    }
+
+    pub fn resource_type(&self, service: ServiceId, name: &str) -> Option<&ResourceType<'static>> {
+        self.service(service).resources.iter().find(|r| r.name == name)
+    }
+}
+
+/// Orders like comparing the lower-cased strings, without allocating.
+pub fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}

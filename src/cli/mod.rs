@@ -1,0 +1,122 @@
+//! Command-line interface: clap definitions and one module per subcommand.
+
+mod catalogue;
+mod check;
+mod rules;
+
+use crate::catalogue::Catalogue;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "iamlint", about = "Static least-privilege linter for AWS IAM policies", disable_version_flag = true)]
+pub struct Cli {
+    /// Print the version and the catalogue's sources
+    #[arg(short = 'V', long, action = clap::ArgAction::SetTrue, global = false)]
+    pub version: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint policy files and directories
+    Check(check::CheckArgs),
+    /// Show what action patterns grant, grouped by access level
+    Expand {
+        /// Action patterns such as `s3:*Object` or `ec2:Describe*`
+        #[arg(required = true)]
+        patterns: Vec<String>,
+    },
+    /// Show an action's access level, resource types, condition keys and dependent actions
+    Action {
+        /// `service:Action`, e.g. `iam:PassRole`
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// List every rule with its id, default severity and summary
+    Rules,
+    /// Print a rule's documentation
+    Explain {
+        /// Rule id, e.g. `passrole-unscoped`
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Graphical diagnostics with the values underlined
+    Human,
+    /// One line per finding: path:line:col: severity rule-id: message
+    Concise,
+    /// One JSON object (the documented machine contract)
+    Json,
+}
+
+/// Exit codes: 0 clean, 1 findings at or above the threshold, 2 the run itself failed.
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs iamlint with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let result = match (cli.version, cli.command) {
+        (true, _) => writeln!(out, "{}", version_text(Catalogue::bundled())).map(|_| 0),
+        (false, None) => {
+            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            Ok(EXIT_ERROR)
+        }
+        (false, Some(Command::Check(args))) => check::run(&args, &mut out),
+        (false, Some(Command::Expand { patterns })) => catalogue::expand(&patterns, &mut out),
+        (false, Some(Command::Action { names })) => catalogue::action(&names, &mut out),
+        (false, Some(Command::Rules)) => rules::list(&mut out),
+        (false, Some(Command::Explain { rule })) => rules::explain(&rule, &mut out),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        // `iamlint ... | head` closes the pipe early: that is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("iamlint: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// `iamlint --version`: the tool and the catalogue's provenance.
+pub fn version_text(catalogue: &Catalogue) -> String {
+    let h = catalogue.header();
+    let mut s = format!(
+        "iamlint {}\ncatalogue: AWS Service Authorization Reference data of {} ({} services, {} actions, {} resource types)\nsources:",
+        env!("CARGO_PKG_VERSION"),
+        h.data_date,
+        h.totals.services,
+        h.totals.actions,
+        h.totals.resource_types
+    );
+    for src in &h.sources {
+        s.push_str(&format!("\n  {} {} ({}, {}): {}", src.name, src.version, src.registry, src.licence, src.provides));
+    }
+    s
+}
+
+/// Writes an error about the invocation to stderr in one line.
+fn usage_error(message: &str) -> std::io::Result<u8> {
+    eprintln!("iamlint: {message}");
+    Ok(EXIT_ERROR)
+}
+
+fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() }
+}

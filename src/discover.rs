@@ -1,0 +1,117 @@
+//! Finds the files to lint: explicit files as given, directories walked in parallel
+//! honouring `.gitignore`, filtered by include/exclude globs.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+
+/// A file to lint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub path: PathBuf,
+    /// Named on the command line (always reported if it cannot be read or parsed).
+    pub explicit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoverError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+pub struct Filters {
+    include: GlobSet,
+    exclude: GlobSet,
+}
+
+/// Files a directory walk picks up when no `--include` is given.
+pub const DEFAULT_INCLUDE: &[&str] = &["*.json"];
+
+impl Filters {
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Filters, String> {
+        let defaults: Vec<String> = DEFAULT_INCLUDE.iter().map(|s| s.to_string()).collect();
+        let include = if include.is_empty() { &defaults } else { include };
+        Ok(Filters { include: build(include)?, exclude: build(exclude)? })
+    }
+
+    /// Whether a walked file is linted. Globs without `/` match the file name anywhere;
+    /// others match the path relative to the directory given.
+    fn wants(&self, relative: &Path) -> bool {
+        let name = relative.file_name().map(Path::new).unwrap_or(relative);
+        let matches = |set: &GlobSet| set.is_match(relative) || set.is_match(name);
+        matches(&self.include) && !matches(&self.exclude)
+    }
+
+    fn excludes(&self, relative: &Path) -> bool {
+        let name = relative.file_name().map(Path::new).unwrap_or(relative);
+        self.exclude.is_match(relative) || self.exclude.is_match(name)
+    }
+}
+
+fn build(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| format!("invalid glob `{p}`: {e}"))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Expands the command-line paths into a sorted, de-duplicated list of files.
+pub fn discover(paths: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<DiscoverError>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Err(e) => {
+                errors.push(DiscoverError { path: path.clone(), message: format!("cannot read: {}", io_reason(&e)) })
+            }
+            Ok(meta) if meta.is_dir() => walk(path, filters, &mut found, &mut errors),
+            Ok(_) => {
+                // A file named explicitly is linted even if an exclude glob matches it only by
+                // being inside an excluded folder; an exclude that names it is respected.
+                if !filters.excludes(path) {
+                    found.push(Candidate { path: path.clone(), explicit: true });
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup_by(|a, b| {
+        let same = a.path == b.path;
+        if same {
+            b.explicit |= a.explicit;
+        }
+        same
+    });
+    (found, errors)
+}
+
+fn walk(root: &Path, filters: &Filters, found: &mut Vec<Candidate>, errors: &mut Vec<DiscoverError>) {
+    let walker = ignore::WalkBuilder::new(root)
+        // Honour .gitignore even outside a git checkout (CI tarballs, fresh copies).
+        .require_git(false)
+        .follow_links(false)
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    continue;
+                }
+                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                if filters.wants(relative) {
+                    found.push(Candidate { path: entry.into_path(), explicit: false });
+                }
+            }
+            Err(e) => errors.push(DiscoverError { path: root.to_path_buf(), message: e.to_string() }),
+        }
+    }
+}
+
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}

@@ -1,0 +1,314 @@
+//! Raw IAM policy JSON, parsed with byte spans for every value.
+//!
+//! Parsing runs twice when needed: a strict pass (what IAM accepts) and, if that
+//! fails, a lenient pass that tolerates comments, trailing and missing commas, so that
+//! every such mistake is reported at once and linting goes on with the recovered
+//! document.
+
+use super::tree::Node;
+use super::{Loaded, LoadedFile, SyntaxProblem};
+use crate::policy::build::{self, DocumentOptions};
+use crate::policy::{PolicyKind, Spanned};
+use crate::source::{SourceFile, Span};
+use jsonc_parser::ast::{ObjectPropName, Value};
+use jsonc_parser::common::Ranged;
+use jsonc_parser::errors::ParseErrorKind;
+use jsonc_parser::tokens::Token;
+use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions, parse_to_ast};
+use std::sync::Arc;
+
+const BOM: &str = "\u{feff}";
+
+/// Loads a `.json` file. `explicit` is true for a file named on the command line: such
+/// a file is always reported when it cannot be parsed, even if it does not look like a
+/// policy.
+pub fn load(source: Arc<SourceFile>, kind: Option<PolicyKind>, explicit: bool) -> Loaded {
+    let text = source.text.as_str();
+    // A BOM is not JSON; skip it and keep offsets into the original text.
+    let base = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = &text[base..];
+    let (tree, syntax) = parse(body, base);
+
+    let Some(tree) = tree else {
+        if explicit || looks_like_policy(body) {
+            return Loaded::Policy(LoadedFile { source, syntax, documents: Vec::new() });
+        }
+        return Loaded::NotPolicy("not valid JSON, and it mentions no Statement or Effect".into());
+    };
+
+    let shape = match classify(&tree) {
+        Ok(shape) => shape,
+        Err(reason) => return Loaded::NotPolicy(reason),
+    };
+    let span = tree.span();
+    let size = build::aws_size(&source.text[span.clone()]);
+    let document = build::document(
+        &tree,
+        &DocumentOptions { locator: String::new(), kind, bare_statement: shape == Shape::BareStatement, size },
+    );
+    Loaded::Policy(LoadedFile { source, syntax, documents: vec![document] })
+}
+
+#[derive(Debug, PartialEq)]
+enum Shape {
+    Policy,
+    BareStatement,
+}
+
+/// Decides whether a parsed JSON value is a policy, a bare statement, or something else.
+fn classify(tree: &Node) -> Result<Shape, String> {
+    let Node::Object(props, _) = tree else {
+        return Err(format!("{} at the top level, not a policy object", tree.type_name()));
+    };
+    let has = |key: &str| props.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(key));
+    if has("AWSTemplateFormatVersion") || (has("Resources") && !has("Statement")) {
+        return Err("a CloudFormation template (not analysed yet)".into());
+    }
+    if has("Statement") || has("Version") && !has("Effect") {
+        return Ok(Shape::Policy);
+    }
+    if has("Effect") && (has("Action") || has("NotAction") || has("Resource") || has("NotResource")) {
+        return Ok(Shape::BareStatement);
+    }
+    Err("no Statement, Version or Effect key at the top level".into())
+}
+
+/// A file that does not parse is still reported when it clearly meant to be a policy.
+fn looks_like_policy(text: &str) -> bool {
+    text.contains("\"Statement\"") || text.contains("\"Effect\"")
+}
+
+fn strict_options() -> ParseOptions {
+    // The default ParseOptions are lenient; IAM accepts plain JSON only.
+    ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
+/// Parses `body` (which starts at byte `base` of the file): the tree if it could be
+/// recovered, and every syntax problem found.
+fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
+    let strict = parse_to_ast(body, &CollectOptions::default(), &strict_options());
+    let strict_error = match strict {
+        Ok(result) => return (result.value.map(|v| convert(&v, base)), Vec::new()),
+        Err(error) => error,
+    };
+    let strict_problem = problem_from_error(strict_error.kind(), strict_error.range(), base);
+
+    let collect = CollectOptions { comments: CommentCollectionStrategy::AsTokens, tokens: true };
+    let lenient = parse_to_ast(body, &collect, &ParseOptions::default());
+    let Ok(result) = lenient else {
+        return (None, vec![strict_problem]);
+    };
+    let mut problems = token_problems(result.tokens.as_deref().unwrap_or_default(), base);
+    // The token scan finds every problem of the kinds it knows; the strict error adds
+    // only what it does not know (single quotes, hex numbers, ...).
+    let covered = problems.iter().any(|p| p.message == strict_problem.message);
+    if !covered {
+        problems.push(strict_problem);
+    }
+    problems.sort_by_key(|p| (p.span.start, p.span.end));
+    (result.value.map(|v| convert(&v, base)), problems)
+}
+
+/// Finds every comment, trailing comma, missing comma and unquoted word in a token
+/// stream the lenient parser accepted.
+fn token_problems(tokens: &[jsonc_parser::tokens::TokenAndRange<'_>], base: usize) -> Vec<SyntaxProblem> {
+    let mut problems = Vec::new();
+    let mut previous: Option<(&Token<'_>, Span)> = None;
+    for t in tokens {
+        let span = t.range.start + base..t.range.end + base;
+        match &t.token {
+            Token::CommentLine(_) | Token::CommentBlock(_) => {
+                problems.push(SyntaxProblem {
+                    span,
+                    message: "comment in JSON".into(),
+                    label: "comment".into(),
+                    help: Some("remove the comment: IAM accepts only plain JSON (a Sid can carry a short note)".into()),
+                });
+                continue;
+            }
+            Token::CloseBrace | Token::CloseBracket => {
+                if let Some((Token::Comma, comma)) = &previous {
+                    problems.push(SyntaxProblem {
+                        span: comma.clone(),
+                        message: "trailing comma".into(),
+                        label: "this comma ends the list".into(),
+                        help: Some("remove the comma after the last element: IAM accepts only plain JSON".into()),
+                    });
+                }
+            }
+            Token::Word(word) => problems.push(SyntaxProblem {
+                span: span.clone(),
+                message: format!("unquoted text `{word}`"),
+                label: "not a JSON value".into(),
+                help: Some(format!("write it as a string: \"{word}\"")),
+            }),
+            _ => {}
+        }
+        if let Some((prev, _)) = &previous
+            && ends_value(prev)
+            && starts_value(&t.token)
+        {
+            problems.push(SyntaxProblem {
+                span: span.clone(),
+                message: "missing comma".into(),
+                label: "a comma is missing before this".into(),
+                help: Some("separate the two values with a comma".into()),
+            });
+        }
+        previous = Some((&t.token, span));
+    }
+    problems
+}
+
+fn ends_value(token: &Token<'_>) -> bool {
+    matches!(
+        token,
+        Token::String(_)
+            | Token::Number(_)
+            | Token::Boolean(_)
+            | Token::Null
+            | Token::Word(_)
+            | Token::CloseBrace
+            | Token::CloseBracket
+    )
+}
+
+fn starts_value(token: &Token<'_>) -> bool {
+    matches!(
+        token,
+        Token::String(_)
+            | Token::Number(_)
+            | Token::Boolean(_)
+            | Token::Null
+            | Token::Word(_)
+            | Token::OpenBrace
+            | Token::OpenBracket
+    )
+}
+
+fn problem_from_error(kind: &ParseErrorKind, range: jsonc_parser::common::Range, base: usize) -> SyntaxProblem {
+    let span = range.start + base..range.end.max(range.start + 1) + base;
+    let (message, label, help): (String, &str, Option<&str>) = match kind {
+        ParseErrorKind::TrailingCommasNotAllowed => (
+            "trailing comma".into(),
+            "this comma ends the list",
+            Some("remove the comma after the last element: IAM accepts only plain JSON"),
+        ),
+        ParseErrorKind::CommentsNotAllowed => (
+            "comment in JSON".into(),
+            "comment",
+            Some("remove the comment: IAM accepts only plain JSON (a Sid can carry a short note)"),
+        ),
+        ParseErrorKind::ExpectedComma => {
+            ("missing comma".into(), "a comma is missing before this", Some("separate the two values with a comma"))
+        }
+        ParseErrorKind::SingleQuotedStringsNotAllowed => (
+            "single-quoted string".into(),
+            "single quotes",
+            Some("use double quotes: JSON strings are written \"like this\""),
+        ),
+        ParseErrorKind::UnterminatedObject => {
+            ("unclosed object".into(), "this object is never closed", Some("add the missing `}`"))
+        }
+        ParseErrorKind::UnterminatedArray => {
+            ("unclosed array".into(), "this array is never closed", Some("add the missing `]`"))
+        }
+        ParseErrorKind::NestingDepthExceeded => (
+            "JSON nested too deeply".into(),
+            "nesting exceeds 512 levels here",
+            Some("an IAM policy is at most a few levels deep: check the file is what you meant to lint"),
+        ),
+        other => (lowercase_first(&other.to_string()), "here", None),
+    };
+    SyntaxProblem { span, message, label: label.into(), help: help.map(str::to_string) }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let s = s.trim_end_matches('.');
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn convert(value: &Value<'_>, base: usize) -> Node {
+    let span = |r: jsonc_parser::common::Range| r.start + base..r.end + base;
+    match value {
+        Value::StringLit(s) => Node::String(Spanned::new(s.value.to_string(), span(s.range))),
+        Value::NumberLit(n) => Node::Number(Spanned::new(n.value.to_string(), span(n.range))),
+        Value::BooleanLit(b) => Node::Bool(Spanned::new(b.value, span(b.range))),
+        Value::NullKeyword(n) => Node::Null(span(n.range())),
+        Value::Array(a) => Node::Array(a.elements.iter().map(|e| convert(e, base)).collect(), span(a.range)),
+        Value::Object(o) => Node::Object(
+            o.properties
+                .iter()
+                .map(|p| {
+                    let key = match &p.name {
+                        ObjectPropName::String(s) => Spanned::new(s.value.to_string(), span(s.range)),
+                        ObjectPropName::Word(w) => Spanned::new(w.value.to_string(), span(w.range)),
+                    };
+                    (key, convert(&p.value, base))
+                })
+                .collect(),
+            span(o.range),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<(String, String)> {
+        let (_, p) = parse(text, 0);
+        p.into_iter().map(|p| (p.message, text[p.span].to_string())).collect()
+    }
+
+    #[test]
+    fn strict_json_has_no_problems() {
+        assert!(problems(r#"{"a": [1, "x", true, null]}"#).is_empty());
+    }
+
+    #[test]
+    fn every_trailing_comma_and_comment_is_reported() {
+        let got = problems("{\"a\": [1, 2,], // note\n \"b\": {\"c\": 1,},}");
+        let messages: Vec<_> = got.iter().map(|(m, t)| format!("{m}@{t}")).collect();
+        assert_eq!(
+            messages,
+            vec!["trailing comma@,", "comment in JSON@// note", "trailing comma@,", "trailing comma@,"]
+        );
+    }
+
+    #[test]
+    fn missing_comma_points_at_the_next_value() {
+        let got = problems("{\"a\": 1\n \"b\": 2}");
+        assert_eq!(got, vec![("missing comma".to_string(), "\"b\"".to_string())]);
+    }
+
+    #[test]
+    fn unrecoverable_input_gives_one_problem_and_no_tree() {
+        let (tree, p) = parse("{\"a\": ", 0);
+        assert!(tree.is_none());
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn spans_are_offset_by_base() {
+        let (tree, _) = parse("{\"a\": \"b\"}", 3);
+        let Some(Node::Object(props, span)) = tree else { panic!("object expected") };
+        assert_eq!(span, 3..13);
+        assert_eq!(props[0].0.span, 4..7);
+    }
+}

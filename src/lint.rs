@@ -1,0 +1,145 @@
+//! The pipeline for one file and for many: load, resolve, run rules, collect findings.
+
+use crate::catalogue::Catalogue;
+use crate::discover::{Candidate, io_reason};
+use crate::formats::{self, Loaded, LoadedFile, SyntaxProblem};
+use crate::policy::PolicyKind;
+use crate::report::{Finding, Severity};
+use crate::resolve::{ResolvedDocument, resolve};
+use crate::rules::{Context, Rule};
+use crate::source::SourceFile;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Policy files are a few KB; authorization dumps a few MB. Anything larger is not
+/// read (and reported), so one stray file cannot exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+#[derive(Debug, Clone)]
+pub struct LintOptions {
+    pub rules: Vec<&'static Rule>,
+    /// Forces the kind of every document (otherwise inferred).
+    pub kind: Option<PolicyKind>,
+}
+
+/// The result of linting one file.
+#[derive(Debug)]
+pub enum FileOutcome {
+    Linted(Vec<Finding>),
+    Skipped(String),
+    Failed(String),
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    /// Files that could not be linted at all (the run fails).
+    pub errors: Vec<(PathBuf, String)>,
+    pub checked: usize,
+    /// Files passed over as not policies, with the reason.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Lints many files in parallel; the outcome is in a deterministic order.
+pub fn lint_files(candidates: &[Candidate], options: &LintOptions, catalogue: &Catalogue) -> Outcome {
+    let results: Vec<(PathBuf, FileOutcome)> =
+        candidates.par_iter().map(|c| (c.path.clone(), lint_path(&c.path, c.explicit, options, catalogue))).collect();
+    let mut outcome = Outcome::default();
+    for (path, result) in results {
+        match result {
+            FileOutcome::Linted(findings) => {
+                outcome.checked += 1;
+                outcome.findings.extend(findings);
+            }
+            FileOutcome::Skipped(reason) => outcome.skipped.push((path, reason)),
+            FileOutcome::Failed(message) => outcome.errors.push((path, message)),
+        }
+    }
+    outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome
+}
+
+pub fn lint_path(path: &Path, explicit: bool, options: &LintOptions, catalogue: &Catalogue) -> FileOutcome {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+            return FileOutcome::Failed(format!(
+                "file is {} MiB; iamlint reads files up to {} MiB",
+                meta.len() >> 20,
+                MAX_FILE_BYTES >> 20
+            ));
+        }
+        Err(e) => return FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))),
+        Ok(_) => {}
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => lint_bytes(path, bytes, explicit, options, catalogue),
+        Err(e) => FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))),
+    }
+}
+
+/// Lints a file's content (used by the CLI, the fixtures and the fuzz tests).
+pub fn lint_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    explicit: bool,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+) -> FileOutcome {
+    let (text, encoding_problem) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let problem = SyntaxProblem {
+                span: at..at + 1,
+                message: "file is not valid UTF-8".into(),
+                label: "invalid byte sequence".into(),
+                help: Some("IAM policies are UTF-8 JSON: re-save the file as UTF-8".into()),
+            };
+            (text, Some(problem))
+        }
+    };
+    let source = Arc::new(SourceFile::new(path, text));
+    let loaded = match formats::json::load(source, options.kind, explicit || encoding_problem.is_some()) {
+        Loaded::NotPolicy(reason) => return FileOutcome::Skipped(reason),
+        Loaded::Policy(mut loaded) => {
+            loaded.syntax.extend(encoding_problem);
+            loaded
+        }
+    };
+    FileOutcome::Linted(check(&loaded, &options.rules, catalogue))
+}
+
+/// Resolves a loaded file's documents and runs the rules over them.
+pub fn check(loaded: &LoadedFile, rules: &[&'static Rule], catalogue: &Catalogue) -> Vec<Finding> {
+    let documents: Vec<ResolvedDocument> = loaded.documents.iter().cloned().map(|d| resolve(d, catalogue)).collect();
+    let mut findings = Vec::new();
+    for rule in rules {
+        let mut ctx = Context { catalogue, file: loaded, documents: &documents, drafts: Vec::new() };
+        (rule.check)(&mut ctx);
+        for d in ctx.drafts {
+            findings.push(Finding {
+                rule: rule.id,
+                severity: d.severity.unwrap_or(rule.severity),
+                message: d.message,
+                source: loaded.source.clone(),
+                span: d.span,
+                label: d.label,
+                labels: d.labels,
+                help: d.help,
+                note: d.note,
+                locator: d.locator.unwrap_or_default(),
+                statement: d.statement,
+                actions: d.actions,
+            });
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings
+}
+
+/// Counts findings at or above a severity.
+pub fn count_at_least(findings: &[Finding], threshold: Severity) -> usize {
+    findings.iter().filter(|f| f.severity >= threshold).count()
+}

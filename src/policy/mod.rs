@@ -1,0 +1,202 @@
+//! The policy model every format adapter produces and every rule reads.
+//!
+//! Each value keeps the byte span of where it stands in the ORIGINAL file, so a
+//! finding can underline exactly the string the user wrote, whatever the format.
+
+pub mod build;
+
+use crate::source::Span;
+use std::fmt;
+
+/// A value and where it stands in the original file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Spanned<T> {
+        Spanned { value, span }
+    }
+}
+
+/// What a policy document is attached to; quotas and the meaning of Principal follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PolicyKind {
+    /// Attached to a user, group or role (no Principal).
+    Identity,
+    /// Attached to a resource (bucket, key, queue...): names a Principal.
+    Resource,
+    /// A role's trust policy: names a Principal allowed to assume the role.
+    Trust,
+    /// AWS Organizations service control policy.
+    ServiceControl,
+    /// AWS Organizations resource control policy.
+    ResourceControl,
+    /// A permissions boundary.
+    Boundary,
+}
+
+impl PolicyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::Identity => "identity",
+            PolicyKind::Resource => "resource",
+            PolicyKind::Trust => "trust",
+            PolicyKind::ServiceControl => "scp",
+            PolicyKind::ResourceControl => "rcp",
+            PolicyKind::Boundary => "boundary",
+        }
+    }
+
+    /// Whether statements of this kind name a Principal.
+    pub fn has_principal(self) -> bool {
+        matches!(self, PolicyKind::Resource | PolicyKind::Trust | PolicyKind::ResourceControl)
+    }
+}
+
+impl fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// One policy document found in a file (a file may hold several, e.g. a template).
+#[derive(Debug, Clone)]
+pub struct PolicyDocument {
+    /// Where the document stands, for a person: `data.aws_iam_policy_document.ci`,
+    /// `Resources.Role.Properties.Policies[0]`; empty for a file that is one policy.
+    pub locator: String,
+    pub kind: PolicyKind,
+    /// The whole document value.
+    pub span: Span,
+    pub version: Option<Spanned<String>>,
+    pub id: Option<Spanned<String>>,
+    /// The `Statement` key, when present.
+    pub statement_key: Option<Span>,
+    pub statements: Vec<Statement>,
+    /// Structural problems found while loading (reported by `malformed-policy`).
+    pub problems: Vec<Problem>,
+    /// The file held a bare statement object instead of a policy.
+    pub bare_statement: bool,
+    /// Characters AWS counts toward the size quota (whitespace outside strings excluded).
+    pub size: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// Position in the document's `Statement` list (0 for a single statement object).
+    pub index: usize,
+    pub locator: String,
+    pub span: Span,
+    pub sid: Option<Spanned<String>>,
+    /// `None` when the element is missing or invalid (a problem says which).
+    pub effect: Option<Spanned<Effect>>,
+    pub action: Option<ValueList>,
+    pub resource: Option<ValueList>,
+    pub principal: Option<PrincipalBlock>,
+    pub condition: Option<Condition>,
+}
+
+impl Statement {
+    pub fn is_allow(&self) -> bool {
+        matches!(self.effect, Some(Spanned { value: Effect::Allow, .. }))
+    }
+
+    pub fn is_deny(&self) -> bool {
+        matches!(self.effect, Some(Spanned { value: Effect::Deny, .. }))
+    }
+
+    /// The statement has a Condition with at least one key.
+    pub fn is_conditional(&self) -> bool {
+        self.condition.as_ref().is_some_and(|c| c.operators.iter().any(|op| !op.entries.is_empty()))
+    }
+}
+
+/// `Action`/`NotAction` or `Resource`/`NotResource`: a string or a list of strings.
+#[derive(Debug, Clone)]
+pub struct ValueList {
+    /// `NotAction` / `NotResource`.
+    pub negated: bool,
+    /// The key as written (`"Action"`), for labels.
+    pub key_span: Span,
+    /// The whole value (string or array).
+    pub span: Span,
+    pub values: Vec<Spanned<String>>,
+}
+
+impl ValueList {
+    /// The key as IAM names it.
+    pub fn key_name(&self, base: &str) -> String {
+        if self.negated { format!("Not{base}") } else { base.to_string() }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PrincipalBlock {
+    /// `NotPrincipal`.
+    pub negated: bool,
+    pub key_span: Span,
+    pub span: Span,
+    pub principal: Principal,
+}
+
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// `"Principal": "*"`.
+    Wildcard(Span),
+    /// `{"AWS": [...], "Service": ..., "Federated": ..., "CanonicalUser": ...}`.
+    Map(Vec<PrincipalEntry>),
+}
+
+#[derive(Debug, Clone)]
+pub struct PrincipalEntry {
+    pub kind: Spanned<String>,
+    pub values: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub key_span: Span,
+    pub span: Span,
+    pub operators: Vec<ConditionOperator>,
+}
+
+impl Condition {
+    /// Every (operator, entry) pair, in document order.
+    pub fn entries(&self) -> impl Iterator<Item = (&ConditionOperator, &ConditionEntry)> {
+        self.operators.iter().flat_map(|op| op.entries.iter().map(move |e| (op, e)))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ConditionOperator {
+    /// As written: `StringEquals`, `ForAnyValue:StringLike`, `BoolIfExists`.
+    pub name: Spanned<String>,
+    pub entries: Vec<ConditionEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConditionEntry {
+    pub key: Spanned<String>,
+    /// Values as text (numbers and booleans keep their JSON spelling).
+    pub values: Vec<Spanned<String>>,
+}
+
+/// A structural problem IAM would reject, found while loading.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub span: Span,
+    pub message: String,
+    pub label: String,
+    pub help: Option<String>,
+    /// The statement the problem sits in, when it sits in one.
+    pub statement: Option<usize>,
+}

@@ -1,0 +1,13 @@
+//! PLACEHOLDER: being written. Replace this whole file.
+use super::{Context, Rule};
+use crate::report::Severity;
+
+pub static RULE: Rule = Rule {
+    id: "duplicate-sid",
+    severity: Severity::Info,
+    summary: "TODO",
+    doc: "",
+    check,
+};
+
+fn check(_ctx: &mut Context<'_>) {}

@@ -1,0 +1,21 @@
+use super::{Context, Rule};
+use crate::report::{Draft, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "malformed-json",
+    severity: Severity::Critical,
+    summary: "JSON syntax errors: comments, trailing or missing commas, unclosed brackets, invalid UTF-8",
+    doc: include_str!("../../rules/malformed-json.md"),
+    check,
+};
+
+fn check(ctx: &mut Context<'_>) {
+    let file = ctx.file;
+    for p in &file.syntax {
+        let mut draft = Draft::new(p.span.clone(), p.message.clone()).label(p.label.clone());
+        if let Some(help) = &p.help {
+            draft = draft.help(help.clone());
+        }
+        ctx.report(draft);
+    }
+}

@@ -1,0 +1,70 @@
+//! The rule registry. A rule is one file here (id, default severity, summary, docs,
+//! check function), its documentation `rules/<rule-id>.md` and its fixtures
+//! `fixtures/<rule-id>/{pass,fail}/`. Adding a rule adds one line to `RULES`.
+
+use crate::catalogue::Catalogue;
+use crate::formats::LoadedFile;
+use crate::report::{Draft, Severity};
+use crate::resolve::ResolvedDocument;
+
+pub struct Rule {
+    /// Kebab-case name of the pattern found, used verbatim everywhere.
+    pub id: &'static str,
+    pub severity: Severity,
+    /// One line for `iamlint rules`.
+    pub summary: &'static str,
+    /// The rule's documentation, `rules/<rule-id>.md`.
+    pub doc: &'static str,
+    /// Reads the file's resolved documents and reports drafts; never prints or parses.
+    pub check: fn(&mut Context<'_>),
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+/// What a rule sees: one loaded file, its resolved documents and the catalogue.
+pub struct Context<'a> {
+    pub catalogue: &'a Catalogue,
+    pub file: &'a LoadedFile,
+    pub documents: &'a [ResolvedDocument],
+    pub(crate) drafts: Vec<Draft>,
+}
+
+impl Context<'_> {
+    pub fn report(&mut self, draft: Draft) {
+        self.drafts.push(draft);
+    }
+}
+
+/// Declares each rule module and lists its `RULE` in `RULES`, in this order.
+macro_rules! registry {
+    ($($module:ident,)*) => {
+        $(mod $module;)*
+        /// Every rule, in the order `iamlint rules` lists them.
+        pub static RULES: &[&Rule] = &[$(&$module::RULE,)*];
+    };
+}
+
+// One line per rule.
+registry! {
+    malformed_json,
+    malformed_policy,
+    policy_version,
+    duplicate_sid,
+    invalid_sid,
+    unknown_service,
+    unknown_action,
+    full_admin,
+    service_wildcard,
+    passrole_unscoped,
+    passrole_without_service_condition,
+    missing_vpc_condition,
+    placeholder,
+}
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.id == id)
+}
