@@ -35,8 +35,13 @@ impl Catalogue {
         if action.contains(':') {
             return Expansion::Malformed(format!("`{pattern}` has more than one `:`"));
         }
-        let services: Vec<_> = if has_wildcard(service) {
-            self.service_ids().filter(|s| wildcard_match(service, self.prefix(*s), true)).collect()
+        let services: Vec<_> = if service == "*" && action == "*" {
+            // `*:*` is written for `*`; IAM accepts it.
+            return Expansion::Actions(ActionSet::everything(self));
+        } else if has_wildcard(service) {
+            return Expansion::Malformed(format!(
+                "`{pattern}` has a wildcard in the service prefix, which IAM rejects (action vendors must not contain wildcards)"
+            ));
         } else {
             match self.find_service(service) {
                 Some(s) => vec![s],

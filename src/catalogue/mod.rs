@@ -4,6 +4,7 @@
 //! lines are indexed (a scan for newlines); a service is parsed the first time a policy
 //! names it, so a small policy pays for the few services it uses.
 
+pub mod arn;
 mod expand;
 pub mod generate;
 pub mod model;

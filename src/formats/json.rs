@@ -64,7 +64,12 @@ fn classify(tree: &Node) -> Result<Shape, String> {
     if has("AWSTemplateFormatVersion") || (has("Resources") && !has("Statement")) {
         return Err("a CloudFormation template (not analysed yet)".into());
     }
-    if has("Statement") || has("Version") && !has("Effect") {
+    // `Version` alone marks a policy only when it is spelled as IAM spells it and holds a
+    // date: package.json has a `version` too.
+    let policy_version = props.iter().any(|(k, v)| {
+        k.value == "Version" && matches!(v, Node::String(s) if s.value.starts_with("20") || s.value.starts_with("19"))
+    });
+    if has("Statement") || policy_version && !has("Effect") {
         return Ok(Shape::Policy);
     }
     if has("Effect") && (has("Action") || has("NotAction") || has("Resource") || has("NotResource")) {
@@ -99,7 +104,12 @@ fn strict_options() -> ParseOptions {
 fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
     let strict = parse_to_ast(body, &CollectOptions::default(), &strict_options());
     let strict_error = match strict {
-        Ok(result) => return (result.value.map(|v| convert(&v, base)), Vec::new()),
+        Ok(result) => {
+            return match result.value {
+                Some(v) => (Some(convert(&v, base)), Vec::new()),
+                None => (None, vec![empty(base)]),
+            };
+        }
         Err(error) => error,
     };
     let strict_problem = problem_from_error(strict_error.kind(), strict_error.range(), base);
@@ -232,6 +242,15 @@ fn problem_from_error(kind: &ParseErrorKind, range: jsonc_parser::common::Range,
         other => (lowercase_first(&other.to_string()), "here", None),
     };
     SyntaxProblem { span, message, label: label.into(), help: help.map(str::to_string) }
+}
+
+fn empty(base: usize) -> SyntaxProblem {
+    SyntaxProblem {
+        span: base..base,
+        message: "empty file".into(),
+        label: "no JSON value".into(),
+        help: Some(r#"a policy is an object: {"Version": "2012-10-17", "Statement": [...]}"#.into()),
+    }
 }
 
 fn lowercase_first(s: &str) -> String {

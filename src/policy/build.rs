@@ -76,6 +76,7 @@ pub fn document(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
         kind: options.kind.unwrap_or(PolicyKind::Identity),
         span: tree.span(),
         version: None,
+        version_key: None,
         id: None,
         statement_key: None,
         statements: Vec::new(),
@@ -101,20 +102,23 @@ pub fn document(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
         b.duplicate_keys(props);
         for (key, value) in props {
             match key.value.as_str() {
-                "Version" => match value {
-                    Node::String(v) => {
-                        if !VERSIONS.contains(&v.value.as_str()) {
-                            b.problem(
+                "Version" => {
+                    doc.version_key = Some(key.span.clone());
+                    match value {
+                        Node::String(v) => {
+                            if !VERSIONS.contains(&v.value.as_str()) {
+                                b.problem(
                                 v.span.clone(),
                                 format!("invalid Version `{}`", v.value),
                                 "not a policy language version",
                                 Some(r#"write "Version": "2012-10-17" (the date of the policy language, not of your policy)"#.into()),
                             );
+                            }
+                            doc.version = Some(v.clone());
                         }
-                        doc.version = Some(v.clone());
+                        other => b.wrong_type("Version", other, "a string"),
                     }
-                    other => b.wrong_type("Version", other, "a string"),
-                },
+                }
                 "Id" => match value {
                     Node::String(v) => doc.id = Some(v.clone()),
                     other => b.wrong_type("Id", other, "a string"),
@@ -248,7 +252,9 @@ fn statement(b: &mut Builder, node: &Node, index: usize, locator: &str) -> State
                 let base = key.value.trim_start_matches("Not");
                 let list = value_list(b, key, value, negated);
                 let slot = if base == "Action" { &mut st.action } else { &mut st.resource };
-                if slot.is_some() {
+                if slot.as_ref().is_some_and(|existing| existing.negated == negated) {
+                    // A repeated key: already reported as a duplicate key.
+                } else if slot.is_some() {
                     b.problem(
                         key.span.clone(),
                         format!("statement has both {base} and Not{base}"),

@@ -78,6 +78,8 @@ pub struct PolicyDocument {
     /// The whole document value.
     pub span: Span,
     pub version: Option<Spanned<String>>,
+    /// The `Version` key, when present (even if its value is not a string).
+    pub version_key: Option<Span>,
     pub id: Option<Spanned<String>>,
     /// The `Statement` key, when present.
     pub statement_key: Option<Span>,
@@ -88,6 +90,46 @@ pub struct PolicyDocument {
     pub bare_statement: bool,
     /// Characters AWS counts toward the size quota (whitespace outside strings excluded).
     pub size: usize,
+}
+
+impl PolicyDocument {
+    /// Whether the statement grants access to someone. SCPs, RCPs and permissions boundaries
+    /// only set a ceiling (`FullAWSAccess` is the default SCP); a resource policy statement
+    /// whose principals are whole accounts (`arn:aws:iam::111122223333:root`) delegates to
+    /// that account's IAM policies, as the default KMS key policy does.
+    pub fn grants_access(&self, st: &Statement) -> bool {
+        match self.kind {
+            PolicyKind::Identity => true,
+            PolicyKind::ServiceControl | PolicyKind::ResourceControl | PolicyKind::Boundary => false,
+            PolicyKind::Resource | PolicyKind::Trust => !delegates_to_accounts(st),
+        }
+    }
+}
+
+fn delegates_to_accounts(st: &Statement) -> bool {
+    let Some(block) = st.principal.as_ref().filter(|p| !p.negated) else { return false };
+    let Principal::Map(entries) = &block.principal else { return false };
+    !entries.is_empty()
+        && entries
+            .iter()
+            .all(|e| e.kind.value == "AWS" && !e.values.is_empty() && e.values.iter().all(|v| is_account(&v.value)))
+}
+
+/// `111122223333` or `arn:<partition>:iam::111122223333:root`.
+fn is_account(principal: &str) -> bool {
+    let id = match principal.strip_prefix("arn:") {
+        Some(rest) => {
+            let mut parts = rest.splitn(5, ':');
+            let (Some(_partition), Some("iam"), Some(""), Some(account), Some("root")) =
+                (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return false;
+            };
+            account
+        }
+        None => principal,
+    };
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Debug, Clone)]
@@ -199,4 +241,21 @@ pub struct Problem {
     pub help: Option<String>,
     /// The statement the problem sits in, when it sits in one.
     pub statement: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_account;
+
+    #[test]
+    fn recognises_whole_accounts() {
+        assert!(is_account("111122223333"));
+        assert!(is_account("arn:aws:iam::111122223333:root"));
+        assert!(is_account("arn:aws-us-gov:iam::111122223333:root"));
+        assert!(!is_account("arn:aws:iam::111122223333:role/admin"));
+        assert!(!is_account("arn:aws:iam::111122223333:root/x"));
+        assert!(!is_account("*"));
+        assert!(!is_account("11112222333"));
+        assert!(!is_account("arn:aws:sts::111122223333:root"));
+    }
 }

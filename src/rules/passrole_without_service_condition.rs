@@ -1,13 +1,47 @@
-//! PLACEHOLDER: being written. Replace this whole file.
+use super::passrole_unscoped::{pass_role_grants, wildcard_note};
 use super::{Context, Rule};
-use crate::report::Severity;
+use crate::report::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
     id: "passrole-without-service-condition",
-    severity: Severity::Info,
-    summary: "TODO",
-    doc: "",
+    severity: Severity::Low,
+    summary: "`iam:PassRole` on named roles without an `iam:PassedToService` condition",
+    doc: include_str!("../../rules/passrole-without-service-condition.md"),
     check,
 };
 
-fn check(_ctx: &mut Context<'_>) {}
+fn check(ctx: &mut Context<'_>) {
+    let documents = ctx.documents;
+    let catalogue = ctx.catalogue;
+    for (st, grant) in pass_role_grants(documents, catalogue) {
+        // An unscoped grant is passrole-unscoped's finding, whatever its condition.
+        if grant.is_unscoped() || grant.passed_to_service {
+            continue;
+        }
+        let Some((first, rest)) = grant.grantors.split_first() else { continue };
+        let mut draft =
+            Draft::new(first.span.clone(), "`iam:PassRole` allowed without an `iam:PassedToService` condition")
+                .label(first.label());
+        for g in rest {
+            draft = draft.also(g.span.clone(), g.label());
+        }
+        for value in &grant.named {
+            draft = draft.also(value.span.clone(), "the role it can pass");
+        }
+        for (value, _) in &grant.broad {
+            // Only reached when a tag condition scopes the roles.
+            draft = draft.also(value.span.clone(), "the roles it can pass, as the tag condition limits them");
+        }
+        draft = draft
+            .help(
+                "add \"Condition\": {\"StringEquals\": {\"iam:PassedToService\": \"ec2.amazonaws.com\"}}, naming the \
+                 service that receives the role (e.g. lambda.amazonaws.com for a function's execution role)",
+            )
+            .in_statement(st)
+            .actions(vec!["iam:PassRole".to_string()]);
+        if let Some(note) = wildcard_note(&grant.grantors, catalogue) {
+            draft = draft.note(note);
+        }
+        ctx.report(draft);
+    }
+}

@@ -1,13 +1,61 @@
-//! PLACEHOLDER: being written. Replace this whole file.
-use super::{Context, Rule};
-use crate::report::Severity;
+use super::unknown_action::{consequence, plausible, trimmed_fix};
+use super::{Context, Rule, placeholder};
+use crate::catalogue::{Expansion, has_wildcard};
+use crate::report::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
     id: "unknown-service",
-    severity: Severity::Info,
-    summary: "TODO",
-    doc: "",
+    severity: Severity::High,
+    summary: "action values whose service prefix names no AWS service, with a did-you-mean",
+    doc: include_str!("../../rules/unknown-service.md"),
     check,
 };
 
-fn check(_ctx: &mut Context<'_>) {}
+fn check(ctx: &mut Context<'_>) {
+    let documents = ctx.documents;
+    let catalogue = ctx.catalogue;
+    for resolved in documents {
+        for (st, rs) in resolved.statements() {
+            let Some(list) = &st.action else { continue };
+            for ra in &rs.values {
+                let Expansion::UnknownService { service, suggestion } = &ra.expansion else { continue };
+                let value = &ra.value.value;
+                if placeholder::has_placeholder(value) {
+                    continue;
+                }
+                let action = value.split_once(':').map_or("", |(_, a)| a);
+                let mut draft =
+                    Draft::new(ra.value.span.clone(), format!("unknown service prefix `{service}` in `{value}`"))
+                        .in_statement(st);
+                let suggestion = suggestion.as_deref().filter(|s| plausible(service, s));
+                draft = match (trimmed_fix(value, catalogue), suggestion) {
+                    (Some(fix), _) => draft
+                        .label(format!("`{service}` has surrounding whitespace"))
+                        .help(format!("remove the surrounding whitespace: `{fix}`")),
+                    (None, Some(s)) => {
+                        let fixed = format!("{s}:{action}");
+                        // A literal action is checked under the suggested prefix too; a pattern
+                        // is left to `unknown-action` once the prefix is fixed.
+                        let exists = has_wildcard(action) || catalogue.lookup(&fixed).is_some();
+                        let draft = draft.label(format!("no AWS service has the prefix `{service}`"));
+                        if exists {
+                            draft.help(format!("did you mean `{fixed}`?"))
+                        } else {
+                            draft.help(format!(
+                                "did you mean the service `{s}`? it has no action `{action}` either: `iamlint expand '{s}:*'` lists its actions"
+                            ))
+                        }
+                    }
+                    (None, None) => draft
+                        .label(format!("not a service prefix in the catalogue of {}", catalogue.header().data_date))
+                        .help("write the prefix the Service Authorization Reference gives for the service")
+                        .note("`iamlint --version` shows the catalogue's date: a service launched after it needs a newer iamlint"),
+                };
+                if let Some((span, text)) = consequence(st, rs, list, &ra.value) {
+                    draft = draft.also(span, text);
+                }
+                ctx.report(draft);
+            }
+        }
+    }
+}
