@@ -46,7 +46,10 @@ fn sizes_match_the_measured_sources() {
     let mut levels = std::collections::BTreeMap::new();
     let mut star_only = 0;
     for s in cat().service_ids() {
-        for a in &cat().service(s).actions {
+        for index in 0..cat().action_count(s) as u16 {
+            let id = iamlint::catalogue::ActionId { service: s, index };
+            let a = cat().action(id);
+            assert_eq!(cat().action_short_name(id), a.name, "the raw-name shortcut agrees with the parsed action");
             *levels.entry(a.access).or_insert(0) += 1;
             star_only += a.resources.is_empty() as usize;
         }
@@ -176,4 +179,15 @@ fn api_operations_pack_names_real_actions() {
         assert!(operation_hint(operation).is_some());
     }
     assert_eq!(operation_hint("s3:CreateMultipartUpload").unwrap(), ["s3:PutObject"]);
+}
+
+#[test]
+fn build_time_index_matches_a_fresh_scan() {
+    let scanned = Catalogue::from_text(BUNDLED_JSON).unwrap();
+    assert_eq!(scanned.service_count(), cat().service_count());
+    for id in cat().service_ids() {
+        assert_eq!(scanned.prefix(id), cat().prefix(id));
+        assert_eq!(scanned.action_count(id), cat().action_count(id));
+        assert_eq!(scanned.service(id).resources, cat().service(id).resources);
+    }
 }

@@ -58,9 +58,10 @@ impl Catalogue {
             if action == "*" {
                 set.insert_service(*s);
             } else if has_wildcard(action) {
-                for (i, a) in self.service(*s).actions.iter().enumerate() {
-                    if wildcard_match(action, &a.name, true) {
-                        set.insert(super::ActionId { service: *s, index: i as u16 });
+                for index in 0..self.action_count(*s) as u16 {
+                    let id = super::ActionId { service: *s, index };
+                    if wildcard_match(action, self.action_short_name(id), true) {
+                        set.insert(id);
                     }
                 }
             } else if let Some(id) = self.find_action(*s, action) {
@@ -84,7 +85,8 @@ impl Catalogue {
 
     fn suggest_action(&self, service: super::ServiceId, action: &str) -> Option<String> {
         let lower = action.to_ascii_lowercase();
-        let names = self.service(service).actions.iter().map(|a| a.name.as_ref());
+        let names = (0..self.action_count(service) as u16)
+            .map(|index| self.action_short_name(super::ActionId { service, index }));
         best_match(names, &lower).map(|name| format!("{}:{name}", self.prefix(service)))
     }
 }

@@ -15,12 +15,18 @@ pub use expand::{Expansion, operation_hint};
 pub use pattern::{has_wildcard, wildcard_match};
 pub use set::ActionSet;
 
-use model::{Action, Header, ResourceType, Service};
+use model::{Action, ConditionKey, Header, ResourceType};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 /// The catalogue file as committed; see `model.rs` for its layout.
 pub const BUNDLED_JSON: &str = include_str!("../../rules/catalogue/aws.json");
+
+/// (prefix, start, end) of each service's JSON in `BUNDLED_JSON`, computed by build.rs.
+const BUNDLED_INDEX: &[(&str, usize, usize)] = include!(concat!(env!("OUT_DIR"), "/catalogue_index.rs"));
 
 /// Index of a service in the catalogue (services are sorted by prefix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,7 +43,7 @@ pub struct Catalogue {
     header: Header<'static>,
     /// (prefix, the service's JSON line), sorted by prefix.
     lines: Vec<(&'static str, &'static str)>,
-    services: Vec<OnceLock<Service<'static>>>,
+    services: Vec<OnceLock<LoadedService>>,
 }
 
 impl std::fmt::Debug for Catalogue {
@@ -53,14 +59,29 @@ impl Catalogue {
     /// The catalogue compiled into this binary.
     pub fn bundled() -> &'static Catalogue {
         static BUNDLED: OnceLock<Catalogue> = OnceLock::new();
+        // build.rs indexed the service lines, so start-up touches only the header line.
         // The bundled file is checked by the test suite; a broken one is a build defect.
-        BUNDLED.get_or_init(|| Catalogue::from_text(BUNDLED_JSON).expect("the bundled catalogue is valid"))
+        BUNDLED.get_or_init(|| {
+            let services =
+                BUNDLED_INDEX.iter().map(|(prefix, start, end)| (*prefix, &BUNDLED_JSON[*start..*end])).collect();
+            Catalogue::with_services(BUNDLED_JSON, services).expect("the bundled catalogue is valid")
+        })
     }
 
     /// Indexes a catalogue text in the canonical layout (parses the header only).
     pub fn from_text(text: &'static str) -> Result<Catalogue, String> {
-        let mut lines = text.lines();
-        let first = lines.next().ok_or("empty catalogue")?;
+        let mut services = Vec::new();
+        for line in text.lines().skip(1) {
+            let Some(rest) = line.strip_prefix(SERVICE_START) else { continue };
+            let prefix = rest.split('"').next().unwrap_or_default();
+            let json = line.strip_suffix(',').unwrap_or(line);
+            services.push((prefix, json));
+        }
+        Catalogue::with_services(text, services)
+    }
+
+    fn with_services(text: &'static str, services: Vec<(&'static str, &'static str)>) -> Result<Catalogue, String> {
+        let first = text.split('\n').next().unwrap_or_default();
         let header_json = first
             .strip_prefix(HEADER_START)
             .and_then(|h| h.strip_suffix(','))
@@ -69,13 +90,6 @@ impl Catalogue {
             serde_json::from_str(header_json).map_err(|e| format!("catalogue header: {e}"))?;
         if header.format != model::FORMAT {
             return Err(format!("catalogue format {} (this iamlint reads {})", header.format, model::FORMAT));
-        }
-        let mut services = Vec::new();
-        for line in lines {
-            let Some(rest) = line.strip_prefix(SERVICE_START) else { continue };
-            let prefix = rest.split('"').next().unwrap_or_default();
-            let json = line.strip_suffix(',').unwrap_or(line);
-            services.push((prefix, json));
         }
         if !services.is_sorted_by(|a, b| a.0 < b.0) {
             return Err("catalogue services are not sorted by prefix".into());
@@ -107,28 +121,45 @@ impl Catalogue {
         self.lines.binary_search_by(|(p, _)| cmp_ignore_case(p, prefix)).ok().map(|i| ServiceId(i as u16))
     }
 
-    /// The service's data, parsed on first use.
-    pub fn service(&self, id: ServiceId) -> &Service<'static> {
+    /// The service's data, parsed on first use (its actions stay raw until used).
+    pub fn service(&self, id: ServiceId) -> &LoadedService {
         self.services[id.0 as usize].get_or_init(|| {
             let json = self.lines[id.0 as usize].1;
-            serde_json::from_str(json).unwrap_or_else(|e| panic!("catalogue service {}: {e}", self.prefix(id)))
+            let line: ServiceLine<'static> =
+                serde_json::from_str(json).unwrap_or_else(|e| panic!("catalogue service {}: {e}", self.prefix(id)));
+            LoadedService {
+                name: line.name,
+                resources: line.resources,
+                keys: line.keys,
+                actions: line.actions.into_iter().map(LazyAction::new).collect(),
+            }
         })
     }
 
+    pub fn action_count(&self, service: ServiceId) -> usize {
+        self.service(service).actions.len()
+    }
+
+    /// An action's full data, parsed on first use.
     pub fn action(&self, id: ActionId) -> &Action<'static> {
-        &self.service(id.service).actions[id.index as usize]
+        self.service(id.service).actions[id.index as usize].get()
+    }
+
+    /// An action's name as AWS spells it (`PassRole`), without parsing the rest of it.
+    pub fn action_short_name(&self, id: ActionId) -> &str {
+        self.service(id.service).actions[id.index as usize].name()
     }
 
     /// `service:Action` as AWS spells it.
     pub fn action_name(&self, id: ActionId) -> String {
-        format!("{}:{}", self.prefix(id.service), self.action(id).name)
+        format!("{}:{}", self.prefix(id.service), self.action_short_name(id))
     }
 
     /// Finds an action of a service by name, case-insensitively.
     pub fn find_action(&self, service: ServiceId, name: &str) -> Option<ActionId> {
         self.service(service)
             .actions
-            .binary_search_by(|a| cmp_ignore_case(&a.name, name))
+            .binary_search_by(|a| cmp_ignore_case(a.name(), name))
             .ok()
             .map(|i| ActionId { service, index: i as u16 })
     }
@@ -141,6 +172,63 @@ impl Catalogue {
 
     pub fn resource_type(&self, service: ServiceId, name: &str) -> Option<&ResourceType<'static>> {
         self.service(service).resources.iter().find(|r| r.name == name)
+    }
+}
+
+/// A service as loaded at run time. Its actions are kept as raw JSON and parsed one by
+/// one when a rule needs more than the name: parsing a whole large service (ec2: 826
+/// actions, 380 KB) costs about three times as much as finding where each action is.
+#[derive(Debug)]
+pub struct LoadedService {
+    pub name: Cow<'static, str>,
+    pub resources: Vec<ResourceType<'static>>,
+    pub keys: Vec<ConditionKey<'static>>,
+    actions: Vec<LazyAction>,
+}
+
+/// A service line of the catalogue, with its actions left raw.
+#[derive(Deserialize)]
+struct ServiceLine<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    actions: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    resources: Vec<ResourceType<'a>>,
+    #[serde(borrow, default)]
+    keys: Vec<ConditionKey<'a>>,
+}
+
+#[derive(Debug)]
+struct LazyAction {
+    raw: &'static str,
+    /// The name read straight from the raw text (`{"name":"PassRole",...`), when it has
+    /// no escapes; otherwise taken from the parsed action.
+    name: Option<&'static str>,
+    parsed: OnceLock<Action<'static>>,
+}
+
+impl LazyAction {
+    fn new(raw: &'static RawValue) -> LazyAction {
+        let raw = raw.get();
+        let name = raw
+            .strip_prefix("{\"name\":\"")
+            .and_then(|rest| rest.split_once('"'))
+            .map(|(name, _)| name)
+            .filter(|name| !name.contains('\\'));
+        LazyAction { raw, name, parsed: OnceLock::new() }
+    }
+
+    fn get(&self) -> &Action<'static> {
+        // The bundled file is checked by the test suite; a broken one is a build defect.
+        self.parsed.get_or_init(|| serde_json::from_str(self.raw).unwrap_or_else(|e| panic!("catalogue action: {e}")))
+    }
+
+    fn name(&self) -> &str {
+        match self.name {
+            Some(name) => name,
+            None => &self.get().name,
+        }
     }
 }
 

@@ -62,7 +62,7 @@ impl ActionSet {
             None => false,
             Some(Members::All) => true,
             Some(Members::Some(bits)) => {
-                let n = catalogue.service(service).actions.len();
+                let n = catalogue.action_count(service);
                 (0..n).all(|i| bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0))
             }
         }
@@ -102,7 +102,7 @@ impl ActionSet {
                 }
                 Members::Some(theirs) => {
                     let mut bits = match mine {
-                        Members::All => full_bits(catalogue.service(*service).actions.len()),
+                        Members::All => full_bits(catalogue.action_count(*service)),
                         Members::Some(bits) => std::mem::take(bits),
                     };
                     for (a, b) in bits.iter_mut().zip(theirs) {
@@ -128,7 +128,7 @@ impl ActionSet {
     /// The concrete actions, in catalogue order (parses the services it covers).
     pub fn iter<'a>(&'a self, catalogue: &'a Catalogue) -> impl Iterator<Item = ActionId> + 'a {
         self.services.iter().flat_map(move |(service, members)| {
-            let n = catalogue.service(*service).actions.len();
+            let n = catalogue.action_count(*service);
             (0..n)
                 .filter(move |&i| match members {
                     Members::All => true,
@@ -142,7 +142,7 @@ impl ActionSet {
         self.services
             .iter()
             .map(|(service, members)| match members {
-                Members::All => catalogue.service(*service).actions.len(),
+                Members::All => catalogue.action_count(*service),
                 Members::Some(bits) => bits.iter().map(|w| w.count_ones() as usize).sum(),
             })
             .sum()
