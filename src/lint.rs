@@ -108,22 +108,24 @@ pub fn lint_bytes(
             loaded
         }
     };
-    FileOutcome::Linted(check(&loaded, &options.rules, catalogue))
+    FileOutcome::Linted(check(loaded, &options.rules, catalogue))
 }
 
 /// Resolves a loaded file's documents and runs the rules over them.
-pub fn check(loaded: &LoadedFile, rules: &[&'static Rule], catalogue: &Catalogue) -> Vec<Finding> {
-    let documents: Vec<ResolvedDocument> = loaded.documents.iter().cloned().map(|d| resolve(d, catalogue)).collect();
+pub fn check(loaded: LoadedFile, rules: &[&'static Rule], catalogue: &Catalogue) -> Vec<Finding> {
+    let LoadedFile { source, syntax, documents } = loaded;
+    let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
     let mut findings = Vec::new();
     for rule in rules {
-        let mut ctx = Context { catalogue, file: loaded, documents: &documents, drafts: Vec::new() };
+        let mut ctx =
+            Context { catalogue, source: &source, syntax: &syntax, documents: &documents, drafts: Vec::new() };
         (rule.check)(&mut ctx);
         for d in ctx.drafts {
             findings.push(Finding {
                 rule: rule.id,
                 severity: d.severity.unwrap_or(rule.severity),
                 message: d.message,
-                source: loaded.source.clone(),
+                source: source.clone(),
                 span: d.span,
                 label: d.label,
                 labels: d.labels,

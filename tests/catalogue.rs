@@ -50,6 +50,7 @@ fn sizes_match_the_measured_sources() {
             let id = iamlint::catalogue::ActionId { service: s, index };
             let a = cat().action(id);
             assert_eq!(cat().action_short_name(id), a.name, "the raw-name shortcut agrees with the parsed action");
+            assert_eq!(cat().action_access(id), a.access, "the raw-access shortcut agrees with the parsed action");
             *levels.entry(a.access).or_insert(0) += 1;
             star_only += a.resources.is_empty() as usize;
         }

@@ -15,7 +15,7 @@ pub use expand::{Expansion, operation_hint};
 pub use pattern::{has_wildcard, wildcard_match};
 pub use set::ActionSet;
 
-use model::{Action, ConditionKey, Header, ResourceType};
+use model::{AccessLevel, Action, ConditionKey, Header, ResourceType};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -145,6 +145,11 @@ impl Catalogue {
         self.service(id.service).actions[id.index as usize].get()
     }
 
+    /// An action's access level, without parsing the rest of it.
+    pub fn action_access(&self, id: ActionId) -> AccessLevel {
+        self.service(id.service).actions[id.index as usize].access()
+    }
+
     /// An action's name as AWS spells it (`PassRole`), without parsing the rest of it.
     pub fn action_short_name(&self, id: ActionId) -> &str {
         self.service(id.service).actions[id.index as usize].name()
@@ -205,6 +210,9 @@ struct LazyAction {
     /// The name read straight from the raw text (`{"name":"PassRole",...`), when it has
     /// no escapes; otherwise taken from the parsed action.
     name: Option<&'static str>,
+    /// The access level read straight from the raw text (`..."access":"Write",...`):
+    /// counting a wildcard's grants by level then needs no full parse.
+    access: Option<AccessLevel>,
     parsed: OnceLock<Action<'static>>,
 }
 
@@ -216,7 +224,16 @@ impl LazyAction {
             .and_then(|rest| rest.split_once('"'))
             .map(|(name, _)| name)
             .filter(|name| !name.contains('\\'));
-        LazyAction { raw, name, parsed: OnceLock::new() }
+        let access = name
+            .and_then(|n| raw.get("{\"name\":\"".len() + n.len()..))
+            .and_then(|rest| rest.strip_prefix("\",\"access\":\""))
+            .and_then(|rest| rest.split_once('"'))
+            .and_then(|(level, _)| AccessLevel::ALL.into_iter().find(|l| l.as_str() == level));
+        LazyAction { raw, name, access, parsed: OnceLock::new() }
+    }
+
+    fn access(&self) -> AccessLevel {
+        self.access.unwrap_or_else(|| self.get().access)
     }
 
     fn get(&self) -> &Action<'static> {

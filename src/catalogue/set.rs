@@ -26,6 +26,11 @@ impl ActionSet {
         ActionSet { services: catalogue.service_ids().map(|s| (s, Members::All)).collect() }
     }
 
+    /// Every action of every service (what `*` grants), decided without parsing.
+    pub fn is_everything(&self, catalogue: &Catalogue) -> bool {
+        self.services.len() == catalogue.service_count() && self.services.values().all(|m| *m == Members::All)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.services.is_empty()
     }
@@ -152,7 +157,7 @@ impl ActionSet {
     pub fn count_by_level(&self, catalogue: &Catalogue) -> Vec<(AccessLevel, usize)> {
         let mut counts = [0usize; 5];
         for id in self.iter(catalogue) {
-            counts[level_slot(catalogue.action(id).access)] += 1;
+            counts[level_slot(catalogue.action_access(id))] += 1;
         }
         AccessLevel::ALL.iter().map(|l| (*l, counts[level_slot(*l)])).filter(|(_, n)| *n > 0).collect()
     }

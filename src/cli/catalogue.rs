@@ -19,7 +19,7 @@ pub fn expand(patterns: &[String], out: &mut impl Write) -> std::io::Result<u8> 
                 for level in AccessLevel::ALL {
                     let names: Vec<String> = set
                         .iter(catalogue)
-                        .filter(|id| catalogue.action(*id).access == level)
+                        .filter(|id| catalogue.action_access(*id) == level)
                         .map(|id| catalogue.action_name(id))
                         .collect();
                     if names.is_empty() {

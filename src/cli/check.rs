@@ -8,6 +8,7 @@ use crate::policy::PolicyKind;
 use crate::report::{Severity, concise, human, json};
 use crate::rules::{self, RULES, Rule};
 use clap::{Args, ValueEnum};
+use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -187,8 +188,10 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
                 ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
             let style = human::Style { color, ..human::Style::PLAIN };
-            for f in &outcome.findings {
-                write!(out, "{}", human::render(f, style))?;
+            // miette's layout is the costly part of a large run: render in parallel, print in order.
+            let rendered: Vec<String> = outcome.findings.par_iter().map(|f| human::render(f, style)).collect();
+            for text in rendered {
+                write!(out, "{text}")?;
             }
             writeln!(out, "{}", summary_line(&outcome, fail_on, gated))?;
         }

@@ -462,21 +462,23 @@ pub fn aws_size(json: &str) -> usize {
     let mut count = 0;
     let mut in_string = false;
     let mut escaped = false;
-    for c in json.chars() {
+    for &b in json.as_bytes() {
+        // Count characters, not bytes: UTF-8 continuation bytes are not counted.
+        let starts_char = b & 0xC0 != 0x80;
         if in_string {
-            count += 1;
+            count += starts_char as usize;
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if b == b'"' {
                 in_string = false;
             }
-        } else if c == '"' {
+        } else if b == b'"' {
             in_string = true;
             count += 1;
-        } else if !c.is_whitespace() {
-            count += 1;
+        } else if !b.is_ascii_whitespace() {
+            count += starts_char as usize;
         }
     }
     count
@@ -490,5 +492,6 @@ mod tests {
     fn size_skips_whitespace_outside_strings_only() {
         assert_eq!(aws_size("{ \"a b\" : 1 }"), 9);
         assert_eq!(aws_size("{\"a\\\" b\":1}"), 11);
+        assert_eq!(aws_size("{\"caf\u{e9}\": 1}"), 10);
     }
 }

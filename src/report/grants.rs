@@ -13,6 +13,11 @@ const EXAMPLES: usize = 5;
 /// `194 actions (190 Read, 4 List), e.g. ec2:DescribeInstances, ...`; the examples are
 /// the most sensitive actions (Permissions management first, then Write).
 pub fn describe(set: &ActionSet, catalogue: &Catalogue) -> String {
+    if set.is_everything(catalogue) {
+        // Said from the header: counting levels would parse all 456 services.
+        let totals = catalogue.header().totals;
+        return format!("every action of every service ({} actions of {} services)", totals.actions, totals.services);
+    }
     let total = set.len(catalogue);
     let noun = if total == 1 { "action" } else { "actions" };
     if total <= LIST_LIMIT {
@@ -32,7 +37,7 @@ pub fn examples(set: &ActionSet, catalogue: &Catalogue, n: usize) -> Vec<String>
             if out.len() == n {
                 return out;
             }
-            if catalogue.action(id).access == level {
+            if catalogue.action_access(id) == level {
                 out.push(catalogue.action_name(id));
             }
         }

@@ -10,8 +10,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(ctx: &mut Context<'_>) {
-    let file = ctx.file;
-    for p in &file.syntax {
+    let syntax = ctx.syntax;
+    for p in syntax {
         let mut draft = Draft::new(p.span.clone(), p.message.clone()).label(p.label.clone());
         if let Some(help) = &p.help {
             draft = draft.help(help.clone());

@@ -3,9 +3,11 @@
 //! `fixtures/<rule-id>/{pass,fail}/`. Adding a rule adds one line to `RULES`.
 
 use crate::catalogue::Catalogue;
-use crate::formats::LoadedFile;
+use crate::formats::SyntaxProblem;
 use crate::report::{Draft, Severity};
 use crate::resolve::ResolvedDocument;
+use crate::source::SourceFile;
+use std::sync::Arc;
 
 pub struct Rule {
     /// Kebab-case name of the pattern found, used verbatim everywhere.
@@ -25,10 +27,12 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// What a rule sees: one loaded file, its resolved documents and the catalogue.
+/// What a rule sees: one file, its syntax problems, its resolved documents and the
+/// catalogue.
 pub struct Context<'a> {
     pub catalogue: &'a Catalogue,
-    pub file: &'a LoadedFile,
+    pub source: &'a Arc<SourceFile>,
+    pub syntax: &'a [SyntaxProblem],
     pub documents: &'a [ResolvedDocument],
     pub(crate) drafts: Vec<Draft>,
 }

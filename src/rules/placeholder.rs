@@ -294,8 +294,7 @@ const NOTE_CONDITION: &str = "IAM compares the text literally, so the condition 
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
-    let file = ctx.file;
-    let source = &file.source;
+    let source = ctx.source;
     let mut drafts = Vec::new();
     for resolved in documents {
         let doc = &resolved.doc;

@@ -122,7 +122,7 @@ fn help(written: &str, set: &ActionSet, catalogue: &Catalogue) -> String {
 fn example(set: &ActionSet, catalogue: &Catalogue, levels: &[AccessLevel], verbs: &[&[&str]]) -> Option<String> {
     let candidates: Vec<(usize, &str, ActionId)> = set
         .iter(catalogue)
-        .filter(|id| levels.contains(&catalogue.action(*id).access))
+        .filter(|id| levels.contains(&catalogue.action_access(*id)))
         .map(|id| {
             let name: &str = &catalogue.action(id).name;
             let group = verbs.iter().position(|g| g.iter().any(|v| name.starts_with(v))).unwrap_or(verbs.len());
