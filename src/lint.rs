@@ -43,8 +43,13 @@ pub struct Outcome {
 
 /// Lints many files in parallel; the outcome is in a deterministic order.
 pub fn lint_files(candidates: &[Candidate], options: &LintOptions, catalogue: &Catalogue) -> Outcome {
-    let results: Vec<(PathBuf, FileOutcome)> =
-        candidates.par_iter().map(|c| (c.path.clone(), lint_path(&c.path, c.explicit, options, catalogue))).collect();
+    let lint = |c: &Candidate| (c.path.clone(), lint_path(&c.path, c.explicit, options, catalogue));
+    // Starting the thread pool costs more than linting the one file a pre-commit hook passes.
+    let results: Vec<(PathBuf, FileOutcome)> = if candidates.len() > 1 {
+        candidates.par_iter().map(lint).collect()
+    } else {
+        candidates.iter().map(lint).collect()
+    };
     let mut outcome = Outcome::default();
     for (path, result) in results {
         match result {

@@ -189,7 +189,12 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
             };
             let style = human::Style { color, ..human::Style::PLAIN };
             // miette's layout is the costly part of a large run: render in parallel, print in order.
-            let rendered: Vec<String> = outcome.findings.par_iter().map(|f| human::render(f, style)).collect();
+            let render = |f| human::render(f, style);
+            let rendered: Vec<String> = if outcome.findings.len() > 16 {
+                outcome.findings.par_iter().map(render).collect()
+            } else {
+                outcome.findings.iter().map(render).collect()
+            };
             for text in rendered {
                 write!(out, "{text}")?;
             }
