@@ -181,30 +181,17 @@ fn token_problems(tokens: &[jsonc_parser::tokens::TokenAndRange<'_>], base: usiz
     problems
 }
 
+/// A token that is a whole value by itself.
+fn is_scalar(token: &Token<'_>) -> bool {
+    matches!(token, Token::String(_) | Token::Number(_) | Token::Boolean(_) | Token::Null | Token::Word(_))
+}
+
 fn ends_value(token: &Token<'_>) -> bool {
-    matches!(
-        token,
-        Token::String(_)
-            | Token::Number(_)
-            | Token::Boolean(_)
-            | Token::Null
-            | Token::Word(_)
-            | Token::CloseBrace
-            | Token::CloseBracket
-    )
+    is_scalar(token) || matches!(token, Token::CloseBrace | Token::CloseBracket)
 }
 
 fn starts_value(token: &Token<'_>) -> bool {
-    matches!(
-        token,
-        Token::String(_)
-            | Token::Number(_)
-            | Token::Boolean(_)
-            | Token::Null
-            | Token::Word(_)
-            | Token::OpenBrace
-            | Token::OpenBracket
-    )
+    is_scalar(token) || matches!(token, Token::OpenBrace | Token::OpenBracket)
 }
 
 fn problem_from_error(kind: &ParseErrorKind, range: jsonc_parser::common::Range, base: usize) -> SyntaxProblem {
