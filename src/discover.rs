@@ -66,6 +66,11 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Di
                 errors.push(DiscoverError { path: path.clone(), message: format!("cannot read: {}", io_reason(&e)) })
             }
             Ok(meta) if meta.is_dir() => walk(path, filters, &mut found, &mut errors),
+            // A FIFO, socket or device would block or never end: only regular files are read.
+            Ok(meta) if !meta.is_file() => errors.push(DiscoverError {
+                path: path.clone(),
+                message: "not a regular file (a FIFO, socket or device is not read)".into(),
+            }),
             Ok(_) => {
                 // A file named explicitly is linted even if an exclude glob matches it only by
                 // being inside an excluded folder; an exclude that names it is respected.

@@ -41,7 +41,11 @@ impl SourceFile {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let col = self.text[self.line_starts[line]..offset].chars().count();
+        let mut col = self.text[self.line_starts[line]..offset].chars().count();
+        // A BOM is not a character an editor shows.
+        if line == 0 && offset > 0 && self.text.starts_with('\u{feff}') {
+            col -= 1;
+        }
         (line + 1, col + 1)
     }
 
@@ -71,5 +75,12 @@ mod tests {
         assert_eq!(f.line_col(5), (2, 2));
         assert_eq!(f.line_col(9), (3, 1));
         assert_eq!(f.line_col(999), (3, 2));
+    }
+
+    #[test]
+    fn a_bom_is_not_a_column() {
+        let f = SourceFile::new("x", "\u{feff}{\"a\": 1}".to_string());
+        assert_eq!(f.line_col(3), (1, 1));
+        assert_eq!(f.line_col(4), (1, 2));
     }
 }

