@@ -4,6 +4,7 @@
 //! finding can underline exactly the string the user wrote, whatever the format.
 
 pub mod build;
+pub mod operator;
 
 use crate::source::Span;
 use std::fmt;

@@ -67,6 +67,11 @@ registry! {
     passrole_without_service_condition,
     missing_vpc_condition,
     placeholder,
+    unknown_condition_operator,
+    wildcard_in_equals_operator,
+    mfa_condition_antipattern,
+    policy_size,
+    redundant_action,
 }
 
 pub fn find(id: &str) -> Option<&'static Rule> {
