@@ -56,11 +56,30 @@ fn build(patterns: &[String]) -> Result<GlobSet, String> {
     builder.build().map_err(|e| e.to_string())
 }
 
+/// `./a/./b.json` -> `a/b.json`: one spelling per file, so a file named twice is linted
+/// once and globs see the path as the user thinks of it.
+fn normalise(path: &Path) -> PathBuf {
+    let normal: PathBuf = path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    if normal.as_os_str().is_empty() { PathBuf::from(".") } else { normal }
+}
+
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Sorted, one entry per file.
+    pub files: Vec<Candidate>,
+    pub errors: Vec<DiscoverError>,
+    /// Files named on the command line that an `--exclude` glob matches (listed by
+    /// `--verbose`, so an exclusion is never silent).
+    pub excluded: Vec<PathBuf>,
+}
+
 /// Expands the command-line paths into a sorted, de-duplicated list of files.
-pub fn discover(paths: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<DiscoverError>) {
+pub fn discover(paths: &[PathBuf], filters: &Filters) -> Discovered {
     let mut found = Vec::new();
     let mut errors = Vec::new();
-    for path in paths {
+    let mut excluded = Vec::new();
+    for path in &paths.iter().map(|p| normalise(p)).collect::<Vec<_>>() {
         match std::fs::metadata(path) {
             Err(e) => {
                 errors.push(DiscoverError { path: path.clone(), message: format!("cannot read: {}", io_reason(&e)) })
@@ -72,9 +91,11 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Di
                 message: "not a regular file (a FIFO, socket or device is not read)".into(),
             }),
             Ok(_) => {
-                // A file named explicitly is linted even if an exclude glob matches it only by
-                // being inside an excluded folder; an exclude that names it is respected.
-                if !filters.excludes(path) {
+                // Excludes apply to named files too (a pre-commit hook names every changed
+                // file), but visibly.
+                if filters.excludes(path) {
+                    excluded.push(path.clone());
+                } else {
                     found.push(Candidate { path: path.clone(), explicit: true });
                 }
             }
@@ -88,7 +109,7 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> (Vec<Candidate>, Vec<Di
         }
         same
     });
-    (found, errors)
+    Discovered { files: found, errors, excluded }
 }
 
 fn walk(root: &Path, filters: &Filters, found: &mut Vec<Candidate>, errors: &mut Vec<DiscoverError>) {

@@ -265,3 +265,50 @@ fn a_fifo_is_refused_not_read() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
 }
+
+#[test]
+fn an_array_of_policies_is_reported_and_each_is_analysed() {
+    let d = TempDir::new();
+    d.write("list.json", &format!("[{ADMIN}, {CLEAN}]"));
+    let o = iamlint(&["check", "--format", "json", "list.json"], &d.0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["locator"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(found.contains(&("malformed-policy".into(), "[0]".into())), "{found:?}");
+    assert!(found.contains(&("full-admin".into(), "[0].Statement[0]".into())), "{found:?}");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn a_broken_policy_with_a_misspelt_element_is_reported_when_walked() {
+    let d = TempDir::new();
+    d.write("p/typo.json", "{\"Version\": \"2012-10-17\", \"Statment\": [");
+    let o = iamlint(&["check", "--format", "concise", "p"], &d.0);
+    assert!(stdout(&o).contains("p/typo.json:1:"), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn one_file_named_two_ways_is_linted_once_and_excludes_see_the_same_path() {
+    let d = TempDir::new();
+    d.write("adm.json", ADMIN).write("vendor/v.json", ADMIN);
+    let o = iamlint(&["check", "--format", "concise", "--select", "full-admin", "adm.json", "./adm.json"], &d.0);
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    let plain = iamlint(&["check", "--format", "concise", "vendor/v.json", "--exclude", "vendor/**"], &d.0);
+    let dotted = iamlint(&["check", "--format", "concise", "./vendor/v.json", "--exclude", "vendor/**"], &d.0);
+    assert_eq!(stdout(&plain), stdout(&dotted));
+    assert_eq!(iamlint(&["check", "adm.json", "--select", "full-admin,"], &d.0).status.code(), Some(1));
+}
+
+#[test]
+fn a_repeated_action_key_is_reported_and_the_later_value_analysed() {
+    let d = TempDir::new();
+    d.write("dup.json", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Action":"*","Resource":"*"}]}"#);
+    let out = stdout(&iamlint(&["check", "--format", "concise", "dup.json"], &d.0));
+    assert!(out.contains("malformed-policy: duplicate key `Action`"), "{out}");
+    assert!(out.contains("full-admin"), "{out}");
+}

@@ -107,7 +107,10 @@ pub enum ColorArg {
 
 /// The rules to run: `--select` (or all) minus `--ignore`; unknown ids are errors.
 pub fn selected_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static Rule>, String> {
-    for id in select.iter().chain(ignore) {
+    // `--select a,` leaves an empty id: nothing to select.
+    let select: Vec<&String> = select.iter().filter(|s| !s.trim().is_empty()).collect();
+    let ignore: Vec<&String> = ignore.iter().filter(|s| !s.trim().is_empty()).collect();
+    for id in select.iter().chain(&ignore) {
         if rules::find(id).is_none() {
             let suggestion = RULES
                 .iter()
@@ -122,8 +125,8 @@ pub fn selected_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'stat
     Ok(RULES
         .iter()
         .copied()
-        .filter(|r| select.is_empty() || select.iter().any(|s| s == r.id))
-        .filter(|r| !ignore.iter().any(|s| s == r.id))
+        .filter(|r| select.is_empty() || select.iter().any(|s| *s == r.id))
+        .filter(|r| !ignore.iter().any(|s| *s == r.id))
         .collect())
 }
 
@@ -138,10 +141,12 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
     };
     let catalogue = Catalogue::bundled();
     let fail_on = Severity::from(args.fail_on);
-    let (candidates, discover_errors) = discover(&paths_or_default(&args.paths), &filters);
+    let discovered = discover(&paths_or_default(&args.paths), &filters);
     let options = LintOptions { rules, kind: args.policy_kind.map(PolicyKind::from) };
-    let mut outcome = lint_files(&candidates, &options, catalogue);
-    outcome.errors.extend(discover_errors.into_iter().map(|e| (e.path, e.message)));
+    let mut outcome = lint_files(&discovered.files, &options, catalogue);
+    outcome.errors.extend(discovered.errors.into_iter().map(|e| (e.path, e.message)));
+    outcome.skipped.extend(discovered.excluded.into_iter().map(|p| (p, "matches an --exclude glob".to_string())));
+    outcome.skipped.sort();
     outcome.errors.sort();
 
     let gated = count_at_least(&outcome.findings, fail_on);
@@ -242,10 +247,7 @@ fn summary_line(outcome: &crate::lint::Outcome, fail_on: Severity, gated: usize)
         )
     };
     if !outcome.skipped.is_empty() {
-        line.push_str(&format!(
-            "; {} skipped as not policies (--verbose lists them)",
-            plural(outcome.skipped.len(), "file")
-        ));
+        line.push_str(&format!("; {} skipped (--verbose says why)", plural(outcome.skipped.len(), "file")));
     }
     if !outcome.errors.is_empty() {
         line.push_str(&format!("; {} could not be linted", plural(outcome.errors.len(), "file")));

@@ -36,6 +36,9 @@ pub fn load(source: Arc<SourceFile>, kind: Option<PolicyKind>, explicit: bool) -
         return Loaded::NotPolicy("not valid JSON, and it mentions no Statement or Effect".into());
     };
 
+    if let Node::Array(items, span) = &tree {
+        return load_array(source, kind, items, span.clone());
+    }
     let shape = match classify(&tree) {
         Ok(shape) => shape,
         Err(reason) => return Loaded::NotPolicy(reason),
@@ -47,6 +50,33 @@ pub fn load(source: Arc<SourceFile>, kind: Option<PolicyKind>, explicit: bool) -
         &DocumentOptions { locator: String::new(), kind, bare_statement: shape == Shape::BareStatement, size },
     );
     Loaded::Policy(LoadedFile { source, syntax, documents: vec![document] })
+}
+
+/// A JSON array whose elements are policies (or statements): IAM takes one policy
+/// object, but the elements are still analysed, each as its own document.
+fn load_array(source: Arc<SourceFile>, kind: Option<PolicyKind>, items: &[Node], span: Span) -> Loaded {
+    let mut documents = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Ok(shape) = classify(item) else { continue };
+        let size = build::aws_size(&source.text[item.span()]);
+        let options =
+            DocumentOptions { locator: format!("[{i}]"), kind, bare_statement: shape == Shape::BareStatement, size };
+        documents.push(build::document(item, &options));
+    }
+    let Some(first) = documents.first_mut() else {
+        return Loaded::NotPolicy("a JSON array at the top level, not a policy object".into());
+    };
+    first.problems.insert(
+        0,
+        crate::policy::Problem {
+            span: span.start..span.start + 1,
+            message: "a JSON array of policies, not a policy".into(),
+            label: "IAM takes one policy object".into(),
+            help: Some("keep one policy per file: {\"Version\": \"2012-10-17\", \"Statement\": [ ... ]}".into()),
+            statement: None,
+        },
+    );
+    Loaded::Policy(LoadedFile { source, syntax: Vec::new(), documents })
 }
 
 #[derive(Debug, PartialEq)]
@@ -78,9 +108,14 @@ fn classify(tree: &Node) -> Result<Shape, String> {
     Err("no Statement, Version or Effect key at the top level".into())
 }
 
-/// A file that does not parse is still reported when it clearly meant to be a policy.
+/// A file that does not parse is still reported when it looks as if it meant to be a
+/// policy: it names a policy element (in any case: a misspelt one is still a policy) or
+/// the policy language version.
 fn looks_like_policy(text: &str) -> bool {
-    text.contains("\"Statement\"") || text.contains("\"Effect\"")
+    let lower = text.to_ascii_lowercase();
+    ["\"statement", "\"effect\"", "\"action\"", "\"notaction\"", "\"resource\"", "2012-10-17", "2008-10-17"]
+        .iter()
+        .any(|marker| lower.contains(marker))
 }
 
 fn strict_options() -> ParseOptions {

@@ -127,7 +127,10 @@ pub fn document(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
                     doc.statement_key = Some(key.span.clone());
                     match value {
                         Node::Object(..) => {
-                            doc.statements.push(statement(&mut b, value, 0, &join(&options.locator, "Statement")));
+                            // A repeated Statement key (reported as a duplicate) keeps
+                            // counting, so every statement has its own index.
+                            let index = doc.statements.len();
+                            doc.statements.push(statement(&mut b, value, index, &join(&options.locator, "Statement")));
                         }
                         Node::Array(items, span) => {
                             if items.is_empty() {
@@ -138,9 +141,10 @@ pub fn document(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
                                     Some("add at least one statement".into()),
                                 );
                             }
+                            let first = doc.statements.len();
                             for (i, item) in items.iter().enumerate() {
                                 let locator = join(&options.locator, &format!("Statement[{i}]"));
-                                doc.statements.push(statement(&mut b, item, i, &locator));
+                                doc.statements.push(statement(&mut b, item, first + i, &locator));
                             }
                         }
                         other => b.wrong_type("Statement", other, "an object or an array of objects"),
@@ -253,7 +257,9 @@ fn statement(b: &mut Builder, node: &Node, index: usize, locator: &str) -> State
                 let list = value_list(b, key, value, negated);
                 let slot = if base == "Action" { &mut st.action } else { &mut st.resource };
                 if slot.as_ref().is_some_and(|existing| existing.negated == negated) {
-                    // A repeated key: already reported as a duplicate key.
+                    // A repeated key (reported as a duplicate): the later value wins, as in
+                    // most JSON parsers, so what is analysed is what a deployment would read.
+                    *slot = list;
                 } else if slot.is_some() {
                     b.problem(
                         key.span.clone(),
