@@ -58,6 +58,8 @@ fn finish(draft: Draft, grant: &PassRoleGrant<'_>, example: String, st: &Stateme
         let lower = op.to_ascii_lowercase();
         let text = if lower.ends_with("ifexists") || lower.starts_with("forallvalues:") {
             format!("`{op}` also passes roles without this tag")
+        } else if any_tag_value(op, entry) {
+            "`*` matches any value of the tag: every role that has it passes".to_string()
         } else {
             format!("`{op}` does not limit the roles to a tag value")
         };
@@ -219,7 +221,7 @@ fn grant<'a>(
             } else if key == "iam:associatedresourcearn" {
                 grant.service_limits.push(entry);
             } else if key.starts_with("aws:resourcetag/") || key.starts_with("iam:resourcetag/") {
-                if requires_key(&op.name.value) {
+                if requires_key(&op.name.value) && !any_tag_value(&op.name.value, entry) {
                     grant.scoped_by_tag = true;
                 } else {
                     grant.loose_tags.push((&op.name.value, entry));
@@ -236,6 +238,17 @@ fn grant<'a>(
 fn requires_key(operator: &str) -> bool {
     let op = operator.to_ascii_lowercase();
     !(op.ends_with("ifexists") || op.starts_with("forallvalues:") || op.contains("not") || op == "null")
+}
+
+/// Whether a tag condition matches every value of the tag (`"StringLike":
+/// {"iam:ResourceTag/team": "*"}`): it only requires the tag, so any tagged role passes.
+/// Under `StringEquals` a `*` is a literal character (wildcard-in-equals-operator's finding).
+fn any_tag_value(operator: &str, entry: &ConditionEntry) -> bool {
+    let op = operator.to_ascii_lowercase();
+    op.contains("like")
+        && !op.contains("not")
+        && !entry.values.is_empty()
+        && entry.values.iter().all(|v| !v.value.is_empty() && v.value.bytes().all(|c| c == b'*'))
 }
 
 fn grantors(st: &Statement, rs: &ResolvedStatement, pass_role: ActionId) -> Vec<Grantor> {

@@ -68,7 +68,12 @@ const WORDS: &[&str] = &[
 const WORD_PREFIXES: &[&str] = &["your-", "your_", "Your-", "Your_", "YOUR-", "YOUR_", "amzn-s3-demo-", "DOC-EXAMPLE-"];
 
 /// A run of `X` standing for digits (`XXXXXXXXXXXX`, `123456XXXXXX`) has at least this many.
+/// Only where an account ID is expected: the account field of an ARN, or a run of 12 (an
+/// account ID's length) anywhere; elsewhere `xxxx` can be a real name (`xxxx-archive`).
 const MIN_XS: usize = 4;
+
+/// The length of an account ID.
+const ACCOUNT_LEN: usize = 12;
 
 /// ARN fields that cannot hold a word: a Region always has a digit (`us-east-1`), an
 /// account is 12 digits (or `aws` for AWS managed policies). A field with no digit that
@@ -113,14 +118,10 @@ pub(super) struct Hit {
     pub kind: Kind,
 }
 
-/// Whether a value holds a template placeholder (other rules stay silent on such values,
-/// since this rule reports them).
-pub(super) fn has_placeholder(value: &str) -> bool {
-    scan(value).iter().any(|h| h.kind == Kind::Placeholder)
-}
-
-/// Every placeholder in `value`, in order, without overlaps.
-pub(super) fn scan(value: &str) -> Vec<Hit> {
+/// Every placeholder in `value`, in order, without overlaps. Without `words`, the words
+/// of `WORDS` are not placeholders (`TODO` is a real tag value): only delimited names,
+/// prefixes, runs of `X` and ARN fields are.
+fn scan(value: &str, words: bool) -> Vec<Hit> {
     let b = value.as_bytes();
     let mut hits = Vec::new();
     let mut i = 0;
@@ -149,7 +150,7 @@ pub(super) fn scan(value: &str) -> Vec<Hit> {
             while i < b.len() && is_word_byte(b[i]) {
                 i += 1;
             }
-            word_hits(value, start..i, &mut hits);
+            word_hits(value, start..i, words, &mut hits);
             continue;
         }
         i += 1;
@@ -191,18 +192,19 @@ fn is_word_byte(c: u8) -> bool {
 }
 
 /// Placeholders within one word (a run of letters, digits, `-` and `_`).
-fn word_hits(value: &str, word: Range<usize>, hits: &mut Vec<Hit>) {
+fn word_hits(value: &str, word: Range<usize>, words: bool, hits: &mut Vec<Hit>) {
     let text = &value[word.clone()];
     let camel = ["your", "Your"]
         .iter()
         .any(|p| text.strip_prefix(p).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase())));
-    let shouty = !text.bytes().any(|c| c.is_ascii_lowercase()) && WORDS.contains(&text.replace('-', "_").as_str());
+    let shouty =
+        words && !text.bytes().any(|c| c.is_ascii_lowercase()) && WORDS.contains(&text.replace('-', "_").as_str());
     if camel || shouty || WORD_PREFIXES.iter().any(|p| text.starts_with(p) && text.len() > p.len()) {
         hits.push(Hit { range: word, kind: Kind::Placeholder });
         return;
     }
-    // Alphanumeric runs (`-`/`_`-separated parts): runs of X standing for digits, and
-    // digit runs that are exactly a documentation example account.
+    // Alphanumeric runs (`-`/`_`-separated parts): an account ID's length of X standing for
+    // digits, and digit runs that are exactly a documentation example account.
     let b = value.as_bytes();
     let mut i = word.start;
     while i < word.end {
@@ -214,9 +216,7 @@ fn word_hits(value: &str, word: Range<usize>, hits: &mut Vec<Hit>) {
         while i < word.end && b[i].is_ascii_alphanumeric() {
             i += 1;
         }
-        let part = &b[start..i];
-        let xs = part.iter().filter(|c| matches!(c, b'X' | b'x')).count();
-        if xs >= MIN_XS && part.iter().all(|c| matches!(c, b'X' | b'x') || c.is_ascii_digit()) {
+        if i - start == ACCOUNT_LEN && xs_for_digits(&b[start..i]) {
             hits.push(Hit { range: start..i, kind: Kind::Placeholder });
             continue;
         }
@@ -237,12 +237,24 @@ fn word_hits(value: &str, word: Range<usize>, hits: &mut Vec<Hit>) {
     }
 }
 
-/// ARN fields that name what belongs there instead of holding it (`arn:aws:sqs:region:account-id:q`).
+/// Digits with at least `MIN_XS` of them written as `X` (`XXXXXXXXXXXX`, `123456xxxxxx`).
+fn xs_for_digits(part: &[u8]) -> bool {
+    let xs = part.iter().filter(|c| matches!(c, b'X' | b'x')).count();
+    xs >= MIN_XS && part.iter().all(|c| matches!(c, b'X' | b'x') || c.is_ascii_digit())
+}
+
+/// ARN fields that name what belongs there instead of holding it (`arn:aws:sqs:region:account-id:q`),
+/// and an account field of X standing for digits, whatever its length (`arn:aws:iam::XXXXXX:root`).
 fn arn_field_hits(value: &str, hits: &mut Vec<Hit>) {
     if !value.starts_with("arn:") {
         return;
     }
     let fields = arn_fields(value);
+    if let Some(account) = fields.get(4)
+        && xs_for_digits(&value.as_bytes()[account.clone()])
+    {
+        hits.push(Hit { range: account.clone(), kind: Kind::Placeholder });
+    }
     for (index, word) in ARN_FIELDS {
         let Some(range) = fields.get(*index) else { continue };
         let field = &value[range.clone()];
@@ -284,6 +296,9 @@ struct Site {
     help: Option<&'static str>,
     /// Digits in a Sid or Id are not an account.
     accounts: bool,
+    /// Whether the words of `WORDS` count: not in a tag's value, where `TODO` or
+    /// `PLACEHOLDER` is a value someone chose.
+    words: bool,
 }
 
 const NOTE_ACTION: &str = "IAM matches actions by name, so this value matches no action";
@@ -304,6 +319,7 @@ fn check(ctx: &mut Context<'_>) {
                 note: None,
                 help: Some("write an Id that names the policy, or remove it"),
                 accounts: false,
+                words: true,
             };
             for d in value_findings(source, id, &site) {
                 drafts.push(d.locator(doc.locator.clone()));
@@ -331,17 +347,25 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
                 note: None,
                 help: Some("write a Sid of letters and digits that says what the statement is for"),
                 accounts: false,
+                words: true,
             },
         ));
     }
     if let Some(list) = &st.action {
-        let site = Site { what: list.key_name("Action"), note: Some(NOTE_ACTION), help: None, accounts: true };
+        let site =
+            Site { what: list.key_name("Action"), note: Some(NOTE_ACTION), help: None, accounts: true, words: true };
         for v in &list.values {
             out.extend(value_findings(source, v, &site));
         }
     }
     if let Some(list) = &st.resource {
-        let site = Site { what: list.key_name("Resource"), note: Some(NOTE_RESOURCE), help: None, accounts: true };
+        let site = Site {
+            what: list.key_name("Resource"),
+            note: Some(NOTE_RESOURCE),
+            help: None,
+            accounts: true,
+            words: true,
+        };
         for v in &list.values {
             out.extend(value_findings(source, v, &site));
         }
@@ -356,6 +380,7 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
                 note: Some(NOTE_PRINCIPAL),
                 help: None,
                 accounts: true,
+                words: true,
             };
             for v in &entry.values {
                 out.extend(value_findings(source, v, &site));
@@ -364,14 +389,21 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
     }
     if let Some(condition) = &st.condition {
         for (_, entry) in condition.entries() {
-            let key_site =
-                Site { what: "a condition key".into(), note: Some(NOTE_CONDITION), help: None, accounts: true };
+            let key_site = Site {
+                what: "a condition key".into(),
+                note: Some(NOTE_CONDITION),
+                help: None,
+                accounts: true,
+                words: true,
+            };
             out.extend(value_findings(source, &entry.key, &key_site));
             let site = Site {
                 what: format!("the `{}` condition", entry.key.value),
                 note: Some(NOTE_CONDITION),
                 help: None,
                 accounts: true,
+                // `aws:ResourceTag/status` = `TODO` is a tag value, not a placeholder.
+                words: !entry.key.value.to_ascii_lowercase().contains("tag/"),
             };
             for v in &entry.values {
                 out.extend(value_findings(source, v, &site));
@@ -383,7 +415,7 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
 
 /// At most two findings per value: its placeholders (high) and its example accounts (info).
 fn value_findings(source: &SourceFile, value: &Spanned<String>, site: &Site) -> Vec<Draft> {
-    let hits = scan(&value.value);
+    let hits = scan(&value.value, site.words);
     if hits.is_empty() {
         return Vec::new();
     }
@@ -462,8 +494,8 @@ fn subject(text: &str) -> (&'static str, &'static str) {
     if let Some((_, label, help)) = SUBJECTS.iter().find(|(word, _, _)| lower.contains(word)) {
         return (label, help);
     }
-    let digits_or_xs = text.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'X' | b'x'));
-    if digits_or_xs && text.len() == 12 {
+    // Runs of X are only found where an account ID goes.
+    if xs_for_digits(text.as_bytes()) {
         return ("stands for an account ID", "the 12-digit AWS account ID");
     }
     (GENERIC_LABEL, "the real value")
@@ -477,7 +509,7 @@ mod tests {
 
     /// The texts `scan` finds in `value`, with their kinds.
     fn found(value: &str) -> Vec<(&str, Kind)> {
-        scan(value).into_iter().map(|h| (&value[h.range], h.kind)).collect()
+        scan(value, true).into_iter().map(|h| (&value[h.range], h.kind)).collect()
     }
 
     fn placeholders(value: &str) -> Vec<&str> {
@@ -513,7 +545,12 @@ mod tests {
         assert_eq!(placeholders("arn:aws:iam::XXXXXXXXXXXX:root"), ["XXXXXXXXXXXX"]);
         assert_eq!(placeholders("arn:aws:iam::xxxxxxxxxxxx:root"), ["xxxxxxxxxxxx"]);
         assert_eq!(placeholders("arn:aws:iam::123456XXXXXX:root"), ["123456XXXXXX"]);
-        assert_eq!(placeholders("role/NodeInstanceRole-XXXXXXXXXXX"), ["XXXXXXXXXXX"]);
+        assert_eq!(placeholders("arn:aws:iam::XXXXXX:root"), ["XXXXXX"]);
+        assert_eq!(placeholders("XXXXXXXXXXXX"), ["XXXXXXXXXXXX"]);
+        assert_eq!(placeholders("arn:aws:s3:::logs-xxxxxxxxxxxx/*"), ["xxxxxxxxxxxx"]);
+        assert!(placeholders("arn:aws:s3:::xxxx-archive").is_empty());
+        assert!(placeholders("arn:aws:s3:::XXXXXXXXXXX-logs").is_empty());
+        assert!(placeholders("role/NodeInstanceRole-XXXXX").is_empty());
         assert!(placeholders("arn:aws:s3:::box-of-xxx/*").is_empty());
         assert!(placeholders("arn:aws:s3:::exxxon").is_empty());
     }
@@ -526,6 +563,17 @@ mod tests {
         assert!(placeholders("arn:aws:sqs:us-east-1:111122223333:region-account").is_empty());
         assert!(placeholders("arn:aws:iam::aws:policy/ReadOnlyAccess").is_empty());
         assert_eq!(arn_fields("arn:aws:iam::${AWS::AccountId}:root").len(), 6);
+    }
+
+    #[test]
+    fn words_are_not_placeholders_in_tag_values() {
+        let tag_value = |v: &str| -> Vec<String> {
+            scan(v, false).into_iter().filter(|h| h.kind == Kind::Placeholder).map(|h| v[h.range].to_string()).collect()
+        };
+        assert!(tag_value("TODO").is_empty());
+        assert!(tag_value("PLACEHOLDER").is_empty());
+        assert_eq!(tag_value("<tag-value>"), ["<tag-value>"]);
+        assert_eq!(tag_value("[TEAM_NAME]"), ["[TEAM_NAME]"]);
     }
 
     #[test]

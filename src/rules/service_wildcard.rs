@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::catalogue::model::AccessLevel;
-use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};
+use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
 use crate::policy::{Statement, ValueList};
 use crate::report::{Draft, Severity, grants};
 
@@ -25,12 +25,16 @@ fn check(ctx: &mut Context<'_>) {
             }
             for value in &rs.values {
                 let written = &value.value.value;
-                if !is_whole_service(written) {
-                    continue;
-                }
                 // An unknown service is unknown-service's finding.
                 let Expansion::Actions(set) = &value.expansion else { continue };
-                let service = set.services().next().map_or("", |s| catalogue.prefix(s));
+                // Decided on what the value grants, not on how it is written: `ec2:**` and
+                // `iam:*?` grant all of the service as `ec2:*` does.
+                // A literal action is not a wildcard, even the only action of its service.
+                if !has_wildcard(written) {
+                    continue;
+                }
+                let Some(service) = whole_service(set, catalogue) else { continue };
+                let service = catalogue.prefix(service);
                 let total = set.len(catalogue);
                 let mut draft = Draft::new(
                     value.value.span.clone(),
@@ -47,18 +51,32 @@ fn check(ctx: &mut Context<'_>) {
                 if st.is_conditional() {
                     draft = condition_label(draft, st).severity(Severity::Medium);
                 }
+                if read_only(set, catalogue) {
+                    draft = draft.severity(Severity::Low);
+                }
                 ctx.report(draft);
             }
         }
     }
 }
 
-/// `service:*`; not `*`, partial wildcards (`ec2:Describe*`) or wildcard services
-/// (`*:*`, `s3*:*`).
-fn is_whole_service(value: &str) -> bool {
-    value
-        .split_once(':')
-        .is_some_and(|(service, action)| action == "*" && !service.is_empty() && !has_wildcard(service))
+/// The service all of whose actions `set` (one Action value's expansion) grants; not for
+/// `*` / `*:*`, which grant every service (full-admin's case).
+fn whole_service(set: &ActionSet, catalogue: &Catalogue) -> Option<ServiceId> {
+    if set.is_everything(catalogue) {
+        return None;
+    }
+    let mut services = set.services();
+    let service = services.next()?;
+    (services.next().is_none() && set.has_whole_service(service, catalogue)).then_some(service)
+}
+
+/// Whether the set grants no Write, Permissions management or Tagging action (`pricing:*`):
+/// it reads, but changes nothing.
+fn read_only(set: &ActionSet, catalogue: &Catalogue) -> bool {
+    set.count_by_level(catalogue).iter().all(|(level, n)| {
+        *n == 0 || !matches!(level, AccessLevel::Write | AccessLevel::PermissionsManagement | AccessLevel::Tagging)
+    })
 }
 
 fn scope(resource: Option<&ValueList>) -> String {
@@ -96,7 +114,10 @@ fn sensitive(set: &ActionSet, catalogue: &Catalogue) -> String {
     let permissions = count(AccessLevel::PermissionsManagement);
     let noun = |n: usize| if n == 1 { "action" } else { "actions" };
     match (write, permissions) {
-        (0, 0) => "with no Write or Permissions management action".to_string(),
+        (0, 0) => match count(AccessLevel::Tagging) {
+            0 => "with no Write or Permissions management action".to_string(),
+            t => format!("with no Write or Permissions management action but {t} Tagging {}", noun(t)),
+        },
         (w, 0) => format!("with {w} Write {}", noun(w)),
         (0, p) => format!("with {p} Permissions management {}", noun(p)),
         (w, p) => format!("with {w} Write and {p} Permissions management actions"),
@@ -142,14 +163,34 @@ fn condition_label(draft: Draft, st: &Statement) -> Draft {
 
 #[cfg(test)]
 mod tests {
-    use super::is_whole_service;
+    use super::*;
+
+    fn whole(value: &str) -> Option<String> {
+        let c = Catalogue::bundled();
+        match c.expand(value) {
+            Expansion::Actions(set) => whole_service(&set, c).map(|s| c.prefix(s).to_string()),
+            _ => None,
+        }
+    }
 
     #[test]
-    fn only_whole_services() {
-        assert!(is_whole_service("ec2:*"));
-        assert!(is_whole_service("EC2:*"));
-        for value in ["*", "*:*", "s3*:*", "ec2:Describe*", "ec2:**", ":*", "ec2"] {
-            assert!(!is_whole_service(value), "{value}");
+    fn whole_services_by_what_they_grant() {
+        for value in ["ec2:*", "EC2:*", "ec2:**", "iam:*?", "iam:?*"] {
+            assert_eq!(whole(value).as_deref(), Some(value[..3].to_ascii_lowercase().as_str()), "{value}");
         }
+        for value in ["*", "*:*", "ec2:Describe*", "s3:Get*", "iam:PassRole"] {
+            assert_eq!(whole(value), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn read_only_services() {
+        let c = Catalogue::bundled();
+        let set = |v: &str| match c.expand(v) {
+            Expansion::Actions(set) => set,
+            other => panic!("{v}: {other:?}"),
+        };
+        assert!(read_only(&set("pricing:*"), c));
+        assert!(!read_only(&set("s3:*"), c));
     }
 }

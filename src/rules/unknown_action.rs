@@ -1,4 +1,4 @@
-use super::{Context, Rule, placeholder};
+use super::{Context, Rule};
 use crate::catalogue::{Catalogue, Expansion, has_wildcard, operation_hint};
 use crate::policy::{Effect, Spanned, Statement, ValueList};
 use crate::report::{Draft, Severity};
@@ -20,7 +20,7 @@ fn check(ctx: &mut Context<'_>) {
         for (st, rs) in resolved.statements() {
             let Some(list) = &st.action else { continue };
             for ra in &rs.values {
-                if matches!(ra.expansion, Expansion::Actions(_)) || placeholder::has_placeholder(&ra.value.value) {
+                if matches!(ra.expansion, Expansion::Actions(_)) {
                     continue;
                 }
                 let Some(draft) = finding(ra, catalogue) else { continue };

@@ -1,5 +1,5 @@
 use super::unknown_action::{consequence, plausible, trimmed_fix};
-use super::{Context, Rule, placeholder};
+use super::{Context, Rule};
 use crate::catalogue::{Expansion, has_wildcard};
 use crate::report::{Draft, Severity};
 
@@ -20,9 +20,6 @@ fn check(ctx: &mut Context<'_>) {
             for ra in &rs.values {
                 let Expansion::UnknownService { service, suggestion } = &ra.expansion else { continue };
                 let value = &ra.value.value;
-                if placeholder::has_placeholder(value) {
-                    continue;
-                }
                 let action = value.split_once(':').map_or("", |(_, a)| a);
                 let mut draft =
                     Draft::new(ra.value.span.clone(), format!("unknown service prefix `{service}` in `{value}`"))
