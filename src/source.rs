@@ -1,6 +1,6 @@
 //! A file as read from disk, with the line index every renderer needs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Byte range into the original file's text.
 pub type Span = std::ops::Range<usize>;
@@ -19,10 +19,6 @@ impl SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile { path: path.into(), text, line_starts }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The path with `/` separators, as every output format prints it.

@@ -37,13 +37,6 @@ impl Node {
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<&Node> {
-        match self {
-            Node::Object(props, _) => props.iter().find(|(k, _)| k.value == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
     /// A scalar's text (strings, numbers, booleans), as IAM reads condition values.
     pub fn scalar_text(&self) -> Option<Spanned<String>> {
         match self {

@@ -47,6 +47,19 @@ impl fmt::Display for Severity {
     }
 }
 
+/// `22218` -> `22,218`, for counts in messages.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A secondary label: another value involved in the finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Label {
@@ -169,5 +182,19 @@ impl Draft {
     pub fn actions(mut self, actions: Vec<String>) -> Draft {
         self.actions = actions;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(22218), "22,218");
+        assert_eq!(thousands(1234567), "1,234,567");
     }
 }

@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::catalogue::{Expansion, has_wildcard};
-use crate::report::{Draft, Severity};
+use crate::report::{Draft, Severity, thousands};
 
 pub static RULE: Rule = Rule {
     id: "full-admin",
@@ -77,38 +77,11 @@ fn check(ctx: &mut Context<'_>) {
                 .note(format!(
                     "grants every action of every service: {} actions of {} services, including every IAM action, \
                      so the holder can also grant itself anything it lacks",
-                    thousands(totals.actions),
-                    thousands(totals.services)
+                    thousands(totals.actions as usize),
+                    thousands(totals.services as usize)
                 ))
                 .in_statement(st);
             ctx.report(draft);
         }
-    }
-}
-
-/// `22218` -> `22,218`.
-fn thousands(n: u32) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(thousands(7), "7");
-        assert_eq!(thousands(412), "412");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(22218), "22,218");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 }

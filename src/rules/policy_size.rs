@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::policy::{PolicyDocument, PolicyKind};
-use crate::report::{Draft, Severity};
+use crate::report::{Draft, Severity, thousands};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
@@ -187,31 +187,4 @@ fn primary_span(doc: &PolicyDocument) -> Span {
 /// `1 character`, `1,272 characters`.
 fn characters(n: usize) -> String {
     if n == 1 { "1 character".to_string() } else { format!("{} characters", thousands(n)) }
-}
-
-/// `6,144`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(6144), "6,144");
-        assert_eq!(thousands(32768), "32,768");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 }
