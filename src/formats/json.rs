@@ -13,8 +13,8 @@ use crate::source::{SourceFile, Span};
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::errors::ParseErrorKind;
-use jsonc_parser::tokens::Token;
-use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions, parse_to_ast};
+use jsonc_parser::tokens::{Token, TokenAndRange};
+use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions, Scanner, ScannerOptions, parse_to_ast};
 use std::sync::Arc;
 
 const BOM: &str = "\u{feff}";
@@ -151,18 +151,39 @@ fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
 
     let collect = CollectOptions { comments: CommentCollectionStrategy::AsTokens, tokens: true };
     let lenient = parse_to_ast(body, &collect, &ParseOptions::default());
-    let Ok(result) = lenient else {
-        return (None, vec![strict_problem]);
+    let (tree, mut problems, fatal) = match lenient {
+        Ok(result) => (
+            result.value.map(|v| convert(&v, base)),
+            token_problems(result.tokens.as_deref().unwrap_or_default(), base),
+            None,
+        ),
+        // Not recoverable (an unclosed bracket, a missing colon): still report every
+        // comment and comma problem before the point where parsing stopped.
+        Err(error) => {
+            let fatal = problem_from_error(error.kind(), error.range(), base);
+            (None, token_problems(&scan_tokens(body), base), Some(fatal))
+        }
     };
-    let mut problems = token_problems(result.tokens.as_deref().unwrap_or_default(), base);
-    // The token scan finds every problem of the kinds it knows; the strict error adds
-    // only what it does not know (single quotes, hex numbers, ...).
-    let covered = problems.iter().any(|p| p.message == strict_problem.message);
-    if !covered {
-        problems.push(strict_problem);
+    // The token scan finds every problem of the kinds it knows; the parse errors add
+    // only what it does not know (single quotes, hex numbers, an unclosed object, ...).
+    for extra in std::iter::once(strict_problem).chain(fatal) {
+        if !problems.iter().any(|p| p.message == extra.message) {
+            problems.push(extra);
+        }
     }
     problems.sort_by_key(|p| (p.span.start, p.span.end));
-    (result.value.map(|v| convert(&v, base)), problems)
+    (tree, problems)
+}
+
+/// The tokens of a text, comments included, up to the first one that cannot be read.
+fn scan_tokens(body: &str) -> Vec<TokenAndRange<'_>> {
+    let mut scanner = Scanner::new(body, &ScannerOptions::default());
+    let mut tokens = Vec::new();
+    while let Ok(Some(token)) = scanner.scan() {
+        let range = jsonc_parser::common::Range { start: scanner.token_start(), end: scanner.token_end() };
+        tokens.push(TokenAndRange { range, token });
+    }
+    tokens
 }
 
 /// Finds every comment, trailing comma, missing comma and unquoted word in a token
@@ -343,6 +364,13 @@ mod tests {
         let (tree, p) = parse("{\"a\": ", 0);
         assert!(tree.is_none());
         assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn unrecoverable_input_still_reports_every_comma_and_comment() {
+        let got = problems("{\"a\": [1, 2,], // c\n \"b\": [");
+        let messages: Vec<_> = got.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(messages, vec!["trailing comma", "comment in JSON", "unclosed array"]);
     }
 
     #[test]
