@@ -1,6 +1,8 @@
 //! Resolves documents against the catalogue once, so that no rule re-expands
-//! wildcards: each Action value's expansion and each statement's granted action set.
+//! wildcards: each Action value's expansion and each statement's granted action set,
+//! and each Resource value parsed into its ARN fields.
 
+use crate::catalogue::arn::{ResourceValue, parse_resource};
 use crate::catalogue::{ActionSet, Catalogue, Expansion};
 use crate::policy::{PolicyDocument, Spanned, Statement};
 
@@ -18,12 +20,23 @@ pub struct ResolvedStatement {
     /// The concrete actions the statement covers: the union of its Action values, or,
     /// for NotAction, every catalogue action except those.
     pub actions: ActionSet,
+    /// Each value of Resource/NotResource parsed, in document order. Which resource
+    /// types a value can name is asked per action format, lazily
+    /// (`arn::fits`/`arn::may_match`): resolving does no per-action work.
+    pub resources: Vec<ResolvedResource>,
 }
 
 #[derive(Debug)]
 pub struct ResolvedAction {
     pub value: Spanned<String>,
     pub expansion: Expansion,
+}
+
+#[derive(Debug)]
+pub struct ResolvedResource {
+    pub value: Spanned<String>,
+    /// The ARN fields, or why the value is not an ARN.
+    pub parsed: ResourceValue,
 }
 
 impl ResolvedDocument {
@@ -38,8 +51,14 @@ pub fn resolve(doc: PolicyDocument, catalogue: &Catalogue) -> ResolvedDocument {
 }
 
 fn statement(st: &Statement, catalogue: &Catalogue) -> ResolvedStatement {
+    let resources = st
+        .resource
+        .iter()
+        .flat_map(|list| &list.values)
+        .map(|v| ResolvedResource { value: v.clone(), parsed: parse_resource(&v.value) })
+        .collect();
     let Some(list) = &st.action else {
-        return ResolvedStatement { values: Vec::new(), actions: ActionSet::new() };
+        return ResolvedStatement { values: Vec::new(), actions: ActionSet::new(), resources };
     };
     let mut listed = ActionSet::new();
     let values: Vec<ResolvedAction> = list
@@ -54,5 +73,5 @@ fn statement(st: &Statement, catalogue: &Catalogue) -> ResolvedStatement {
         })
         .collect();
     let actions = if list.negated { listed.complement(catalogue) } else { listed };
-    ResolvedStatement { values, actions }
+    ResolvedStatement { values, actions, resources }
 }

@@ -1,8 +1,22 @@
 //! Resource patterns against the catalogue's ARN formats
 //! (`arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}`): can a policy's
 //! Resource value name a resource of a given type, and does it name all of them.
+//!
+//! It also parses policy Resource values (`parse_resource`) into their ARN fields. What a
+//! `${...}` stands for decides what can be said about a value:
+//! - an IAM policy variable (`${aws:username}`, `${aws:PrincipalAccount}`,
+//!   `${s3:prefix}`, Terraform's `&{aws:username}`) is filled in at request time: it
+//!   matches a run of text, like `*`; `${*}`, `${?}` and `${$}` are those characters;
+//! - any other substitution (`${AWS::AccountId}`, `${BucketName}`, `${var.x}`) is a
+//!   CloudFormation or Terraform interpolation the file does not resolve: it can hold
+//!   anything, so the value is undecidable for resource-type matching, and the fields
+//!   from it on are unknown (CloudFormation's `${AWS::Partition}`, `${AWS::Region}`,
+//!   `${AWS::AccountId}`, `${AWS::URLSuffix}` and `${AWS::StackName}` never hold a `:`,
+//!   so they leave the later fields where they are).
 
-use super::{has_wildcard, wildcard_match};
+use super::{Catalogue, has_wildcard, wildcard_match};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Unit {
@@ -113,6 +127,422 @@ pub fn covers(pattern: &str, format: &str) -> bool {
     wildcard_match(pattern, &text, false)
 }
 
+/// A policy Resource/NotResource value, parsed once at resolve time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceValue {
+    /// `*`: every resource.
+    Any,
+    /// `arn:...`, split into its fields.
+    Arn(Arn),
+    /// Built by a substitution that can hold anything (`${BucketArn}/*`): nothing can be
+    /// said about it.
+    Templated,
+    /// Not an ARN IAM accepts.
+    NotArn(NotArn),
+}
+
+/// Why a Resource value is not an ARN.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NotArn {
+    /// Empty, or does not start with `arn:` (and no wildcard can make it).
+    NoPrefix,
+    /// Fewer than the six `:`-separated fields, with no `*` or substitution to make up
+    /// for them; `found` counts the fields written (`arn` included).
+    TooFewFields { found: usize },
+}
+
+/// The fields of an ARN pattern: `arn:partition:service:region:account:resource`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arn {
+    /// partition, service, region, account, resource (the rest, `:` included); fewer when
+    /// the value is short and a `*` or a substitution stands for the rest (`arn:aws:s3:*`).
+    pub fields: Vec<Field>,
+    /// No substitution other than IAM policy variables: the catalogue can decide which
+    /// resource types the value can name.
+    pub decidable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub text: String,
+    pub kind: FieldKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Plain text, at a known position: checkable.
+    Literal,
+    /// Has `*`, `?` or a policy variable, at a known position.
+    Pattern,
+    /// Holds an unresolved substitution, or follows one that may hold a `:`.
+    Unknown,
+}
+
+impl Arn {
+    pub const PARTITION: usize = 0;
+    pub const SERVICE: usize = 1;
+    pub const REGION: usize = 2;
+    pub const ACCOUNT: usize = 3;
+    pub const RESOURCE: usize = 4;
+
+    pub fn field(&self, index: usize) -> Option<&Field> {
+        self.fields.get(index)
+    }
+
+    /// The field's text when it is plain text at a known position.
+    pub fn literal(&self, index: usize) -> Option<&str> {
+        self.field(index).filter(|f| f.kind == FieldKind::Literal).map(|f| f.text.as_str())
+    }
+}
+
+/// Partitions AWS has (ARN field 2).
+pub const PARTITIONS: [&str; 8] =
+    ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+
+/// What a `${...}` stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Substitution {
+    /// `${*}`, `${?}`, `${$}`: the character itself.
+    Literal(char),
+    /// An IAM policy variable, filled in at request time.
+    Variable,
+    /// A template value that never holds a `:` (CloudFormation pseudo parameters).
+    InField,
+    /// A template value that may hold anything.
+    Opaque,
+}
+
+/// Classifies the text between `${` and `}`. Policy variables are `prefix:Name`
+/// (`aws:username`, `www.amazon.com:user_id`, `aws:PrincipalTag/team`), optionally with
+/// a default (`${aws:username, 'none'}`); CloudFormation's `AWS::Region` has `::`.
+fn substitution(body: &str) -> Substitution {
+    match body {
+        "*" => return Substitution::Literal('*'),
+        "?" => return Substitution::Literal('?'),
+        "$" => return Substitution::Literal('$'),
+        "AWS::Partition" | "AWS::Region" | "AWS::AccountId" | "AWS::URLSuffix" | "AWS::StackName" => {
+            return Substitution::InField;
+        }
+        _ => {}
+    }
+    let name = body.split_once(',').map_or(body, |(name, _)| name).trim();
+    let variable = name.split_once(':').is_some_and(|(prefix, key)| {
+        !prefix.is_empty()
+            && !key.is_empty()
+            && prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./".contains(&b))
+    });
+    if variable { Substitution::Variable } else { Substitution::Opaque }
+}
+
+/// Splits `text` at a `${...}` / `&{...}` (Terraform's escape for policy variables)
+/// starting at its beginning: (body, rest, the `&{` form).
+fn split_substitution(text: &str) -> Option<(&str, &str, bool)> {
+    let (body, terraform) = match text.strip_prefix("${") {
+        Some(body) => (body, false),
+        None => (text.strip_prefix("&{")?, true),
+    };
+    let end = body.find('}')?;
+    Some((&body[..end], &body[end + 1..], terraform))
+}
+
+fn classify(body: &str, terraform: bool) -> Substitution {
+    match substitution(body) {
+        // `&{...}` is only Terraform's spelling of a policy variable.
+        Substitution::Opaque | Substitution::InField if terraform => Substitution::Literal('&'),
+        s => s,
+    }
+}
+
+/// Parses a Resource/NotResource value. Cheap: one pass over the text, no catalogue.
+pub fn parse_resource(value: &str) -> ResourceValue {
+    if value == "*" {
+        return ResourceValue::Any;
+    }
+    // Fields split at `:` outside substitutions (`${AWS::Region}` holds two).
+    let mut fields: Vec<Field> = Vec::new();
+    let mut text = String::new();
+    let (mut wild, mut opaque_here, mut in_field, mut opaque_before) = (false, false, false, false);
+    let mut decidable = true;
+    let mut rest = value;
+    while let Some(c) = rest.chars().next() {
+        if let Some((body, after, terraform)) = split_substitution(rest) {
+            match classify(body, terraform) {
+                Substitution::Literal(_) => {}
+                Substitution::Variable => wild = true,
+                Substitution::InField => {
+                    in_field = true;
+                    decidable = false;
+                }
+                Substitution::Opaque => {
+                    opaque_here = true;
+                    decidable = false;
+                }
+            }
+            text.push_str(&rest[..rest.len() - after.len()]);
+            rest = after;
+            continue;
+        }
+        if c == ':' && fields.len() < 5 {
+            let unknown = opaque_here || in_field || opaque_before;
+            fields.push(field(std::mem::take(&mut text), wild, unknown));
+            opaque_before |= opaque_here;
+            (wild, opaque_here, in_field) = (false, false, false);
+        } else {
+            wild |= c == '*' || c == '?';
+            text.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    fields.push(field(text, wild, opaque_here || in_field || opaque_before));
+    let open_ended = has_wildcard(value) || value.contains("${") || value.contains("&{");
+    if fields.first().is_none_or(|f| f.text != "arn") {
+        // A value that starts with a wildcard or a substitution may still be an ARN.
+        let lead = value.find(['*', '?', '$', '&']).map_or(value, |i| &value[..i]);
+        if lead.len() < value.len() && ("arn:".starts_with(lead) || lead.starts_with("arn:")) {
+            return if lead.is_empty() && !value.starts_with(['*', '?']) {
+                ResourceValue::Templated
+            } else {
+                ResourceValue::Arn(Arn { fields: Vec::new(), decidable })
+            };
+        }
+        return ResourceValue::NotArn(NotArn::NoPrefix);
+    }
+    fields.remove(0);
+    if fields.len() < 5 && !open_ended {
+        return ResourceValue::NotArn(NotArn::TooFewFields { found: fields.len() + 1 });
+    }
+    ResourceValue::Arn(Arn { fields, decidable })
+}
+
+fn field(text: String, wild: bool, unknown: bool) -> Field {
+    let kind = if unknown {
+        FieldKind::Unknown
+    } else if wild {
+        FieldKind::Pattern
+    } else {
+        FieldKind::Literal
+    };
+    Field { text, kind }
+}
+
+/// Characters a run of a pattern or a format may hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Class {
+    Any,
+    /// No `:` (partition, region, account and most names).
+    NoColon,
+    /// No `:` and no `/` (S3 bucket and access point names).
+    NoSlash,
+}
+
+impl Class {
+    fn admits(self, c: char) -> bool {
+        match self {
+            Class::Any => true,
+            Class::NoColon => c != ':',
+            Class::NoSlash => c != ':' && c != '/',
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Piece {
+    Char(char),
+    /// One character of the class.
+    One(Class),
+    /// Any run (possibly empty) of characters of the class.
+    Many(Class),
+}
+
+/// A policy value as pieces: `*` and policy variables match any run (an
+/// `${aws:userid}` holds a `:`), unresolved substitutions too.
+fn pattern_pieces(text: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if let Some((body, after, terraform)) = split_substitution(rest) {
+            out.push(match classify(body, terraform) {
+                Substitution::Literal('&') => {
+                    // Not a substitution after all: read the `&` as text and go on.
+                    rest = &rest[1..];
+                    out.push(Piece::Char('&'));
+                    continue;
+                }
+                Substitution::Literal(c) => Piece::Char(c),
+                _ => Piece::Many(Class::Any),
+            });
+            rest = after;
+            continue;
+        }
+        out.push(match c {
+            '*' => Piece::Many(Class::Any),
+            '?' => Piece::One(Class::Any),
+            c => Piece::Char(c),
+        });
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// How a format's partition, region and account are read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Header {
+    /// As written: a placeholder is at least one character without `:`, an empty field
+    /// stays empty (an S3 bucket ARN has no region and no account).
+    Strict,
+    /// Region and account match anything without `:`: only the service and the resource
+    /// part count (whether they are well formed is `invalid-arn`'s business).
+    Loose,
+}
+
+/// A catalogue ARN format as pieces. Placeholders of the resource part may hold `:`
+/// and `/` (log group names hold `/`, and IAM evaluates log group actions on
+/// `log-group:NAME:*`), except S3 bucket and access point names, which hold neither:
+/// that is what tells `arn:aws:s3:::bucket/*` (objects) from a bucket.
+fn format_pieces(format: &str, header: Header) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut field = 0;
+    let mut rest = format;
+    while let Some(c) = rest.chars().next() {
+        let loose = header == Header::Loose && (field == 3 || field == 4);
+        if let Some((name, after, _)) = split_substitution(rest) {
+            let class = if field < 5 {
+                Class::NoColon
+            } else if name.ends_with("BucketName") || name == "AccessPointName" {
+                Class::NoSlash
+            } else {
+                Class::Any
+            };
+            if !loose {
+                out.extend([Piece::One(class), Piece::Many(class)]);
+            }
+            rest = after;
+            continue;
+        }
+        if c == ':' && field < 5 {
+            field += 1;
+            out.push(Piece::Char(':'));
+            if header == Header::Loose && (field == 3 || field == 4) {
+                out.push(Piece::Many(Class::NoColon));
+            }
+        } else if !loose {
+            out.push(Piece::Char(c));
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn overlap_pieces(a: Piece, b: Piece) -> bool {
+    match (a, b) {
+        (Piece::Char(x), Piece::Char(y)) => x == y,
+        (Piece::Char(x), Piece::One(k) | Piece::Many(k)) | (Piece::One(k) | Piece::Many(k), Piece::Char(x)) => {
+            k.admits(x)
+        }
+        _ => true,
+    }
+}
+
+/// Whether some text is matched by both piece lists: a search over pairs of positions
+/// (linear in their product).
+fn intersect(p: &[Piece], q: &[Piece]) -> bool {
+    let repeats = |u: Piece| matches!(u, Piece::Many(_));
+    let (n, m) = (p.len(), q.len());
+    let mut seen = vec![false; (n + 1) * (m + 1)];
+    let mut stack = vec![(0, 0)];
+    while let Some((i, j)) = stack.pop() {
+        let slot = &mut seen[i * (m + 1) + j];
+        if *slot {
+            continue;
+        }
+        *slot = true;
+        if i == n && j == m {
+            return true;
+        }
+        let (a, b) = (p.get(i).copied(), q.get(j).copied());
+        if a.is_some_and(repeats) {
+            stack.push((i + 1, j));
+        }
+        if b.is_some_and(repeats) {
+            stack.push((i, j + 1));
+        }
+        if let (Some(a), Some(b)) = (a, b)
+            && overlap_pieces(a, b)
+        {
+            let next = (if repeats(a) { i } else { i + 1 }, if repeats(b) { j } else { j + 1 });
+            if next != (i, j) {
+                stack.push(next);
+            }
+        }
+    }
+    false
+}
+
+/// Whether the Resource pattern can name a resource of the ARN `format`, reading the
+/// format's header as `header` says. Errs towards yes: see `format_pieces`.
+pub fn fits(pattern: &str, format: &str, header: Header) -> bool {
+    if pattern.len() > MAX_ARN {
+        return true;
+    }
+    intersect(&pattern_pieces(pattern), &format_pieces(format, header))
+}
+
+/// A format's field (`arn` is field 0), as written.
+pub fn format_field(format: &str, index: usize) -> Option<&str> {
+    let mut start = 0;
+    let mut field = 0;
+    let mut depth = 0;
+    for (i, c) in format.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ':' if depth == 0 && field < 5 => {
+                if field == index {
+                    return Some(&format[start..i]);
+                }
+                field += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    (field == index).then(|| &format[start..])
+}
+
+/// The ARN formats whose service field is `service` (`catalog` formats belong to the
+/// `servicecatalog` prefix, `s3-object-lambda` ones to `s3`), from every service of the
+/// catalogue. Built by one scan of the catalogue text the first time it is needed (a
+/// rule asks only after the value's own service had no fitting format), and kept for
+/// the bundled catalogue.
+pub fn formats_of_service(catalogue: &Catalogue, service: &str) -> Vec<&'static str> {
+    static BUNDLED: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    if std::ptr::eq(catalogue, Catalogue::bundled()) {
+        BUNDLED.get_or_init(|| index(catalogue)).get(service).cloned().unwrap_or_default()
+    } else {
+        index(catalogue).remove(service).unwrap_or_default()
+    }
+}
+
+fn index(catalogue: &Catalogue) -> HashMap<&'static str, Vec<&'static str>> {
+    let mut out: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    for (_, line) in &catalogue.lines {
+        let mut rest: &'static str = line;
+        while let Some(at) = rest.find("\"arn:") {
+            let start = &rest[at + 1..];
+            let Some(end) = start.find('"') else { break };
+            let format = &start[..end];
+            if let Some(service) = format_field(format, 2).filter(|s| !s.contains('$') && !s.is_empty())
+                && !out.get(service).is_some_and(|v| v.contains(&format))
+            {
+                out.entry(service).or_default().push(format);
+            }
+            rest = &start[end..];
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +577,45 @@ mod tests {
     fn hostile_values_are_fast() {
         let value = "*:".repeat(2000);
         assert!(!may_match(&value, ROLE));
+    }
+
+    #[test]
+    fn parses_resource_values() {
+        assert_eq!(parse_resource("*"), ResourceValue::Any);
+        assert_eq!(parse_resource("${BucketArn}/*"), ResourceValue::Templated);
+        assert_eq!(parse_resource("s3:::b"), ResourceValue::NotArn(NotArn::NoPrefix));
+        assert_eq!(parse_resource("arn:aws:s3"), ResourceValue::NotArn(NotArn::TooFewFields { found: 3 }));
+        let ResourceValue::Arn(arn) = parse_resource("arn:${AWS::Partition}:dynamodb:${AWS::Region}:1:table/${T}")
+        else {
+            panic!("an ARN")
+        };
+        assert!(!arn.decidable);
+        assert_eq!(arn.literal(Arn::SERVICE), Some("dynamodb"));
+        assert_eq!(arn.field(Arn::REGION).map(|f| f.kind), Some(FieldKind::Unknown));
+        assert_eq!(arn.field(Arn::RESOURCE).map(|f| f.text.as_str()), Some("table/${T}"));
+        let ResourceValue::Arn(arn) = parse_resource("arn:*:kms:*:${aws:PrincipalAccount}:key/*") else { panic!() };
+        assert!(arn.decidable);
+        assert_eq!(arn.field(Arn::ACCOUNT).map(|f| f.kind), Some(FieldKind::Pattern));
+        let ResourceValue::Arn(arn) = parse_resource("arn:aws:sqs:${var.region}:1:q") else { panic!() };
+        assert_eq!(arn.field(Arn::ACCOUNT).map(|f| f.kind), Some(FieldKind::Unknown), "after an opaque substitution");
+    }
+
+    #[test]
+    fn lenient_fits() {
+        const BUCKET: &str = "arn:${Partition}:s3:::${BucketName}";
+        const OBJECT: &str = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        const LOG_GROUP: &str = "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}";
+        assert!(!fits("arn:aws:s3:::b/*", BUCKET, Header::Loose));
+        assert!(fits("arn:aws:s3:::b/*", OBJECT, Header::Loose));
+        assert!(!fits("arn:aws:s3:::b", OBJECT, Header::Loose));
+        assert!(fits("arn:aws:s3:::${aws:username}-data", BUCKET, Header::Strict));
+        assert!(fits("arn:aws:logs:*:*:log-group:/aws/lambda/x:*", LOG_GROUP, Header::Loose));
+        assert!(fits("arn:aws:s3:us-east-1::b", BUCKET, Header::Loose));
+        assert!(!fits("arn:aws:s3:us-east-1::b", BUCKET, Header::Strict));
+        assert!(!fits(
+            "arn:aws:kms:us-east-1::key/x",
+            "arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}",
+            Header::Strict
+        ));
     }
 }

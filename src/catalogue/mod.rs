@@ -7,6 +7,7 @@
 pub mod arn;
 mod expand;
 pub mod generate;
+pub mod keys;
 pub mod model;
 mod pattern;
 mod set;

@@ -72,6 +72,11 @@ registry! {
     mfa_condition_antipattern,
     policy_size,
     redundant_action,
+    invalid_arn,
+    resource_mismatch,
+    unknown_condition_key,
+    condition_type_mismatch,
+    set_operator_on_single_valued_key,
 }
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -1,0 +1,339 @@
+use super::{Context, Rule};
+use crate::catalogue::Catalogue;
+use crate::catalogue::arn::{Arn, Header, NotArn, PARTITIONS, ResourceValue, fits, format_field, formats_of_service};
+use crate::report::{Draft, Severity};
+
+pub static RULE: Rule = Rule {
+    id: "invalid-arn",
+    severity: Severity::High,
+    summary: "Resource values that are not valid ARNs for their service (prefix, fields, partition, region, account, resource type)",
+    doc: include_str!("../../rules/invalid-arn.md"),
+    check,
+};
+
+fn check(ctx: &mut Context<'_>) {
+    let documents = ctx.documents;
+    let catalogue = ctx.catalogue;
+    for resolved in documents {
+        for (st, rs) in resolved.statements() {
+            for rr in &rs.resources {
+                let Some(problem) = problem(&rr.parsed, &rr.value.value, catalogue) else { continue };
+                let value = &rr.value.value;
+                let (message, label, help) = problem.describe(value);
+                let draft = Draft::new(rr.value.span.clone(), message).label(label).help(help).in_statement(st);
+                ctx.report(draft);
+            }
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Problem {
+    Empty,
+    NoPrefix,
+    TooFewFields(usize),
+    Partition(String),
+    ServiceCase {
+        fixed: String,
+    },
+    Region(String),
+    Account(String),
+    /// The service's ARNs of this shape have no region (`true`: the value names one) or
+    /// need one (`false`).
+    RegionField {
+        service: String,
+        fixed: Option<String>,
+    },
+    AccountField {
+        service: String,
+        fixed: Option<String>,
+    },
+    Resource {
+        service: String,
+        resource: String,
+        formats: Vec<&'static str>,
+    },
+}
+
+impl Problem {
+    /// (message, label, help).
+    fn describe(&self, value: &str) -> (String, String, String) {
+        match self {
+            Problem::Empty => (
+                "empty resource value".into(),
+                "names no resource".into(),
+                "write the resource's ARN, or remove the value".into(),
+            ),
+            Problem::NoPrefix => (
+                format!("`{value}` is not an ARN"),
+                "does not start with `arn:`".into(),
+                "write the resource's full ARN (`arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE`), or `*`".into(),
+            ),
+            Problem::TooFewFields(found) => (
+                format!("`{value}` has {found} of the 6 fields of an ARN"),
+                "an ARN is `arn:partition:service:region:account:resource`".into(),
+                "write every field, leaving the region or account empty where the service has none (`arn:aws:s3:::BUCKET`)"
+                    .into(),
+            ),
+            Problem::Partition(p) => (
+                format!("unknown partition `{p}` in `{value}`"),
+                format!("`{p}` is not an AWS partition"),
+                match PARTITIONS.iter().find(|k| k.eq_ignore_ascii_case(p)) {
+                    Some(k) => format!("partitions are lower case: write `{k}`"),
+                    None => format!("write `aws` (or {}), or `*` for any partition", PARTITIONS[1..].join(", ")),
+                },
+            ),
+            Problem::ServiceCase { fixed } => (
+                format!("service in `{value}` is not lower case"),
+                "ARNs are matched case-sensitively, so this names no resource".into(),
+                format!("write `{fixed}`"),
+            ),
+            Problem::Region(r) => (
+                format!("malformed region `{r}` in `{value}`"),
+                format!("`{r}` is not a region code"),
+                "write a region code such as `us-east-1`, or `*` for any region".into(),
+            ),
+            Problem::Account(a) => (
+                format!("malformed account `{a}` in `{value}`"),
+                format!("`{a}` is not an account ID (12 digits)"),
+                "write the 12-digit account ID, or `*` for any account".into(),
+            ),
+            Problem::RegionField { service, fixed: Some(fixed) } => (
+                format!("`{value}` names a region, but `{service}` ARNs of this kind have none"),
+                "no resource of this type has a region in its ARN".into(),
+                format!("leave the region empty: `{fixed}`"),
+            ),
+            Problem::RegionField { service, fixed: None } => (
+                format!("`{value}` has no region, but `{service}` ARNs of this kind need one"),
+                "no resource of this type has an empty region".into(),
+                "write the region (`us-east-1`), or `*` for any region".into(),
+            ),
+            Problem::AccountField { service, fixed: Some(fixed) } => (
+                format!("`{value}` names an account, but `{service}` ARNs of this kind have none"),
+                "no resource of this type has an account in its ARN".into(),
+                format!("leave the account empty: `{fixed}`"),
+            ),
+            Problem::AccountField { service, fixed: None } => (
+                format!("`{value}` has no account, but `{service}` ARNs of this kind need one"),
+                "no resource of this type has an empty account".into(),
+                "write the 12-digit account ID, or `*` for any account".into(),
+            ),
+            Problem::Resource { service, resource, formats } => (
+                format!("`{value}` matches no `{service}` resource type"),
+                format!("`{resource}` fits no `{service}` ARN format"),
+                format!(
+                    "`{service}` resource ARNs look like {}",
+                    formats.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ),
+        }
+    }
+}
+
+fn problem(parsed: &ResourceValue, value: &str, catalogue: &Catalogue) -> Option<Problem> {
+    match parsed {
+        ResourceValue::Any | ResourceValue::Templated => None,
+        ResourceValue::NotArn(NotArn::NoPrefix) if value.trim().is_empty() => Some(Problem::Empty),
+        ResourceValue::NotArn(NotArn::NoPrefix) => Some(Problem::NoPrefix),
+        ResourceValue::NotArn(NotArn::TooFewFields { found }) => Some(Problem::TooFewFields(*found)),
+        ResourceValue::Arn(arn) => arn_problem(arn, value, catalogue),
+    }
+}
+
+fn arn_problem(arn: &Arn, value: &str, catalogue: &Catalogue) -> Option<Problem> {
+    if arn.fields.len() < 5 {
+        // Short, with a `*` or a substitution standing for the rest (`arn:aws:s3:*`).
+        return None;
+    }
+    if let Some(p) = arn.literal(Arn::PARTITION).filter(|p| !PARTITIONS.contains(p)) {
+        return Some(Problem::Partition(p.to_string()));
+    }
+    // Unknown services and wildcard services are not this rule's business.
+    let written = arn.literal(Arn::SERVICE)?;
+    let service = written.to_ascii_lowercase();
+    let own: Vec<&str> = catalogue
+        .find_service(&service)
+        .map(|id| {
+            catalogue
+                .service(id)
+                .resources
+                .iter()
+                .flat_map(|r| r.arns.iter().map(|f| f.as_ref()))
+                .filter(|f| format_field(f, 2) == Some(service.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let known = || !own.is_empty() || !formats_of_service(catalogue, &service).is_empty();
+    if written != service {
+        return known().then(|| Problem::ServiceCase { fixed: with_field(arn, Arn::SERVICE, &service) });
+    }
+    let literal_in = |index: usize, text: &str| own.iter().any(|f| format_field(f, index + 1) == Some(text));
+    if let Some(r) = arn.literal(Arn::REGION).filter(|r| !r.is_empty() && !is_region(r) && !literal_in(Arn::REGION, r))
+        && known()
+    {
+        return Some(Problem::Region(r.to_string()));
+    }
+    if let Some(a) =
+        arn.literal(Arn::ACCOUNT).filter(|a| !a.is_empty() && !is_account(a) && !literal_in(Arn::ACCOUNT, a))
+        && known()
+    {
+        return Some(Problem::Account(a.to_string()));
+    }
+    if own.iter().any(|f| fits(value, f, Header::Strict)) {
+        return None;
+    }
+    let all = formats_of_service(catalogue, &service);
+    if all.is_empty() || all.iter().any(|f| fits(value, f, Header::Strict)) {
+        return None;
+    }
+    diagnose(arn, &service, &all)
+}
+
+/// Which field keeps the value from every format: region, account, or the resource part.
+/// Each field is tried with well-formed literal values (a `*` there could stand for more
+/// than one field and hide the real problem).
+fn diagnose(arn: &Arn, service: &str, formats: &[&'static str]) -> Option<Problem> {
+    const REGIONS: [&str; 2] = ["", "us-east-1"];
+    const ACCOUNTS: [&str; 3] = ["", "123456789012", "aws"];
+    let fitting = |candidate: &Arn| {
+        let text = join(candidate);
+        formats.iter().copied().find(|f| fits(&text, f, Header::Strict))
+    };
+    let region = arn.field(Arn::REGION)?.text.clone();
+    let account = arn.field(Arn::ACCOUNT)?.text.clone();
+    let variant = |r: &str, a: &str| {
+        let mut copy = arn.clone();
+        copy.fields[Arn::REGION].text = r.into();
+        copy.fields[Arn::ACCOUNT].text = a.into();
+        copy
+    };
+    for (r, a) in REGIONS
+        .iter()
+        .map(|r| (*r, account.as_str()))
+        .chain(ACCOUNTS.iter().map(|a| (region.as_str(), *a)))
+        .chain(REGIONS.iter().flat_map(|r| ACCOUNTS.iter().map(move |a| (*r, *a))))
+    {
+        let candidate = variant(r, a);
+        if fitting(&candidate).is_none() {
+            continue;
+        }
+        // The region is in the way when changing it alone or with the account helps.
+        return Some(if r != region {
+            Problem::RegionField {
+                service: service.into(),
+                fixed: (r.is_empty())
+                    .then(|| join(&variant("", if a != account && a.is_empty() { "" } else { &account }))),
+            }
+        } else {
+            Problem::AccountField { service: service.into(), fixed: a.is_empty().then(|| join(&candidate)) }
+        });
+    }
+    let resource = arn.field(Arn::RESOURCE)?.text.clone();
+    Some(Problem::Resource { service: service.into(), formats: closest(formats, &resource), resource })
+}
+
+/// Up to three formats whose resource part starts most like `resource`.
+fn closest(formats: &[&'static str], resource: &str) -> Vec<&'static str> {
+    let mut ranked: Vec<(usize, &'static str)> = formats
+        .iter()
+        .map(|f| {
+            let part = format_field(f, 5).unwrap_or_default();
+            let common = part.bytes().zip(resource.bytes()).take_while(|(a, b)| a == b).count();
+            (common, *f)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.len().cmp(&b.1.len())).then_with(|| a.1.cmp(b.1)));
+    ranked.into_iter().take(3).map(|(_, f)| f).collect()
+}
+
+fn join(arn: &Arn) -> String {
+    let mut out = String::from("arn");
+    for f in &arn.fields {
+        out.push(':');
+        out.push_str(&f.text);
+    }
+    out
+}
+
+fn with_field(arn: &Arn, index: usize, text: &str) -> String {
+    let mut copy = arn.clone();
+    copy.fields[index].text = text.into();
+    join(&copy)
+}
+
+/// `us-east-1`, `us-gov-west-1`, `eu-isoe-west-1`, `eusc-de-east-1`: letters, dashes and
+/// a final number.
+fn is_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    let letters = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    parts.len() >= 3
+        && (2..=4).contains(&parts[0].len())
+        && parts[..parts.len() - 1].iter().all(letters)
+        && parts.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A 12-digit account ID, or `aws` (AWS-owned resources: `arn:aws:iam::aws:policy/...`).
+fn is_account(a: &str) -> bool {
+    (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())) || a == "aws"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::arn::parse_resource;
+
+    fn problem_of(value: &str) -> Option<Problem> {
+        problem(&parse_resource(value), value, Catalogue::bundled())
+    }
+
+    #[test]
+    fn valid_values_stay_silent() {
+        for value in [
+            "*",
+            "arn:aws:s3:::${aws:username}-data/*",
+            "arn:*:kms:*:${aws:PrincipalAccount}:key/*",
+            "arn:aws:ec2:*:*:subnet/*",
+            "arn:${AWS::Partition}:s3:::${BucketName}/*",
+            "arn:aws:iam::123456789012:role/path/to/role",
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x:*",
+            "arn:aws:execute-api:*:*:abc/*/GET/*",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn:aws:s3:::bucket",
+            "arn:aws:s3:*",
+            "arn:aws:iam::*",
+            "${BucketArn}/*",
+            "arn:aws:unknownservice:us-east-1:123456789012:thing/x",
+            "arn:aws:*:*:*:*",
+            "arn:aws-us-gov:iam::123456789012:user/x",
+            "arn:aws:catalog:us-east-1:123456789012:portfolio/port-x",
+        ] {
+            assert_eq!(problem_of(value), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn invalid_values_are_found() {
+        assert_eq!(problem_of("s3:::bucket"), Some(Problem::NoPrefix));
+        assert_eq!(problem_of("arn:aws:s3"), Some(Problem::TooFewFields(3)));
+        assert_eq!(problem_of("arn:amazon:s3:::b"), Some(Problem::Partition("amazon".into())));
+        assert_eq!(problem_of("arn:aws:S3:::b"), Some(Problem::ServiceCase { fixed: "arn:aws:s3:::b".into() }));
+        assert_eq!(problem_of("arn:aws:kms:us-east1:123456789012:key/x"), Some(Problem::Region("us-east1".into())));
+        assert_eq!(problem_of("arn:aws:kms:useast-1:123456789012:key/x"), Some(Problem::Region("useast-1".into())));
+        assert_eq!(problem_of("arn:aws:kms:us-east-1:12345:key/x"), Some(Problem::Account("12345".into())));
+        assert!(matches!(problem_of("arn:aws:iam:us-east-1:123456789012:role/x"), Some(Problem::RegionField { .. })));
+        assert!(matches!(problem_of("arn:aws:kms:us-east-1::key/x"), Some(Problem::AccountField { fixed: None, .. })));
+        assert!(matches!(problem_of("arn:aws:s3::123456789012:b"), Some(Problem::AccountField { fixed: Some(_), .. })));
+        assert!(matches!(problem_of("arn:aws:iam::123456789012:roles/x"), Some(Problem::Resource { .. })));
+    }
+
+    #[test]
+    fn regions() {
+        for r in ["us-east-1", "us-gov-west-1", "eu-isoe-west-1", "eusc-de-east-1", "cn-northwest-1", "ap-southeast-5"]
+        {
+            assert!(is_region(r), "{r}");
+        }
+        for r in ["us-east1", "useast-1", "US-EAST-1", "us-east-", "global"] {
+            assert!(!is_region(r), "{r}");
+        }
+    }
+}
