@@ -20,7 +20,11 @@ fn check(ctx: &mut Context<'_>) {
                 let Some(problem) = problem(&rr.parsed, &rr.value.value, catalogue) else { continue };
                 let value = &rr.value.value;
                 let (message, label, help) = problem.describe(value);
-                let draft = Draft::new(rr.value.span.clone(), message).label(label).help(help).in_statement(st);
+                let draft = Draft::new(rr.value.span.clone(), message)
+                    .label(label)
+                    .help(help)
+                    .severity(problem.severity())
+                    .in_statement(st);
                 ctx.report(draft);
             }
         }
@@ -56,6 +60,18 @@ enum Problem {
 }
 
 impl Problem {
+    /// Certain problems are high; an account field that may belong to an AWS-owned
+    /// resource is a guess and says so.
+    fn severity(&self) -> Severity {
+        match self {
+            // AWS-owned resources carry no account (`arn:aws:ssm:REGION::document/AWS-RunShellScript`,
+            // public parameters `parameter/aws/service/...`) or a word (`aws-managed`).
+            Problem::AccountField { fixed: None, .. } => Severity::Low,
+            Problem::Account(a) if !a.bytes().all(|b| b.is_ascii_digit()) => Severity::Low,
+            _ => Severity::High,
+        }
+    }
+
     /// (message, label, help).
     fn describe(&self, value: &str) -> (String, String, String) {
         match self {
@@ -93,6 +109,13 @@ impl Problem {
                 format!("`{r}` is not a region code"),
                 "write a region code such as `us-east-1`, or `*` for any region".into(),
             ),
+            Problem::Account(a) if !a.bytes().all(|b| b.is_ascii_digit()) => (
+                format!("account `{a}` in `{value}` is not an account ID"),
+                format!("`{a}` is not 12 digits (unless it names an AWS-owned resource)"),
+                "write the 12-digit account ID, or `*` for any account; keep it only if AWS documents this ARN for \
+                 AWS-owned resources"
+                    .into(),
+            ),
             Problem::Account(a) => (
                 format!("malformed account `{a}` in `{value}`"),
                 format!("`{a}` is not an account ID (12 digits)"),
@@ -114,9 +137,11 @@ impl Problem {
                 format!("leave the account empty: `{fixed}`"),
             ),
             Problem::AccountField { service, fixed: None } => (
-                format!("`{value}` has no account, but `{service}` ARNs of this kind need one"),
-                "no resource of this type has an empty account".into(),
-                "write the 12-digit account ID, or `*` for any account".into(),
+                format!("`{value}` has no account, but the catalogue's `{service}` ARNs of this kind have one"),
+                "empty account: only AWS-owned resources have none".into(),
+                "write the 12-digit account ID, or `*` for any account; keep it empty only for an AWS-owned resource \
+                 (SSM documents `AWS-*`, public parameters `parameter/aws/service/...`)"
+                    .into(),
             ),
             Problem::Resource { service, resource, formats } => (
                 format!("`{value}` matches no `{service}` resource type"),
@@ -272,9 +297,10 @@ fn is_region(r: &str) -> bool {
         && parts.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A 12-digit account ID, or `aws` (AWS-owned resources: `arn:aws:iam::aws:policy/...`).
+/// A 12-digit account ID, or the words AWS uses for its own resources
+/// (`arn:aws:iam::aws:policy/...`, Network Firewall's `aws-managed` rule groups).
 fn is_account(a: &str) -> bool {
-    (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())) || a == "aws"
+    (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())) || a == "aws" || a == "aws-managed"
 }
 
 #[cfg(test)]
