@@ -1,12 +1,17 @@
 use super::{Context, Rule};
-use crate::catalogue::Catalogue;
-use crate::catalogue::arn::{Arn, Header, NotArn, PARTITIONS, ResourceValue, fits, format_field, formats_of_service};
+use crate::catalogue::arn::{
+    Arn, Header, NotArn, PARTITIONS, ResourceValue, fits, format_field, formats_of_service, parse_resource,
+};
+use crate::catalogue::model::KeyType;
+use crate::catalogue::{ActionSet, Catalogue, keys};
+use crate::policy::operator::{self, Family};
+use crate::policy::{ConditionEntry, ConditionOperator};
 use crate::report::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
     id: "invalid-arn",
     severity: Severity::High,
-    summary: "Resource values that are not valid ARNs for their service (prefix, fields, partition, region, account, resource type)",
+    summary: "Resource values and ARN condition values that are not valid ARNs (prefix, fields, partition, region, account, resource type)",
     doc: include_str!("../../rules/invalid-arn.md"),
     check,
 };
@@ -17,9 +22,9 @@ fn check(ctx: &mut Context<'_>) {
     for resolved in documents {
         for (st, rs) in resolved.statements() {
             for rr in &rs.resources {
-                let Some(problem) = problem(&rr.parsed, &rr.value.value, catalogue) else { continue };
                 let value = &rr.value.value;
-                let (message, label, help) = problem.describe(value);
+                let Some(problem) = problem(&rr.parsed, value, catalogue, Scope::Resource) else { continue };
+                let (message, label, help) = problem.describe(value, Scope::Resource);
                 let draft = Draft::new(rr.value.span.clone(), message)
                     .label(label)
                     .help(help)
@@ -27,7 +32,64 @@ fn check(ctx: &mut Context<'_>) {
                     .in_statement(st);
                 ctx.report(draft);
             }
+            let Some(condition) = &st.condition else { continue };
+            for (op, entry) in condition.entries() {
+                let Some(why) = holds_arns(op, entry, &rs.actions, catalogue) else { continue };
+                for v in &entry.values {
+                    let value = &v.value;
+                    let Some(problem) = problem(&parse_resource(value), value, catalogue, Scope::Condition) else {
+                        continue;
+                    };
+                    let (message, label, help) = problem.describe(value, Scope::Condition);
+                    let draft = Draft::new(v.span.clone(), message)
+                        .label(label)
+                        .also(entry.key.span.clone(), why.clone())
+                        .help(help)
+                        .severity(problem.severity())
+                        .in_statement(st);
+                    ctx.report(draft);
+                }
+            }
         }
+    }
+}
+
+/// Where a value sits: a Resource/NotResource value names a resource of its service and is
+/// checked against the service's ARN formats; an ARN condition value may name any
+/// resource (`aws:SourceArn`) or a principal (`aws:PrincipalArn`), so only its partition,
+/// service, region and account are checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scope {
+    Resource,
+    Condition,
+}
+
+/// Whether the entry's values are ARNs, and the label that says so (naming the key):
+/// an ARN operator (`ArnLike`, `ForAnyValue:ArnEqualsIfExists`) compares its values as
+/// ARNs, field by field; a String operator on a key the catalogue types ARN compares the
+/// key's ARN with them as text.
+fn holds_arns(
+    op: &ConditionOperator,
+    entry: &ConditionEntry,
+    set: &ActionSet,
+    catalogue: &Catalogue,
+) -> Option<String> {
+    // An unknown operator is `unknown-condition-operator`'s finding.
+    let parsed = operator::parse(&op.name.value)?;
+    let key = &entry.key.value;
+    let kind = keys::type_of(catalogue, set, key).map(KeyType::element);
+    match parsed.base.family {
+        // An ARN operator on a key of another definite type (`ArnLike` on a number, or on
+        // a global string key such as `aws:SourceAccount`) is `condition-type-mismatch`'s
+        // finding, not its values'. Service keys typed String often hold ARNs.
+        Family::Arn
+            if kind.is_none_or(|k| matches!(k, KeyType::ARN | KeyType::String))
+                && keys::global(catalogue, key).is_none_or(|g| g.kind.element() == KeyType::ARN) =>
+        {
+            Some(format!("`{}` compares `{key}` as an ARN", op.name.value))
+        }
+        Family::String if kind == Some(KeyType::ARN) => Some(format!("`{key}` holds an ARN")),
+        _ => None,
     }
 }
 
@@ -73,8 +135,19 @@ impl Problem {
     }
 
     /// (message, label, help).
-    fn describe(&self, value: &str) -> (String, String, String) {
+    fn describe(&self, value: &str, scope: Scope) -> (String, String, String) {
         match self {
+            Problem::Empty if scope == Scope::Condition => (
+                "empty ARN condition value".into(),
+                "matches no ARN".into(),
+                "write the ARN to compare with, or remove the value".into(),
+            ),
+            Problem::NoPrefix if scope == Scope::Condition => (
+                format!("`{value}` is not an ARN"),
+                "does not start with `arn:`, so it matches no ARN".into(),
+                "write the full ARN (`arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE`), with `*` for the parts that may vary"
+                    .into(),
+            ),
             Problem::Empty => (
                 "empty resource value".into(),
                 "names no resource".into(),
@@ -101,7 +174,11 @@ impl Problem {
             ),
             Problem::ServiceCase { fixed } => (
                 format!("service in `{value}` is not lower case"),
-                "ARNs are matched case-sensitively, so this names no resource".into(),
+                if scope == Scope::Condition {
+                    "ARN fields are compared case-sensitively, so this matches no ARN".into()
+                } else {
+                    "ARNs are matched case-sensitively, so this names no resource".into()
+                },
                 format!("write `{fixed}`"),
             ),
             Problem::Region(r) => (
@@ -155,17 +232,17 @@ impl Problem {
     }
 }
 
-fn problem(parsed: &ResourceValue, value: &str, catalogue: &Catalogue) -> Option<Problem> {
+fn problem(parsed: &ResourceValue, value: &str, catalogue: &Catalogue, scope: Scope) -> Option<Problem> {
     match parsed {
         ResourceValue::Any | ResourceValue::Templated => None,
         ResourceValue::NotArn(NotArn::NoPrefix) if value.trim().is_empty() => Some(Problem::Empty),
         ResourceValue::NotArn(NotArn::NoPrefix) => Some(Problem::NoPrefix),
         ResourceValue::NotArn(NotArn::TooFewFields { found }) => Some(Problem::TooFewFields(*found)),
-        ResourceValue::Arn(arn) => arn_problem(arn, value, catalogue),
+        ResourceValue::Arn(arn) => arn_problem(arn, value, catalogue, scope),
     }
 }
 
-fn arn_problem(arn: &Arn, value: &str, catalogue: &Catalogue) -> Option<Problem> {
+fn arn_problem(arn: &Arn, value: &str, catalogue: &Catalogue, scope: Scope) -> Option<Problem> {
     if arn.fields.len() < 5 {
         // Short, with a `*` or a substitution standing for the rest (`arn:aws:s3:*`).
         return None;
@@ -203,6 +280,9 @@ fn arn_problem(arn: &Arn, value: &str, catalogue: &Catalogue) -> Option<Problem>
         && known()
     {
         return Some(Problem::Account(a.to_string()));
+    }
+    if scope == Scope::Condition {
+        return None;
     }
     if own.iter().any(|f| fits(value, f, Header::Strict)) {
         return None;
@@ -306,10 +386,13 @@ fn is_account(a: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::arn::parse_resource;
 
     fn problem_of(value: &str) -> Option<Problem> {
-        problem(&parse_resource(value), value, Catalogue::bundled())
+        problem(&parse_resource(value), value, Catalogue::bundled(), Scope::Resource)
+    }
+
+    fn condition_problem_of(value: &str) -> Option<Problem> {
+        problem(&parse_resource(value), value, Catalogue::bundled(), Scope::Condition)
     }
 
     #[test]
@@ -361,5 +444,31 @@ mod tests {
         for r in ["us-east1", "useast-1", "US-EAST-1", "us-east-", "global"] {
             assert!(!is_region(r), "{r}");
         }
+    }
+
+    #[test]
+    fn condition_values_stop_at_the_account() {
+        for value in [
+            "arn:aws:s3:::my-bucket",
+            "arn:aws:iam::*:role/OrgAdmin",
+            "arn:aws:iam::111122223333:role/path/deployer",
+            "arn:aws:sts::111122223333:assumed-role/r/session",
+            "arn:aws:sns:us-east-1:${aws:PrincipalAccount}:topic",
+            // The resource part and the region/account layout are not checked.
+            "arn:aws:iam::123456789012:roles/x",
+            "arn:aws:s3:us-east-1:123456789012:b",
+        ] {
+            assert_eq!(condition_problem_of(value), None, "{value}");
+        }
+        assert_eq!(condition_problem_of("s3:::bucket"), Some(Problem::NoPrefix));
+        assert_eq!(
+            condition_problem_of("arn:aws:S3:::x"),
+            Some(Problem::ServiceCase { fixed: "arn:aws:s3:::x".into() })
+        );
+        assert_eq!(
+            condition_problem_of("arn:aws:sqs:us-east1:111122223333:q"),
+            Some(Problem::Region("us-east1".into()))
+        );
+        assert_eq!(condition_problem_of("arn:aws:kms:us-east-1:12345:key/x"), Some(Problem::Account("12345".into())));
     }
 }
