@@ -48,10 +48,9 @@ fn compatible(family: Family, key: &str, kind: KeyType) -> bool {
         (Family::Binary, KeyType::Binary) => true,
         // `aws:EpochTime` is documented as Date and Numeric (seconds since the epoch).
         (Family::Numeric, KeyType::Date) => key.eq_ignore_ascii_case("aws:EpochTime"),
-        // The reference types many keys String whose values are ARNs, numbers or dates
-        // (`kms:EncryptionContext:aws:s3:arn`, tag values), and String operators on other
-        // types compare the value's text: only two definite, different types are a mismatch.
-        (Family::String, _) | (_, KeyType::String) => true,
+        // String operators on other types compare the value's text. Other operators on
+        // String keys are reported, at a severity that depends on the key (`string_key`).
+        (Family::String, _) => true,
         _ => false,
     }
 }
@@ -129,6 +128,16 @@ fn mismatch(
     if compatible(family, key, kind) {
         return None;
     }
+    let (severity, note) = if kind.element() == KeyType::String {
+        string_key(catalogue, key, family)?
+    } else {
+        (
+            Severity::Medium,
+            "IAM compares the request's value as the operator's type: a value of another type never matches, so the \
+             condition does not test what it reads"
+                .to_string(),
+        )
+    };
     Some(
         Draft::new(
             op.name.span.clone(),
@@ -137,11 +146,45 @@ fn mismatch(
         .label(format!("compares {}", family_noun(family)))
         .also(entry.key.span.clone(), format!("{} key", article(kind)))
         .help(format!("write `{meant}`, the operator for {} values", type_name(kind)))
-        .note(
-            "IAM compares the request's value as the operator's type: a value of another type never matches, so the \
-             condition does not test what it reads",
-        ),
+        .severity(severity)
+        .note(note),
     )
+}
+
+/// A non-String operator on a key typed String: how sure the finding is, and its note;
+/// `None` when it is left alone.
+///
+/// The global key table (`rules/catalogue/global-condition-keys.json`) is reviewed by this
+/// project, so a global `aws:` key's String type is authoritative (`aws:SourceVpc`,
+/// `aws:SourceAccount`). Tag values (`aws:ResourceTag/${TagKey}`) are free text that may
+/// hold an ARN or a number (AWS's own policies write `ArnLike` on
+/// `aws:RequestTag/AmazonECSCreated`), and service keys come from the Service
+/// Authorization Reference, which types many keys String whose values are ARNs, numbers or
+/// dates: those findings are `low`, and Arn operators on them (ARN-valued keys such as
+/// `kms:EncryptionContext:aws:s3:arn`) are not reported at all.
+fn string_key(catalogue: &Catalogue, key: &str, family: Family) -> Option<(Severity, String)> {
+    let global = keys::global(catalogue, key).filter(|_| keys::prefix(key).eq_ignore_ascii_case("aws"));
+    if let Some(global) = global
+        && !keys::is_templated(global.name)
+    {
+        return Some((
+            Severity::Medium,
+            format!(
+                "`{}` is a global condition key whose values are strings; IAM compares them as {}, so the \
+                 condition does not test what it reads",
+                global.name,
+                family_noun(family)
+            ),
+        ));
+    }
+    if family == Family::Arn {
+        return None;
+    }
+    let whose = if global.is_some() { "tag values are free text and the catalogue" } else { "the catalogue" };
+    Some((
+        Severity::Low,
+        format!("{whose} types this key String; if its values are {} this may be intended", family_noun(family)),
+    ))
 }
 
 /// `a String`, `an ARN`, `an ArrayOfString`.
@@ -333,12 +376,26 @@ mod tests {
         assert!(compatible(Family::Arn, "k", KeyType::ArrayOfARN));
         assert!(!compatible(Family::Arn, "aws:SourceIp", KeyType::IPAddress));
         assert!(!compatible(Family::Date, "aws:MultiFactorAuthAge", KeyType::Numeric));
-        // The reference types ARN-valued keys String (`kms:EncryptionContext:aws:s3:arn`).
-        assert!(compatible(Family::Arn, "kms:EncryptionContext:aws:s3:arn", KeyType::String));
+        // Other operators on String keys are sorted out by `string_key`.
+        assert!(!compatible(Family::Arn, "kms:EncryptionContext:aws:s3:arn", KeyType::String));
+        assert!(!compatible(Family::IpAddress, "aws:SourceVpc", KeyType::String));
+        assert!(compatible(Family::String, "aws:SourceVpc", KeyType::String));
         assert!(!compatible(Family::Bool, "aws:SourceArn", KeyType::ARN));
         assert!(compatible(Family::Numeric, "aws:EpochTime", KeyType::Date));
         assert!(!compatible(Family::Numeric, "aws:CurrentTime", KeyType::Date));
         assert!(compatible(Family::Null, "aws:SourceIp", KeyType::IPAddress));
         assert!(compatible(Family::String, "aws:SecureTransport", KeyType::Bool));
+    }
+
+    #[test]
+    fn string_keys_by_origin() {
+        let c = Catalogue::bundled();
+        let medium = |k, f| string_key(c, k, f).map(|(s, _)| s);
+        assert_eq!(medium("aws:SourceVpc", Family::IpAddress), Some(Severity::Medium));
+        assert_eq!(medium("AWS:SourceAccount", Family::Arn), Some(Severity::Medium));
+        assert_eq!(medium("s3:prefix", Family::Numeric), Some(Severity::Low));
+        assert_eq!(medium("kms:EncryptionContext:aws:s3:arn", Family::Arn), None);
+        assert_eq!(medium("aws:RequestTag/AmazonECSCreated", Family::Arn), None);
+        assert_eq!(medium("aws:ResourceTag/tier", Family::Numeric), Some(Severity::Low));
     }
 }

@@ -37,12 +37,32 @@ impl Requests {
     }
 }
 
+/// How an entry tests the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    /// `Null`: whether the key is present.
+    Null,
+    /// A string operator comparing the key's text with `true`/`false`.
+    String,
+}
+
 /// An entry on the key, and the requests it matches.
 struct Test<'a> {
     op: &'a ConditionOperator,
     entry: &'a ConditionEntry,
-    null: bool,
+    kind: Kind,
     matches: Requests,
+}
+
+impl Test<'_> {
+    /// The operator as the message names it: `Bool`, or "string operator `StringEquals`".
+    fn subject(&self) -> String {
+        match self.kind {
+            Kind::String => format!("string operator `{}`", self.op.name.value),
+            Kind::Bool | Kind::Null => format!("`{}`", self.op.name.value),
+        }
+    }
 }
 
 /// Findings list at most this many of the statement's actions.
@@ -139,8 +159,12 @@ fn finding(s: &Mfa<'_>) -> Option<Draft> {
 /// What the operator does with the key, for its label.
 fn operator_label(t: &Test<'_>) -> String {
     let name = &t.op.name.value;
-    if t.null {
+    if t.kind == Kind::Null {
         format!("`{name}` tests only whether the key is present")
+    } else if t.kind == Kind::String && t.matches.long_term {
+        format!("`{name}` compares the key as text, and matches when the key is absent")
+    } else if t.kind == Kind::String {
+        format!("`{name}` compares the key as text, and does not match when the key is absent")
     } else if t.matches.long_term {
         format!("`{name}` matches when the key is absent")
     } else {
@@ -153,25 +177,37 @@ fn test<'a>(op: &'a ConditionOperator, entry: &'a ConditionEntry) -> Option<Test
     if parsed.qualifier.is_some() {
         return None;
     }
+    let family = parsed.base.family;
+    // The request carries `true` or `false`: a case-sensitive string operator matches only
+    // those spellings (`StringEquals` with "False" never matches; left alone).
+    let exact = family == Family::String && !parsed.base.name.contains("IgnoreCase");
     let (mut has_true, mut has_false) = (false, false);
     for v in &entry.values {
-        match v.value.to_ascii_lowercase().as_str() {
+        let text = if exact { v.value.clone() } else { v.value.to_ascii_lowercase() };
+        match text.as_str() {
             "true" => has_true = true,
             "false" => has_false = true,
             _ => return None,
         }
     }
-    let matches = match parsed.base.family {
-        // `Bool` does not match an absent key; `BoolIfExists` does.
-        Family::Bool => Requests { long_term: parsed.if_exists, no_mfa: has_false, mfa: has_true },
-        // `Null: true` matches an absent key, `false` a present one, whatever its value.
-        Family::Null => Requests { long_term: has_true, no_mfa: has_false, mfa: has_false },
-        _ => return None,
-    };
     if !(has_true || has_false) {
         return None;
     }
-    Some(Test { op, entry, null: parsed.base.family == Family::Null, matches })
+    let (kind, matches) = match family {
+        // `Bool` does not match an absent key; `BoolIfExists` does.
+        Family::Bool => (Kind::Bool, Requests { long_term: parsed.if_exists, no_mfa: has_false, mfa: has_true }),
+        // `Null: true` matches an absent key, `false` a present one, whatever its value.
+        Family::Null => (Kind::Null, Requests { long_term: has_true, no_mfa: has_false, mfa: has_false }),
+        // A negated operator (`StringNotEquals`) matches when no value does, and when the
+        // key is absent (with or without `IfExists`).
+        Family::String if parsed.base.negated => {
+            (Kind::String, Requests { long_term: true, no_mfa: !has_false, mfa: !has_true })
+        }
+        // Otherwise as `Bool`: an absent key matches only with `IfExists`.
+        Family::String => (Kind::String, Requests { long_term: parsed.if_exists, no_mfa: has_false, mfa: has_true }),
+        _ => return None,
+    };
+    Some(Test { op, entry, kind, matches })
 }
 
 /// The finding, underlining the key of the test.
@@ -186,35 +222,67 @@ const ALLOW_HELP: &str = "write \"Bool\": {\"aws:MultiFactorAuthPresent\": \"tru
 const NULL_NOTE: &str = "`Null` tests whether the key is present, that is whether the request was signed with \
                          temporary credentials, not whether MFA was used";
 
+/// The note for a test that matches only a present key (whatever its value) or only an
+/// absent one: `Null`, or `Bool`/a string operator with both values or negated.
+fn presence_note(t: &Test<'_>, absent_only: bool, outcome: &str) -> String {
+    let name = &t.op.name.value;
+    match (t.kind, absent_only) {
+        (Kind::Null, _) => format!("{NULL_NOTE}: {outcome}"),
+        (_, true) => format!(
+            "`{name}` with these values matches only when the key is absent, that is for requests signed with \
+             long-term access keys, not whether MFA was used: {outcome}"
+        ),
+        (_, false) => format!(
+            "`{name}` with both `true` and `false` matches whenever the key is present, that is every request signed \
+             with temporary credentials, not whether MFA was used: {outcome}"
+        ),
+    }
+}
+
+/// A string operator compares the key as text: say so, and which operator to write.
+fn string_note(t: &Test<'_>, note: String) -> String {
+    if t.kind == Kind::String {
+        format!("{note}; `{}` is a string operator on a boolean key: use `Bool`/`BoolIfExists`", t.op.name.value)
+    } else {
+        note
+    }
+}
+
 /// A Deny means to refuse what was not authenticated with MFA: long-term access keys and
 /// temporary credentials without MFA.
 fn deny(t: &Test<'_>, m: Requests) -> Option<Draft> {
-    let name = &t.op.name.value;
+    let (name, subject) = (&t.op.name.value, t.subject());
     let draft = match (m.long_term, m.no_mfa, m.mfa) {
         (false, true, false) => at_key(
             t,
-            format!("`{name}` on `{KEY}` in a Deny misses requests signed with long-term access keys"),
+            format!("{subject} on `{KEY}` in a Deny misses requests signed with long-term access keys"),
             "denies only temporary credentials without MFA",
         )
         .help(DENY_HELP)
-        .note(format!(
-            "the key is absent (not false) for requests signed with an IAM user's access keys, so `{name}` does \
-             not match them and they are not denied"
+        .note(string_note(
+            t,
+            format!(
+                "the key is absent (not false) for requests signed with an IAM user's access keys, so `{name}` does \
+                 not match them and they are not denied"
+            ),
         )),
         (true, false, false) => at_key(
             t,
-            format!("`{name}` on `{KEY}` in a Deny misses temporary credentials without MFA"),
+            format!("{subject} on `{KEY}` in a Deny misses temporary credentials without MFA"),
             "denies only requests signed with long-term access keys",
         )
         .help(DENY_HELP)
-        .note(format!("{NULL_NOTE}: console sessions and roles without MFA are not denied")),
+        .note(string_note(t, presence_note(t, true, "console sessions and roles without MFA are not denied"))),
         (false, true, true) => at_key(
             t,
-            format!("`{name}` on `{KEY}` in a Deny denies temporary credentials with or without MFA"),
+            format!("{subject} on `{KEY}` in a Deny denies temporary credentials with or without MFA"),
             "denies every request signed with temporary credentials",
         )
         .help(DENY_HELP)
-        .note(format!("{NULL_NOTE}: requests with MFA are denied, long-term access keys without MFA are not"))
+        .note(string_note(
+            t,
+            presence_note(t, false, "requests with MFA are denied, long-term access keys without MFA are not"),
+        ))
         .severity(Severity::Medium),
         _ => return None,
     };
@@ -223,41 +291,60 @@ fn deny(t: &Test<'_>, m: Requests) -> Option<Draft> {
 
 /// An Allow means to grant only what was authenticated with MFA.
 fn allow(t: &Test<'_>, m: Requests) -> Option<Draft> {
-    let name = &t.op.name.value;
+    let (name, subject) = (&t.op.name.value, t.subject());
     let draft = match (m.long_term, m.no_mfa, m.mfa) {
+        // `medium`, not the rule's `high`: MFA requests are allowed and requests without
+        // MFA from temporary credentials are not; only long-term access keys get through,
+        // and the console's "MFA required" option writes this on purpose (see the doc).
         (true, false, true) => at_key(
             t,
-            format!("`{name}` on `{KEY}` in an Allow also allows long-term access keys without MFA"),
+            format!("{subject} on `{KEY}` in an Allow also allows long-term access keys without MFA"),
             "allows requests with MFA and requests signed with long-term access keys",
         )
         .help(ALLOW_HELP)
-        .note(format!(
-            "the key is absent for requests signed with an IAM user's access keys, and `{name}` matches an absent \
-             key; this is the combination the console's \"MFA required\" option writes, which leaves programmatic \
-             access without MFA"
+        .note(string_note(
+            t,
+            if t.kind == Kind::Bool {
+                format!(
+                    "the key is absent for requests signed with an IAM user's access keys, and `{name}` matches an \
+                     absent key; this is the combination the console's \"MFA required\" option writes, which leaves \
+                     programmatic access without MFA"
+                )
+            } else {
+                format!(
+                    "the key is absent for requests signed with an IAM user's access keys, and `{name}` matches an \
+                     absent key, which leaves programmatic access without MFA"
+                )
+            },
         ))
         .severity(Severity::Medium),
         (_, true, false) => at_key(
             t,
-            format!("`{name}` on `{KEY}` in an Allow allows only requests made without MFA"),
+            format!("{subject} on `{KEY}` in an Allow allows only requests made without MFA"),
             "matches only requests made without MFA",
         )
         .help(ALLOW_HELP)
-        .note("a user who signs in with MFA loses this access, and one without MFA keeps it"),
+        .note(string_note(t, "a user who signs in with MFA loses this access, and one without MFA keeps it".into())),
         (false, true, true) => at_key(
             t,
-            format!("`{name}` on `{KEY}` in an Allow does not require MFA"),
+            format!("{subject} on `{KEY}` in an Allow does not require MFA"),
             "allows every request signed with temporary credentials",
         )
         .help(ALLOW_HELP)
-        .note(format!("{NULL_NOTE}: it allows every request signed with temporary credentials, with or without MFA")),
+        .note(string_note(
+            t,
+            presence_note(t, false, "it allows every request signed with temporary credentials, with or without MFA"),
+        )),
         (true, false, false) => at_key(
             t,
-            format!("`{name}` on `{KEY}` in an Allow allows only long-term access keys, without MFA"),
+            format!("{subject} on `{KEY}` in an Allow allows only long-term access keys, without MFA"),
             "allows only requests signed with long-term access keys",
         )
         .help(ALLOW_HELP)
-        .note(format!("{NULL_NOTE}: it allows requests signed with an IAM user's access keys, which carry no MFA")),
+        .note(string_note(
+            t,
+            presence_note(t, true, "it allows requests signed with an IAM user's access keys, which carry no MFA"),
+        )),
         _ => return None,
     };
     Some(draft)
