@@ -103,26 +103,23 @@ fn mismatch(
     let family = parsed.base.family;
     let meant = parsed.with_base(operator_for(kind, parsed.base.negated));
     if family == Family::String && kind.element() == KeyType::ARN {
+        // Exact string comparison of an ARN gives the same result as ArnEquals (and AWS's
+        // own examples write `"StringEquals": {"ec2:Vpc": ...}`): nothing to report.
+        if !parsed.base.wildcards {
+            return None;
+        }
         let like = parsed.with_base(if parsed.base.negated { "ArnNotLike" } else { "ArnLike" });
-        let equals = parsed.with_base(if parsed.base.negated { "ArnNotEquals" } else { "ArnEquals" });
         return Some(
             Draft::new(op.name.span.clone(), format!("string operator `{}` on ARN key `{key}`", op.name.value))
                 .label("compares the ARN as plain text")
                 .also(entry.key.span.clone(), "an ARN key")
-                .severity(if parsed.base.wildcards { Severity::Low } else { Severity::Info })
-                .help(if parsed.base.wildcards {
-                    format!("write `{like}`: ARN operators compare an ARN field by field")
-                } else {
-                    format!("write `{equals}`: ARN operators compare an ARN field by field")
-                })
-                .note(if parsed.base.wildcards {
+                .severity(Severity::Low)
+                .help(format!("write `{like}`: ARN operators compare an ARN field by field"))
+                .note(
                     "a string pattern matches the ARN as plain text, so its `*` also spans the `:` between fields \
                      (`arn:aws:iam::*:role/x*` matches any ARN with that text); `ArnLike` matches each of the six \
-                     fields separately"
-                } else {
-                    "for exact values the result is the same as `ArnEquals`; AWS documents the ARN operators for \
-                     ARN keys"
-                }),
+                     fields separately",
+                ),
         );
     }
     if compatible(family, key, kind) {
