@@ -312,3 +312,16 @@ fn a_repeated_action_key_is_reported_and_the_later_value_analysed() {
     assert!(out.contains("malformed-policy: duplicate key `Action`"), "{out}");
     assert!(out.contains("full-admin"), "{out}");
 }
+
+/// Issue 3's precision cases: valid policies the noisy tools flag. Every rule stays silent
+/// on them, except service-wildcard on the `bedrock-agentcore:*`/`s3vectors:*` statement
+/// (which is there to show the newest services are known).
+#[test]
+fn valid_patterns_that_other_linters_flag_stay_silent() {
+    let o = iamlint(
+        &["check", "--format", "concise", "--ignore", "service-wildcard", "fixtures/examples/must-stay-silent.json"],
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    assert_eq!(stdout(&o), "", "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(0));
+}
