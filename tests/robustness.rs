@@ -101,3 +101,16 @@ fn thousands_of_statements_with_one_sid_are_linted() {
     let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
     assert_eq!(findings.iter().filter(|f| f.rule == "duplicate-sid").count(), 4_999);
 }
+
+#[test]
+fn hundreds_of_unknown_condition_keys_under_every_action_are_linted() {
+    let keys: Vec<String> = (0..500).map(|i| format!(r#""s3:bogus{i}": "x""#)).collect();
+    let text = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
+        keys.join(",")
+    );
+    let options = LintOptions { rules: RULES.to_vec(), kind: None };
+    let outcome = lint_bytes(Path::new("keys.json"), text.into_bytes(), true, &options, Catalogue::bundled());
+    let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
+    assert_eq!(findings.iter().filter(|f| f.rule == "unknown-condition-key").count(), 500);
+}

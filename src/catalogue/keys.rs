@@ -206,7 +206,11 @@ pub fn granted<'a>(catalogue: &'a Catalogue, set: &ActionSet, key: &str) -> Opti
     if prefix(key).eq_ignore_ascii_case("aws") {
         return None;
     }
-    set.services().filter(|s| Some(*s) != first).find_map(|service| granted_in(catalogue, set, service, key))
+    // Only services that list keys of this prefix (or of a templated one) can match: an
+    // index, so thousands of unknown keys under `Action: *` do not scan every service.
+    let listing =
+        catalogue.services_listing_key_prefix(prefix(key)).iter().chain(catalogue.services_listing_key_prefix(""));
+    listing.filter(|s| Some(**s) != first).find_map(|service| granted_in(catalogue, set, *service, key))
 }
 
 /// A key that applies to one of the granted actions of `service`.

@@ -45,6 +45,10 @@ pub struct Catalogue {
     /// (prefix, the service's JSON line), sorted by prefix.
     lines: Vec<(&'static str, &'static str)>,
     services: Vec<OnceLock<LoadedService>>,
+    /// Services listing condition keys of another prefix than their own, by lower-cased
+    /// prefix (ssm lists `ec2:SourceInstanceARN`, sts the identity providers' keys); built
+    /// on first use.
+    foreign_keys: OnceLock<std::collections::HashMap<String, Vec<ServiceId>>>,
 }
 
 impl std::fmt::Debug for Catalogue {
@@ -98,7 +102,12 @@ impl Catalogue {
         if services.len() > u16::MAX as usize {
             return Err("too many services".into());
         }
-        Ok(Catalogue { header, services: services.iter().map(|_| OnceLock::new()).collect(), lines: services })
+        Ok(Catalogue {
+            header,
+            services: services.iter().map(|_| OnceLock::new()).collect(),
+            lines: services,
+            foreign_keys: OnceLock::new(),
+        })
     }
 
     pub fn header(&self) -> &Header<'static> {
@@ -144,6 +153,29 @@ impl Catalogue {
     /// An action's full data, parsed on first use.
     pub fn action(&self, id: ActionId) -> &Action<'static> {
         self.service(id.service).actions[id.index as usize].get()
+    }
+
+    /// The services that list a condition key with this prefix although the prefix is not
+    /// theirs. A key whose prefix is itself templated is listed under `""`.
+    pub fn services_listing_key_prefix(&self, prefix: &str) -> &[ServiceId] {
+        let index = self.foreign_keys.get_or_init(|| {
+            let mut index: std::collections::HashMap<String, Vec<ServiceId>> = std::collections::HashMap::new();
+            for id in self.service_ids() {
+                let own = self.prefix(id);
+                for key in &self.service(id).keys {
+                    let p = key.name.split_once(':').map_or("", |(p, _)| p);
+                    let p = if p.contains("${") || p.contains('<') { "" } else { p };
+                    if !p.eq_ignore_ascii_case(own) {
+                        let list = index.entry(p.to_ascii_lowercase()).or_default();
+                        if list.last() != Some(&id) {
+                            list.push(id);
+                        }
+                    }
+                }
+            }
+            index
+        });
+        index.get(&prefix.to_ascii_lowercase()).map_or(&[], Vec::as_slice)
     }
 
     /// An action's access level, without parsing the rest of it.
