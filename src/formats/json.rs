@@ -45,9 +45,16 @@ pub fn load(source: Arc<SourceFile>, kind: Option<PolicyKind>, explicit: bool) -
     };
     let span = tree.span();
     let size = build::aws_size(&source.text[span.clone()]);
+    let escape_overhead = build::escape_overhead(&source.text[span.clone()]);
     let document = build::document(
         &tree,
-        &DocumentOptions { locator: String::new(), kind, bare_statement: shape == Shape::BareStatement, size },
+        &DocumentOptions {
+            locator: String::new(),
+            kind,
+            bare_statement: shape == Shape::BareStatement,
+            size,
+            escape_overhead,
+        },
     );
     Loaded::Policy(LoadedFile { source, syntax, documents: vec![document] })
 }
@@ -59,8 +66,14 @@ fn load_array(source: Arc<SourceFile>, kind: Option<PolicyKind>, items: &[Node],
     for (i, item) in items.iter().enumerate() {
         let Ok(shape) = classify(item) else { continue };
         let size = build::aws_size(&source.text[item.span()]);
-        let options =
-            DocumentOptions { locator: format!("[{i}]"), kind, bare_statement: shape == Shape::BareStatement, size };
+        let escape_overhead = build::escape_overhead(&source.text[item.span()]);
+        let options = DocumentOptions {
+            locator: format!("[{i}]"),
+            kind,
+            bare_statement: shape == Shape::BareStatement,
+            size,
+            escape_overhead,
+        };
         documents.push(build::document(item, &options));
     }
     let Some(first) = documents.first_mut() else {

@@ -12,6 +12,7 @@ pub struct DocumentOptions {
     pub kind: Option<PolicyKind>,
     pub bare_statement: bool,
     pub size: usize,
+    pub escape_overhead: usize,
 }
 
 const TOP_KEYS: [&str; 3] = ["Version", "Id", "Statement"];
@@ -83,6 +84,7 @@ pub fn document(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
         problems: Vec::new(),
         bare_statement: options.bare_statement,
         size: options.size,
+        escape_overhead: options.escape_overhead,
     };
     let Node::Object(props, span) = tree else {
         b.wrong_type("a policy", tree, "an object");
@@ -490,6 +492,28 @@ pub fn aws_size(json: &str) -> usize {
     count
 }
 
+/// How many of `aws_size`'s characters are JSON escape syntax beyond the one character
+/// each escape stands for (`\u0078` is 6 written, 1 meant). AWS does not document which
+/// of the two its quota counts.
+pub fn escape_overhead(json: &str) -> usize {
+    let bytes = json.as_bytes();
+    let (mut extra, mut i, mut in_string) = (0, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                let len = if bytes.get(i + 1) == Some(&b'u') { 6 } else { 2 };
+                extra += len - 1;
+                i += len;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    extra
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,5 +523,6 @@ mod tests {
         assert_eq!(aws_size("{ \"a b\" : 1 }"), 9);
         assert_eq!(aws_size("{\"a\\\" b\":1}"), 11);
         assert_eq!(aws_size("{\"caf\u{e9}\": 1}"), 10);
+        assert_eq!(escape_overhead(r#"{"a": "\u0078\n", "b\"": 1}"#), 5 + 1 + 1);
     }
 }

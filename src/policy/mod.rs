@@ -89,8 +89,12 @@ pub struct PolicyDocument {
     pub problems: Vec<Problem>,
     /// The file held a bare statement object instead of a policy.
     pub bare_statement: bool,
-    /// Characters AWS counts toward the size quota (whitespace outside strings excluded).
+    /// Characters AWS counts toward the size quota (whitespace outside strings excluded),
+    /// JSON escapes counted as written.
     pub size: usize,
+    /// How many of those characters are escape syntax (`\u0078` counts 6 as written, 1 as
+    /// meant): a size over the quota only because of them is not certain.
+    pub escape_overhead: usize,
 }
 
 impl PolicyDocument {
