@@ -333,6 +333,24 @@ pub fn suggest<'c>(key: &str, candidates: impl IntoIterator<Item = &'c str>) -> 
     best.map(|(_, written)| written)
 }
 
+const IOT_CORE: &str = include_str!("../../rules/packs/iot-core-policy-keys.json");
+
+#[derive(Deserialize)]
+struct IotCorePack {
+    keys: Vec<String>,
+    prefixes: Vec<String>,
+}
+
+/// A key of AWS IoT Core policies (`iot:ClientId`, `iot:Connection.Thing.ThingName`), from
+/// `rules/packs/iot-core-policy-keys.json`: valid where iot actions are granted.
+pub fn iot_core_policy_key(key: &str) -> bool {
+    static PACK: OnceLock<IotCorePack> = OnceLock::new();
+    let pack = PACK.get_or_init(|| serde_json::from_str(IOT_CORE).expect("iot-core-policy-keys pack is valid"));
+    let lower = key.to_ascii_lowercase();
+    pack.keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+        || pack.prefixes.iter().any(|p| lower.starts_with(&p.to_ascii_lowercase()) && lower.len() > p.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,6 +447,16 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn recognises_iot_core_policy_keys() {
+        for key in ["iot:ClientId", "iot:Connection.Thing.ThingName", "IOT:certificate.Subject.CommonName"] {
+            assert!(iot_core_policy_key(key), "{key}");
+        }
+        for key in ["iot:Connection.", "iot:Publish", "s3:ClientId"] {
+            assert!(!iot_core_policy_key(key), "{key}");
         }
     }
 

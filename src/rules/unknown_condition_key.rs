@@ -72,6 +72,11 @@ fn diagnose<'a>(catalogue: &'a Catalogue, kind: PolicyKind, set: &ActionSet, key
     if keys::global(catalogue, key).is_some() || keys::granted(catalogue, set, key).is_some() {
         return None;
     }
+    // IoT Core policies use the IAM language with keys of their own (the connection, the
+    // device certificate).
+    if keys::iot_core_policy_key(key) && catalogue.find_service("iot").is_some_and(|iot| set.services().any(|s| s == iot)) {
+        return None;
+    }
     let provider = keys::identity_provider(key).is_some();
     if provider && (kind == PolicyKind::Trust || grants_federation(catalogue, set)) {
         return None;
