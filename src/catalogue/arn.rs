@@ -18,24 +18,9 @@ use super::{Catalogue, has_wildcard, wildcard_match};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Unit {
-    Char(char),
-    /// IAM `?`: any one character.
-    One,
-    /// IAM `*`: any run of characters.
-    Any,
-    /// A `${...}` placeholder of an ARN format or a policy variable: a run without `:`.
-    Segment,
-}
-
-impl Unit {
-    fn repeats(self) -> bool {
-        matches!(self, Unit::Any | Unit::Segment)
-    }
-}
-
-fn units(text: &str, wildcards: bool) -> Vec<Unit> {
+/// A pattern or an ARN format as pieces, as `may_match` reads them: `*`, `?` (in patterns),
+/// and `${...}` placeholders or policy variables, which stand for a run without `:`.
+fn units(text: &str, wildcards: bool) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
@@ -44,29 +29,20 @@ fn units(text: &str, wildcards: bool) -> Vec<Unit> {
         {
             out.push(match &var[..end] {
                 // Policy variables that stand for the special characters themselves.
-                "*" | "?" | "$" if wildcards => Unit::Char(var.as_bytes()[0] as char),
-                _ => Unit::Segment,
+                "*" | "?" | "$" if wildcards => Piece::Char(var.as_bytes()[0] as char),
+                _ => Piece::Many(Class::NoColon),
             });
             rest = &var[end + 1..];
             continue;
         }
         out.push(match c {
-            '*' if wildcards => Unit::Any,
-            '?' if wildcards => Unit::One,
-            c => Unit::Char(c),
+            '*' if wildcards => Piece::Many(Class::Any),
+            '?' if wildcards => Piece::One(Class::Any),
+            c => Piece::Char(c),
         });
         rest = &rest[c.len_utf8()..];
     }
     out
-}
-
-/// Whether some character can be read by both units.
-fn overlap(a: Unit, b: Unit) -> bool {
-    match (a, b) {
-        (Unit::Char(x), Unit::Char(y)) => x == y,
-        (Unit::Char(x), Unit::Segment) | (Unit::Segment, Unit::Char(x)) => x != ':',
-        _ => true,
-    }
 }
 
 /// Longer than any ARN IAM accepts; such a value is treated as matching.
@@ -75,39 +51,7 @@ const MAX_ARN: usize = 4096;
 /// Whether the Resource pattern `pattern` matches at least one ARN of `format`: a search
 /// over pairs of positions in both (linear in their product, no backtracking blow-up).
 pub fn may_match(pattern: &str, format: &str) -> bool {
-    if pattern.len() > MAX_ARN {
-        return true;
-    }
-    let (p, q) = (units(pattern, true), units(format, false));
-    let (n, m) = (p.len(), q.len());
-    let mut seen = vec![false; (n + 1) * (m + 1)];
-    let mut stack = vec![(0, 0)];
-    while let Some((i, j)) = stack.pop() {
-        let slot = &mut seen[i * (m + 1) + j];
-        if *slot {
-            continue;
-        }
-        *slot = true;
-        if i == n && j == m {
-            return true;
-        }
-        let (a, b) = (p.get(i).copied(), q.get(j).copied());
-        if a.is_some_and(Unit::repeats) {
-            stack.push((i + 1, j));
-        }
-        if b.is_some_and(Unit::repeats) {
-            stack.push((i, j + 1));
-        }
-        if let (Some(a), Some(b)) = (a, b)
-            && overlap(a, b)
-        {
-            let next = (if a.repeats() { i } else { i + 1 }, if b.repeats() { j } else { j + 1 });
-            if next != (i, j) {
-                stack.push(next);
-            }
-        }
-    }
-    false
+    pattern.len() > MAX_ARN || intersect(&units(pattern, true), &units(format, false))
 }
 
 /// Whether the pattern matches every ARN of `format` (a NotResource value that excludes
