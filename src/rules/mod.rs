@@ -77,6 +77,10 @@ registry! {
     unknown_condition_key,
     condition_type_mismatch,
     set_operator_on_single_valued_key,
+    not_action_allow,
+    not_resource_allow,
+    not_principal_allow,
+    service_linked_role_unscoped,
 }
 
 pub fn find(id: &str) -> Option<&'static Rule> {
