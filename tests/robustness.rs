@@ -114,3 +114,17 @@ fn hundreds_of_unknown_condition_keys_under_every_action_are_linted() {
     let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
     assert_eq!(findings.iter().filter(|f| f.rule == "unknown-condition-key").count(), 500);
 }
+
+/// Found by `mutated_policies_never_panic`: condition keys without a `:` (and with
+/// multi-byte characters) once made the key suggestion slice out of bounds.
+#[test]
+fn condition_keys_without_a_prefix_are_reported_not_crashed() {
+    for key in ["ec", "ec\u{e9}", "s4", "\u{0}", "caf\u{e9}", "\u{e9}:x", ":"] {
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*",
+                "Condition": {"StringEquals": {key: "vpc-1"}}}]
+        });
+        assert!(matches!(lint(policy.to_string().into_bytes()), FileOutcome::Linted(_)), "{key:?}");
+    }
+}

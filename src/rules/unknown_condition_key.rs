@@ -107,7 +107,9 @@ fn diagnose<'a>(catalogue: &'a Catalogue, kind: PolicyKind, set: &ActionSet, key
     if let Some(known) = catalogue.service_ids().find_map(|s| keys::of_service(catalogue, s, key)) {
         return Some(Verdict::NotForActions { known, service: "" });
     }
-    let suggestion = (prefix.len() <= 64)
+    // A key without `:` has no prefix to correct.
+    let rest = key.split_once(':').map(|(_, rest)| rest);
+    let suggestion = (prefix.len() <= 64 && rest.is_some())
         .then(|| {
             let lower = prefix.to_ascii_lowercase();
             catalogue
@@ -116,10 +118,9 @@ fn diagnose<'a>(catalogue: &'a Catalogue, kind: PolicyKind, set: &ActionSet, key
                 .map(|p| (strsim::jaro_winkler(p, &lower), p))
                 .filter(|(score, p)| *score >= 0.88 && strsim::levenshtein(p, &lower) <= 2)
                 .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, p)| format!("{p}:{}", &key[prefix.len() + 1..]))
+                .map(|(_, p)| format!("{p}:{}", rest.unwrap_or_default()))
         })
-        .flatten()
-        .filter(|_| key.contains(':'));
+        .flatten();
     Some(Verdict::NoService { suggestion })
 }
 
