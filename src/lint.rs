@@ -21,6 +21,17 @@ pub struct LintOptions {
     pub rules: Vec<&'static Rule>,
     /// Forces the kind of every document (otherwise inferred).
     pub kind: Option<PolicyKind>,
+    /// Facts about the user's environment that rules read.
+    pub settings: Settings,
+}
+
+/// What rules may know about the user's environment (from the command line today, from
+/// a config file later).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// 12-digit ids of accounts the user trusts (their own organisation's): a trust policy
+    /// naming one is not a cross-account finding.
+    pub known_accounts: Vec<String>,
 }
 
 /// The result of linting one file.
@@ -113,17 +124,23 @@ pub fn lint_bytes(
             loaded
         }
     };
-    FileOutcome::Linted(check(loaded, &options.rules, catalogue))
+    FileOutcome::Linted(check(loaded, options, catalogue))
 }
 
 /// Resolves a loaded file's documents and runs the rules over them.
-pub fn check(loaded: LoadedFile, rules: &[&'static Rule], catalogue: &Catalogue) -> Vec<Finding> {
+pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Vec<Finding> {
     let LoadedFile { source, syntax, documents } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
     let mut findings = Vec::new();
-    for rule in rules {
-        let mut ctx =
-            Context { catalogue, source: &source, syntax: &syntax, documents: &documents, drafts: Vec::new() };
+    for rule in &options.rules {
+        let mut ctx = Context {
+            catalogue,
+            settings: &options.settings,
+            source: &source,
+            syntax: &syntax,
+            documents: &documents,
+            drafts: Vec::new(),
+        };
         (rule.check)(&mut ctx);
         for d in ctx.drafts {
             findings.push(Finding {

@@ -10,7 +10,7 @@
 //! (never under `CI=true`); read every blessed file before committing it.
 
 use iamlint::catalogue::Catalogue;
-use iamlint::lint::{FileOutcome, LintOptions, lint_bytes};
+use iamlint::lint::{FileOutcome, LintOptions, Settings, lint_bytes};
 use iamlint::policy::PolicyKind;
 use iamlint::report::human::{self, Style};
 use iamlint::rules::{RULES, Rule};
@@ -44,7 +44,7 @@ fn kind_for(path: &Path) -> Option<PolicyKind> {
 /// Renders what one rule reports on one file, as the fixture expectations store it.
 pub fn render(rule: &'static Rule, path: &Path) -> (usize, String) {
     let bytes = fs::read(path).unwrap();
-    let options = LintOptions { rules: vec![rule], kind: kind_for(path) };
+    let options = LintOptions { rules: vec![rule], kind: kind_for(path), settings: Settings::default() };
     match lint_bytes(path, bytes, true, &options, Catalogue::bundled()) {
         FileOutcome::Linted(findings) => {
             let text: String = findings.iter().map(|f| human::render(f, Style::PLAIN)).collect();

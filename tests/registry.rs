@@ -3,7 +3,7 @@
 //! example behaves as its fence says.
 
 use iamlint::catalogue::Catalogue;
-use iamlint::lint::{FileOutcome, LintOptions, lint_bytes};
+use iamlint::lint::{FileOutcome, LintOptions, Settings, lint_bytes};
 use iamlint::rules::{RULES, find};
 use std::collections::BTreeSet;
 use std::fs;
@@ -94,7 +94,7 @@ fn doc_examples_behave_as_their_fences_say() {
             let end = body.find("\n```").unwrap_or_else(|| panic!("{}: unclosed fence", r.id));
             let example = &body[..end + 1];
             rest = &body[end + 4..];
-            let options = LintOptions { rules: vec![r], kind: None };
+            let options = LintOptions { rules: vec![r], kind: None, settings: Settings::default() };
             let path = Path::new("rules").join(format!("{}.md", r.id));
             let n = match lint_bytes(&path, example.as_bytes().to_vec(), true, &options, Catalogue::bundled()) {
                 FileOutcome::Linted(f) => f.len(),

@@ -1,13 +1,13 @@
 //! No input may crash iamlint: arbitrary bytes, mutated policies, hostile shapes.
 
 use iamlint::catalogue::Catalogue;
-use iamlint::lint::{FileOutcome, LintOptions, lint_bytes};
+use iamlint::lint::{FileOutcome, LintOptions, Settings, lint_bytes};
 use iamlint::rules::RULES;
 use proptest::prelude::*;
 use std::path::Path;
 
 fn lint(bytes: Vec<u8>) -> FileOutcome {
-    let options = LintOptions { rules: RULES.to_vec(), kind: None };
+    let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
     let outcome = lint_bytes(Path::new("fuzz.json"), bytes, true, &options, Catalogue::bundled());
     if let FileOutcome::Linted(findings) = &outcome {
         for f in findings {
@@ -96,7 +96,7 @@ fn thousands_of_statements_with_one_sid_are_linted() {
         .collect();
     let text = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(",\n"));
     // Every rule, without rendering 5,000 findings (rendering is covered above).
-    let options = LintOptions { rules: RULES.to_vec(), kind: None };
+    let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
     let outcome = lint_bytes(Path::new("many.json"), text.into_bytes(), true, &options, Catalogue::bundled());
     let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
     assert_eq!(findings.iter().filter(|f| f.rule == "duplicate-sid").count(), 4_999);
@@ -109,7 +109,7 @@ fn hundreds_of_unknown_condition_keys_under_every_action_are_linted() {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
         keys.join(",")
     );
-    let options = LintOptions { rules: RULES.to_vec(), kind: None };
+    let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
     let outcome = lint_bytes(Path::new("keys.json"), text.into_bytes(), true, &options, Catalogue::bundled());
     let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
     assert_eq!(findings.iter().filter(|f| f.rule == "unknown-condition-key").count(), 500);

@@ -3,7 +3,7 @@
 use super::{EXIT_ERROR, EXIT_FINDINGS, Format, paths_or_default, usage_error};
 use crate::catalogue::Catalogue;
 use crate::discover::{Filters, discover};
-use crate::lint::{LintOptions, count_at_least, lint_files};
+use crate::lint::{LintOptions, Settings, count_at_least, lint_files};
 use crate::policy::PolicyKind;
 use crate::report::{Severity, concise, human, json};
 use crate::rules::{self, RULES, Rule};
@@ -44,6 +44,11 @@ pub struct CheckArgs {
     /// Treat every document as this kind instead of inferring it
     #[arg(long, value_enum, value_name = "KIND")]
     pub policy_kind: Option<KindArg>,
+
+    /// Accounts you trust (12-digit ids, comma-separated): a trust policy naming one is
+    /// not reported as cross-account
+    #[arg(long = "known-accounts", value_delimiter = ',', value_name = "ACCOUNTS")]
+    pub known_accounts: Vec<String>,
 
     /// Colour in human output
     #[arg(long, value_enum, default_value = "auto")]
@@ -135,6 +140,9 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
         Ok(rules) => rules,
         Err(e) => return usage_error(&e),
     };
+    if let Some(bad) = args.known_accounts.iter().find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
+        return usage_error(&format!("--known-accounts takes 12-digit account ids; `{bad}` is not one"));
+    }
     let filters = match Filters::new(&args.include, &args.exclude) {
         Ok(f) => f,
         Err(e) => return usage_error(&e),
@@ -142,7 +150,11 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
     let catalogue = Catalogue::bundled();
     let fail_on = Severity::from(args.fail_on);
     let discovered = discover(&paths_or_default(&args.paths), &filters);
-    let options = LintOptions { rules, kind: args.policy_kind.map(PolicyKind::from) };
+    let options = LintOptions {
+        rules,
+        kind: args.policy_kind.map(PolicyKind::from),
+        settings: Settings { known_accounts: args.known_accounts.clone() },
+    };
     let mut outcome = lint_files(&discovered.files, &options, catalogue);
     outcome.errors.extend(discovered.errors.into_iter().map(|e| (e.path, e.message)));
     outcome.skipped.extend(discovered.excluded.into_iter().map(|p| (p, "matches an --exclude glob".to_string())));

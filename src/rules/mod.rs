@@ -4,6 +4,7 @@
 
 use crate::catalogue::Catalogue;
 use crate::formats::SyntaxProblem;
+use crate::lint::Settings;
 use crate::report::{Draft, Severity};
 use crate::resolve::ResolvedDocument;
 use crate::source::SourceFile;
@@ -31,6 +32,7 @@ impl std::fmt::Debug for Rule {
 /// catalogue.
 pub struct Context<'a> {
     pub catalogue: &'a Catalogue,
+    pub settings: &'a Settings,
     pub source: &'a Arc<SourceFile>,
     pub syntax: &'a [SyntaxProblem],
     pub documents: &'a [ResolvedDocument],
