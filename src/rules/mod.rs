@@ -83,6 +83,10 @@ registry! {
     not_resource_allow,
     not_principal_allow,
     service_linked_role_unscoped,
+    public_principal,
+    cross_account_without_external_id,
+    oidc_trust_without_subject,
+    service_principal_without_source,
 }
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -1,0 +1,317 @@
+use super::{Context, Rule};
+use crate::catalogue::has_wildcard;
+use crate::policy::operator::{self, Family, SetQualifier};
+use crate::policy::{ConditionEntry, ConditionOperator, Principal, Statement};
+use crate::report::{Draft, Severity};
+use crate::source::Span;
+
+pub static RULE: Rule = Rule {
+    id: "oidc-trust-without-subject",
+    severity: Severity::Critical,
+    summary: "Web identity trust without a condition on the token's subject: anyone the OIDC provider issues a token to can assume the role",
+    doc: include_str!("../../rules/oidc-trust-without-subject.md"),
+    check,
+};
+
+const ASSUME: &str = "sts:AssumeRoleWithWebIdentity";
+const GITHUB: &str = "token.actions.githubusercontent.com";
+const COGNITO: &str = "cognito-identity.amazonaws.com";
+
+fn check(ctx: &mut Context<'_>) {
+    let documents = ctx.documents;
+    let Some(assume) = ctx.catalogue.lookup(ASSUME) else { return };
+    for resolved in documents {
+        for (st, rs) in resolved.statements() {
+            if !st.is_allow() || !resolved.doc.grants_access(st) || !rs.actions.contains(assume) {
+                continue;
+            }
+            let Some(block) = st.principal.as_ref().filter(|p| !p.negated) else { continue };
+            let Principal::Map(entries) = &block.principal else { continue };
+            for value in entries.iter().filter(|e| e.kind.value == "Federated").flat_map(|e| &e.values) {
+                let Some(provider) = provider(&value.value) else { continue };
+                for draft in findings(st, provider, &value.span) {
+                    ctx.report(draft.in_statement(st).actions(vec![ASSUME.to_string()]));
+                }
+            }
+        }
+    }
+}
+
+/// The provider host and path a `Federated` principal names, as its condition keys
+/// are spelt: `arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ID`
+/// gives `oidc.eks.eu-west-1.amazonaws.com/id/ID`; the built-in providers are named by
+/// their bare host (`cognito-identity.amazonaws.com`). `None` for SAML providers.
+fn provider(principal: &str) -> Option<&str> {
+    match principal.strip_prefix("arn:") {
+        Some(rest) => {
+            let mut parts = rest.splitn(5, ':');
+            let (Some(_partition), Some("iam"), Some(""), Some(_account), Some(resource)) =
+                (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return None;
+            };
+            resource.strip_prefix("oidc-provider/").filter(|p| !p.is_empty())
+        }
+        None => (principal.contains('.') && !principal.contains(':') && !principal.contains('*')).then_some(principal),
+    }
+}
+
+/// The claim that says who may assume the role. A Cognito identity pool's `aud` is the
+/// pool id (its `sub` is an identity id the pool hands out to anyone, guests included);
+/// Login with Amazon and Facebook name the application in `app_id`.
+fn subject_claim(host: &str) -> &'static str {
+    if host.eq_ignore_ascii_case(COGNITO) {
+        "aud"
+    } else if host.eq_ignore_ascii_case("graph.facebook.com") || host.eq_ignore_ascii_case("www.amazon.com") {
+        "app_id"
+    } else {
+        "sub"
+    }
+}
+
+/// A condition entry on a key that IAM will only pass for the values listed.
+pub(crate) struct Restriction<'s> {
+    pub op: &'s ConditionOperator,
+    pub entry: &'s ConditionEntry,
+    /// The operator reads `*` and `?` in values as wildcards.
+    pub wildcards: bool,
+}
+
+impl Restriction<'_> {
+    /// Some value matches every request (`"*"` under a Like operator).
+    pub fn matches_anything(&self) -> bool {
+        self.entry.values.is_empty()
+            || (self.wildcards
+                && self.entry.values.iter().any(|v| !v.value.is_empty() && v.value.bytes().all(|b| b == b'*')))
+    }
+}
+
+/// The entries of `key` (case-insensitive, as IAM compares keys) in the statement's
+/// condition whose operator requires the key: negated operators (`StringNotEquals`),
+/// `...IfExists` and `ForAllValues:` are true when the key is absent, `Null` only tests
+/// presence, and an operator IAM rejects restricts nothing.
+pub(crate) fn restrictions<'s>(st: &'s Statement, key: &str) -> Vec<Restriction<'s>> {
+    let Some(condition) = &st.condition else { return Vec::new() };
+    condition
+        .entries()
+        .filter(|(_, entry)| entry.key.value.eq_ignore_ascii_case(key))
+        .filter_map(|(op, entry)| {
+            let parsed = operator::parse(&op.name.value)?;
+            let requires = !parsed.base.negated
+                && !parsed.if_exists
+                && parsed.base.family != Family::Null
+                && parsed.qualifier != Some(SetQualifier::ForAllValues);
+            requires.then_some(Restriction { op, entry, wildcards: parsed.base.wildcards })
+        })
+        .collect()
+}
+
+/// The entries of `key` whose operator does not require it (see `restrictions`).
+fn ignored<'s>(st: &'s Statement, key: &str) -> Vec<(&'s ConditionOperator, &'s ConditionEntry)> {
+    let Some(condition) = &st.condition else { return Vec::new() };
+    let required = restrictions(st, key);
+    condition
+        .entries()
+        .filter(|(_, entry)| entry.key.value.eq_ignore_ascii_case(key))
+        .filter(|(_, entry)| !required.iter().any(|r| std::ptr::eq(r.entry, *entry)))
+        .collect()
+}
+
+/// Why an entry of `ignored` lets any token through.
+pub(crate) fn why_ignored(name: &str, what: &str) -> String {
+    match operator::parse(name) {
+        Some(op) if op.base.negated => format!("`{name}` holds for every {what} that does not match"),
+        Some(op) if op.base.family == Family::Null => format!("`{name}` only tests whether the key is present"),
+        Some(_) => format!("`{name}` holds for a {what} without this key"),
+        None => format!("`{name}` is not a condition operator"),
+    }
+}
+
+/// `acme` in `repo:acme/*`.
+fn owner(value: &str) -> &str {
+    let rest = value.strip_prefix("repo:").unwrap_or(value);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+/// How far a GitHub Actions `sub` value reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reach {
+    /// One repository (`repo:ORG/REPO:*`, `repo:ORG/REPO:ref:refs/heads/main`).
+    Repository,
+    /// Every repository of one owner (`repo:ORG/*`).
+    Owner,
+    /// Any repository of anyone on GitHub (`repo:*`, `*`).
+    Anyone,
+}
+
+/// GitHub's subject is `repo:OWNER/REPO:<context>`; a wildcard in the owner or the
+/// repository name lets workflows of other repositories assume the role.
+fn reach(value: &str, wildcards: bool) -> Reach {
+    if !wildcards {
+        return Reach::Repository;
+    }
+    let Some(rest) = value.strip_prefix("repo:") else {
+        return if value.starts_with(['*', '?']) { Reach::Anyone } else { Reach::Repository };
+    };
+    let Some((owner, after)) = rest.split_once('/') else {
+        return if has_wildcard(rest) { Reach::Anyone } else { Reach::Repository };
+    };
+    if has_wildcard(owner) {
+        return Reach::Anyone;
+    }
+    let repository = after.split(':').next().unwrap_or_default();
+    if has_wildcard(repository) { Reach::Owner } else { Reach::Repository }
+}
+
+/// The condition to write for this provider.
+fn help(host_path: &str) -> String {
+    let host = host_path.split('/').next().unwrap_or_default();
+    if host.eq_ignore_ascii_case(GITHUB) {
+        format!(
+            "add \"Condition\": {{\"StringEquals\": {{\"{GITHUB}:aud\": \"sts.amazonaws.com\"}}, \"StringLike\": \
+             {{\"{GITHUB}:sub\": \"repo:ORG/REPO:ref:refs/heads/main\"}}}}"
+        )
+    } else if host.to_ascii_lowercase().starts_with("oidc.eks.") {
+        format!(
+            "add \"Condition\": {{\"StringEquals\": {{\"{host_path}:sub\": \"system:serviceaccount:NAMESPACE:NAME\", \
+             \"{host_path}:aud\": \"sts.amazonaws.com\"}}}}"
+        )
+    } else if host.eq_ignore_ascii_case(COGNITO) {
+        format!(
+            "add \"Condition\": {{\"StringEquals\": {{\"{COGNITO}:aud\": \"REGION:IDENTITY-POOL-ID\"}}, \
+             \"ForAnyValue:StringLike\": {{\"{COGNITO}:amr\": \"authenticated\"}}}}"
+        )
+    } else if subject_claim(host) == "app_id" {
+        format!("add \"Condition\": {{\"StringEquals\": {{\"{host_path}:app_id\": \"APP-ID\"}}}}")
+    } else {
+        format!(
+            "add \"Condition\": {{\"StringEquals\": {{\"{host_path}:aud\": \"CLIENT-ID\", \"{host_path}:sub\": \
+             \"SUBJECT\"}}}}"
+        )
+    }
+}
+
+/// The findings for one `Federated` provider (underlined at `span`) of a statement.
+fn findings(st: &Statement, host_path: &str, span: &Span) -> Vec<Draft> {
+    let host = host_path.split('/').next().unwrap_or_default();
+    let claim = subject_claim(host);
+    let key = format!("{host_path}:{claim}");
+    let subject = restrictions(st, &key);
+    let restricting: Vec<&Restriction<'_>> = subject.iter().filter(|r| !r.matches_anything()).collect();
+    let mut out = Vec::new();
+    if restricting.is_empty() {
+        let accepted = format!("every token `{host_path}` issues is accepted");
+        let mut draft = match (subject.first(), ignored(st, &key).first()) {
+            (Some(r), _) => Draft::new(
+                span.clone(),
+                format!("any identity of `{host_path}` can assume the role: `{key}` is only matched against `*`"),
+            )
+            .label(accepted)
+            .also(r.entry.key.span.clone(), format!("`{}` matches every value", r.op.name.value)),
+            (None, Some((op, entry))) => Draft::new(
+                span.clone(),
+                format!("any identity of `{host_path}` can assume the role: `{key}` is not required to match"),
+            )
+            .label(accepted)
+            .also(entry.key.span.clone(), why_ignored(&op.name.value, "token")),
+            (None, None) => Draft::new(
+                span.clone(),
+                format!("any identity of `{host_path}` can assume the role: no condition on `{key}`"),
+            )
+            .label(accepted),
+        };
+        draft = draft.help(help(host_path));
+        out.push(draft);
+        return out;
+    }
+    if host.eq_ignore_ascii_case(GITHUB) {
+        // Entries of one key must all hold: the narrowest entry decides.
+        let narrowest = restricting
+            .iter()
+            .map(|r| {
+                (r.entry.values.iter().map(|v| reach(&v.value, r.wildcards)).max().unwrap_or(Reach::Repository), r)
+            })
+            .min_by_key(|(reach, _)| *reach);
+        if let Some((reach, r)) = narrowest.filter(|(reach, _)| *reach > Reach::Repository) {
+            let value = r
+                .entry
+                .values
+                .iter()
+                .find(|v| self::reach(&v.value, r.wildcards) == reach)
+                .unwrap_or(&r.entry.values[0]);
+            let draft = match reach {
+                Reach::Anyone => Draft::new(
+                    span.clone(),
+                    format!("any GitHub repository can assume the role: `{key}` allows `{}`", value.value),
+                )
+                .label("any workflow of any repository on GitHub, including repositories anyone can create")
+                .also(value.span.clone(), "matches every repository owner"),
+                _ => Draft::new(
+                    span.clone(),
+                    format!(
+                        "every repository of `{}` can assume the role: `{key}` allows `{}`",
+                        owner(&value.value),
+                        value.value
+                    ),
+                )
+                .label("any workflow of any repository of this owner")
+                .also(value.span.clone(), "matches every repository and branch of the owner")
+                .severity(Severity::High)
+                .note(
+                    "any workflow in any repository of the organization, on any branch, including workflows run \
+                     for pull requests from forks, gets a token with this subject",
+                ),
+            };
+            out.push(draft.help(help(host_path)));
+        }
+    }
+    if claim == "sub" && restrictions(st, &format!("{host_path}:aud")).iter().all(|r| r.matches_anything()) {
+        let aud = if host.eq_ignore_ascii_case(GITHUB) || host.to_ascii_lowercase().starts_with("oidc.eks.") {
+            "sts.amazonaws.com"
+        } else {
+            "CLIENT-ID"
+        };
+        out.push(
+            Draft::new(
+                span.clone(),
+                format!("web identity trust on `{host_path}` has no condition on `{host_path}:aud`"),
+            )
+            .label("tokens issued for any audience registered on this provider are accepted")
+            .severity(Severity::Medium)
+            .help(format!("add \"StringEquals\": {{\"{host_path}:aud\": \"{aud}\"}} to the condition")),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Reach, provider, reach};
+
+    #[test]
+    fn names_the_provider() {
+        assert_eq!(
+            provider("arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"),
+            Some("token.actions.githubusercontent.com")
+        );
+        assert_eq!(
+            provider("arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"),
+            Some("oidc.eks.eu-west-1.amazonaws.com/id/ABC")
+        );
+        assert_eq!(provider("cognito-identity.amazonaws.com"), Some("cognito-identity.amazonaws.com"));
+        assert_eq!(provider("arn:aws:iam::111122223333:saml-provider/okta"), None);
+        assert_eq!(provider("*"), None);
+    }
+
+    #[test]
+    fn github_subject_reach() {
+        assert_eq!(reach("repo:*", true), Reach::Anyone);
+        assert_eq!(reach("*", true), Reach::Anyone);
+        assert_eq!(reach("repo:*/infra:*", true), Reach::Anyone);
+        assert_eq!(reach("repo:acme/*", true), Reach::Owner);
+        assert_eq!(reach("repo:acme/*:ref:refs/heads/main", true), Reach::Owner);
+        assert_eq!(reach("repo:acme/infra:*", true), Reach::Repository);
+        assert_eq!(reach("repo:acme/infra:ref:refs/heads/main", true), Reach::Repository);
+        assert_eq!(reach("repo:acme/*", false), Reach::Repository);
+    }
+}

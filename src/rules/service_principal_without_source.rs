@@ -1,0 +1,134 @@
+use super::oidc_trust_without_subject::{restrictions, why_ignored};
+use super::{Context, Rule};
+use crate::catalogue::{has_wildcard, wildcard_match};
+use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Principal, Statement};
+use crate::report::{Draft, Severity, grants};
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+pub static RULE: Rule = Rule {
+    id: "service-principal-without-source",
+    severity: Severity::Low,
+    summary: "Service principal allowed without `aws:SourceArn` / `aws:SourceAccount`: the service may act for any account (confused deputy)",
+    doc: include_str!("../../rules/service-principal-without-source.md"),
+    check,
+};
+
+/// At most this many action names go in a finding's machine-readable `actions`.
+const ACTIONS_CAP: usize = 100;
+
+/// The global keys a service sets to the resource (and its account or organization)
+/// it acts for.
+const SOURCE_KEYS: [&str; 4] = ["aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths"];
+
+/// One entry of `rules/packs/confused-deputy-services.json`.
+#[derive(Deserialize)]
+struct Service {
+    principal: String,
+    source_arn: String,
+    policies: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Pack {
+    services: Vec<Service>,
+}
+
+const PACK: &str = include_str!("../../rules/packs/confused-deputy-services.json");
+
+fn pack() -> &'static [Service] {
+    static SERVICES: OnceLock<Vec<Service>> = OnceLock::new();
+    SERVICES.get_or_init(|| {
+        let pack: Pack = serde_json::from_str(PACK).expect("confused-deputy-services pack is valid");
+        pack.services
+    })
+}
+
+/// The pack entry for `principal` in a policy of this kind: only the services that send
+/// the source keys there (a compute service assuming its role sends none).
+fn service(principal: &str, kind: PolicyKind) -> Option<&'static Service> {
+    let kind = match kind {
+        PolicyKind::Trust => "trust",
+        PolicyKind::Resource => "resource",
+        _ => return None,
+    };
+    pack().iter().find(|s| wildcard_match(&s.principal, principal, true) && s.policies.iter().any(|p| p == kind))
+}
+
+/// Some source key is required with a value that is not `*`.
+fn has_source_condition(st: &Statement) -> bool {
+    SOURCE_KEYS.iter().any(|key| restrictions(st, key).iter().any(|r| !r.matches_anything()))
+}
+
+/// The source key entries the statement has (none of which restricts, when reporting).
+fn source_entries(st: &Statement) -> impl Iterator<Item = (&ConditionOperator, &ConditionEntry)> {
+    st.condition
+        .iter()
+        .flat_map(|c| c.entries())
+        .filter(|(_, e)| SOURCE_KEYS.iter().any(|k| k.eq_ignore_ascii_case(&e.key.value)))
+}
+
+fn check(ctx: &mut Context<'_>) {
+    let documents = ctx.documents;
+    let catalogue = ctx.catalogue;
+    for resolved in documents {
+        for (st, rs) in resolved.statements() {
+            if !st.is_allow() || !resolved.doc.grants_access(st) || has_source_condition(st) {
+                continue;
+            }
+            let Some(block) = st.principal.as_ref().filter(|p| !p.negated) else { continue };
+            let Principal::Map(entries) = &block.principal else { continue };
+            for value in entries.iter().filter(|e| e.kind.value == "Service").flat_map(|e| &e.values) {
+                let Some(service) = service(&value.value, resolved.doc.kind) else { continue };
+                let mut draft = Draft::new(
+                    value.span.clone(),
+                    format!(
+                        "service principal `{}` allowed without an `aws:SourceArn` or `aws:SourceAccount` condition",
+                        value.value
+                    ),
+                )
+                .label("this service acting for any account's resources, not only yours")
+                .help(format!(
+                    "add \"Condition\": {{\"StringEquals\": {{\"aws:SourceAccount\": \"ACCOUNT\"}}, \"ArnLike\": \
+                     {{\"aws:SourceArn\": \"{}\"}}}}",
+                    service.source_arn
+                ))
+                .in_statement(st);
+                if let Some(action) = &st.action {
+                    draft = draft.also(action.span.clone(), "granted to it");
+                }
+                for (op, entry) in source_entries(st) {
+                    let why = if restrictions(st, &entry.key.value).is_empty() {
+                        why_ignored(&op.name.value, "request")
+                    } else {
+                        format!("`{}` with `*` matches every source", op.name.value)
+                    };
+                    draft = draft.also(entry.key.span.clone(), why);
+                }
+                if st.action.iter().flat_map(|a| &a.values).any(|v| has_wildcard(&v.value)) {
+                    draft = draft.note(grants::describe(&rs.actions, catalogue));
+                }
+                if !rs.actions.is_empty() && !rs.actions.is_everything(catalogue) {
+                    draft = draft.actions(grants::names(&rs.actions, catalogue, ACTIONS_CAP));
+                }
+                ctx.report(draft);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::service;
+    use crate::policy::PolicyKind;
+
+    #[test]
+    fn applies_only_where_aws_documents_the_keys() {
+        assert!(service("sns.amazonaws.com", PolicyKind::Resource).is_some());
+        assert!(service("logs.eu-west-1.amazonaws.com", PolicyKind::Trust).is_some());
+        assert!(service("config.amazonaws.com", PolicyKind::Trust).is_some());
+        assert!(service("lambda.amazonaws.com", PolicyKind::Trust).is_none());
+        assert!(service("ec2.amazonaws.com", PolicyKind::Trust).is_none());
+        assert!(service("sns.amazonaws.com", PolicyKind::Identity).is_none());
+    }
+}
