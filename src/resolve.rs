@@ -3,8 +3,9 @@
 //! and each Resource value parsed into its ARN fields.
 
 use crate::catalogue::arn::{ResourceValue, parse_resource};
-use crate::catalogue::{ActionSet, Catalogue, Expansion};
+use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};
 use crate::policy::{PolicyDocument, Spanned, Statement};
+use crate::source::Span;
 
 #[derive(Debug)]
 pub struct ResolvedDocument {
@@ -37,6 +38,55 @@ pub struct ResolvedResource {
     pub value: Spanned<String>,
     /// The ARN fields, or why the value is not an ARN.
     pub parsed: ResourceValue,
+}
+
+/// An Action value, or the `NotAction` key, that grants a given action: what a finding
+/// about that action underlines.
+#[derive(Debug, Clone)]
+pub struct Grantor {
+    pub span: Span,
+    /// As written (`iam:*`), or `NotAction`.
+    pub text: String,
+    /// What it grants, when that is more than the action alone (a wildcard or NotAction).
+    pub wildcard: Option<ActionSet>,
+}
+
+impl Grantor {
+    /// The label under the grantor, naming the action (`iam:PassRole`).
+    pub fn label(&self, action: &str) -> String {
+        match (&self.wildcard, self.text.as_str()) {
+            (None, _) => format!("grants `{action}`"),
+            (Some(_), "NotAction") => format!("`NotAction` grants every action not listed, including `{action}`"),
+            (Some(_), text) => format!("`{text}` includes `{action}`"),
+        }
+    }
+}
+
+impl ResolvedStatement {
+    /// The values of the statement's Action that grant `action`, or its NotAction key.
+    pub fn grantors(&self, st: &Statement, action: ActionId) -> Vec<Grantor> {
+        match &st.action {
+            Some(list) if list.negated => {
+                vec![Grantor {
+                    span: list.key_span.clone(),
+                    text: "NotAction".into(),
+                    wildcard: Some(self.actions.clone()),
+                }]
+            }
+            _ => self
+                .values
+                .iter()
+                .filter_map(|v| match &v.expansion {
+                    Expansion::Actions(set) if set.contains(action) => Some(Grantor {
+                        span: v.value.span.clone(),
+                        text: v.value.value.clone(),
+                        wildcard: has_wildcard(&v.value.value).then(|| set.clone()),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
 }
 
 impl ResolvedDocument {

@@ -237,6 +237,19 @@ pub struct ConditionEntry {
     pub values: Vec<Spanned<String>>,
 }
 
+impl ConditionEntry {
+    /// Whether the entry, under `operator`, accepts any value of its key
+    /// (`"StringLike": {"iam:ResourceTag/team": "*"}`): it only asks that the key exist.
+    /// Under `StringEquals` a `*` is a literal character and limits.
+    pub fn matches_any_value(&self, operator: &str) -> bool {
+        let op = operator.to_ascii_lowercase();
+        op.contains("like")
+            && !op.contains("not")
+            && !self.values.is_empty()
+            && self.values.iter().all(|v| !v.value.is_empty() && v.value.bytes().all(|c| c == b'*'))
+    }
+}
+
 /// A structural problem IAM would reject, found while loading.
 #[derive(Debug, Clone)]
 pub struct Problem {

@@ -3,6 +3,7 @@
 
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionSet, Catalogue};
+use crate::resolve::Grantor;
 
 /// Sets up to this size are listed in full.
 const LIST_LIMIT: usize = 8;
@@ -27,6 +28,15 @@ pub fn describe(set: &ActionSet, catalogue: &Catalogue) -> String {
     let levels: Vec<String> =
         set.count_by_level(catalogue).iter().map(|(level, n)| format!("{n} {}", level.as_str())).collect();
     format!("{total} {noun} ({}), e.g. {}", levels.join(", "), examples(set, catalogue, EXAMPLES).join(", "))
+}
+
+/// What the wildcards (and NotAction) among `grantors` really grant, for a note.
+pub fn grantors_note(grantors: &[Grantor], catalogue: &Catalogue) -> Option<String> {
+    let mut set = ActionSet::new();
+    for wildcard in grantors.iter().filter_map(|g| g.wildcard.as_ref()) {
+        set.union_with(wildcard);
+    }
+    (!set.is_empty()).then(|| describe(&set, catalogue))
 }
 
 /// The most sensitive actions of a set, by access level then name.

@@ -1,10 +1,9 @@
 use super::{Context, Rule};
 use crate::catalogue::arn::{covers, may_match};
-use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};
+use crate::catalogue::{ActionId, Catalogue, has_wildcard};
 use crate::policy::{ConditionEntry, Spanned, Statement, ValueList};
 use crate::report::{Draft, Severity, grants};
-use crate::resolve::{ResolvedDocument, ResolvedStatement};
-use crate::source::Span;
+use crate::resolve::{Grantor, ResolvedDocument, ResolvedStatement};
 
 pub static RULE: Rule = Rule {
     id: "passrole-unscoped",
@@ -14,7 +13,7 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-const PASS_ROLE: &str = "iam:PassRole";
+pub(crate) const PASS_ROLE: &str = "iam:PassRole";
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
@@ -33,7 +32,7 @@ fn check(ctx: &mut Context<'_>) {
                 format!("matches {}", scope.roles())
             };
             let draft = Draft::new(value.span.clone(), message).label(label);
-            let draft = grant.grantors.iter().fold(draft, |d, g| d.also(g.span.clone(), g.label()));
+            let draft = grant.grantors.iter().fold(draft, |d, g| d.also(g.span.clone(), g.label(PASS_ROLE)));
             ctx.report(finish(draft, &grant, scope.example(&value.value), st, catalogue));
         }
         if let Some(not_resource) = grant.not_resource {
@@ -42,9 +41,9 @@ fn check(ctx: &mut Context<'_>) {
                 first.span.clone(),
                 format!("`{PASS_ROLE}` allowed on every role not listed in `NotResource`"),
             )
-            .label(first.label())
+            .label(first.label(PASS_ROLE))
             .also(not_resource.key_span.clone(), "`NotResource` grants every resource except those listed");
-            let draft = rest.iter().fold(draft, |d, g| d.also(g.span.clone(), g.label()));
+            let draft = rest.iter().fold(draft, |d, g| d.also(g.span.clone(), g.label(PASS_ROLE)));
             ctx.report(finish(draft, &grant, "arn:aws:iam::ACCOUNT:role/NAME".to_string(), st, catalogue));
         }
     }
@@ -58,7 +57,7 @@ fn finish(draft: Draft, grant: &PassRoleGrant<'_>, example: String, st: &Stateme
         let lower = op.to_ascii_lowercase();
         let text = if lower.ends_with("ifexists") || lower.starts_with("forallvalues:") {
             format!("`{op}` also passes roles without this tag")
-        } else if any_tag_value(op, entry) {
+        } else if entry.matches_any_value(op) {
             "`*` matches any value of the tag: every role that has it passes".to_string()
         } else {
             format!("`{op}` does not limit the roles to a tag value")
@@ -83,7 +82,7 @@ fn finish(draft: Draft, grant: &PassRoleGrant<'_>, example: String, st: &Stateme
     if !grant.service_limits.is_empty() {
         draft = draft.severity(Severity::Medium);
     }
-    if let Some(note) = wildcard_note(&grant.grantors, catalogue) {
+    if let Some(note) = grants::grantors_note(&grant.grantors, catalogue) {
         draft = draft.note(note);
     }
     draft
@@ -117,34 +116,6 @@ impl PassRoleGrant<'_> {
     pub(crate) fn is_unscoped(&self) -> bool {
         !self.scoped_by_tag && (!self.broad.is_empty() || self.not_resource.is_some())
     }
-}
-
-/// An Action value, or the `NotAction` key, that grants `iam:PassRole`.
-pub(crate) struct Grantor {
-    pub span: Span,
-    /// As written (`iam:*`), or `NotAction`.
-    pub text: String,
-    /// What it grants, when that is more than `iam:PassRole` alone.
-    pub wildcard: Option<ActionSet>,
-}
-
-impl Grantor {
-    pub(crate) fn label(&self) -> String {
-        match (&self.wildcard, self.text.as_str()) {
-            (None, _) => format!("grants `{PASS_ROLE}`"),
-            (Some(_), "NotAction") => format!("`NotAction` grants every action not listed, including `{PASS_ROLE}`"),
-            (Some(_), text) => format!("`{text}` includes `{PASS_ROLE}`"),
-        }
-    }
-}
-
-/// What the wildcards among `grantors` really grant.
-pub(crate) fn wildcard_note(grantors: &[Grantor], catalogue: &Catalogue) -> Option<String> {
-    let mut set = ActionSet::new();
-    for set_of in grantors.iter().filter_map(|g| g.wildcard.as_ref()) {
-        set.union_with(set_of);
-    }
-    (!set.is_empty()).then(|| grants::describe(&set, catalogue))
 }
 
 /// Every Allow statement of the file that grants `iam:PassRole` on at least one role.
@@ -184,7 +155,7 @@ fn grant<'a>(
 ) -> Option<PassRoleGrant<'a>> {
     let resource = st.resource.as_ref()?;
     let mut grant = PassRoleGrant {
-        grantors: grantors(st, rs, pass_role),
+        grantors: rs.grantors(st, pass_role),
         broad: Vec::new(),
         named: Vec::new(),
         not_resource: None,
@@ -221,7 +192,7 @@ fn grant<'a>(
             } else if key == "iam:associatedresourcearn" {
                 grant.service_limits.push(entry);
             } else if key.starts_with("aws:resourcetag/") || key.starts_with("iam:resourcetag/") {
-                if requires_key(&op.name.value) && !any_tag_value(&op.name.value, entry) {
+                if requires_key(&op.name.value) && !entry.matches_any_value(&op.name.value) {
                     grant.scoped_by_tag = true;
                 } else {
                     grant.loose_tags.push((&op.name.value, entry));
@@ -238,37 +209,6 @@ fn grant<'a>(
 fn requires_key(operator: &str) -> bool {
     let op = operator.to_ascii_lowercase();
     !(op.ends_with("ifexists") || op.starts_with("forallvalues:") || op.contains("not") || op == "null")
-}
-
-/// Whether a tag condition matches every value of the tag (`"StringLike":
-/// {"iam:ResourceTag/team": "*"}`): it only requires the tag, so any tagged role passes.
-/// Under `StringEquals` a `*` is a literal character (wildcard-in-equals-operator's finding).
-fn any_tag_value(operator: &str, entry: &ConditionEntry) -> bool {
-    let op = operator.to_ascii_lowercase();
-    op.contains("like")
-        && !op.contains("not")
-        && !entry.values.is_empty()
-        && entry.values.iter().all(|v| !v.value.is_empty() && v.value.bytes().all(|c| c == b'*'))
-}
-
-fn grantors(st: &Statement, rs: &ResolvedStatement, pass_role: ActionId) -> Vec<Grantor> {
-    match &st.action {
-        Some(list) if list.negated => {
-            vec![Grantor { span: list.key_span.clone(), text: "NotAction".into(), wildcard: Some(rs.actions.clone()) }]
-        }
-        _ => rs
-            .values
-            .iter()
-            .filter_map(|v| match &v.expansion {
-                Expansion::Actions(set) if set.contains(pass_role) => Some(Grantor {
-                    span: v.value.span.clone(),
-                    text: v.value.value.clone(),
-                    wildcard: has_wildcard(&v.value.value).then(|| set.clone()),
-                }),
-                _ => None,
-            })
-            .collect(),
-    }
 }
 
 /// Which roles a Resource value lets `iam:PassRole` pass.

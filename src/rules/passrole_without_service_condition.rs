@@ -1,6 +1,6 @@
-use super::passrole_unscoped::{pass_role_grants, wildcard_note};
+use super::passrole_unscoped::{PASS_ROLE, pass_role_grants};
 use super::{Context, Rule};
-use crate::report::{Draft, Severity};
+use crate::report::{Draft, Severity, grants};
 
 pub static RULE: Rule = Rule {
     id: "passrole-without-service-condition",
@@ -21,9 +21,9 @@ fn check(ctx: &mut Context<'_>) {
         let Some((first, rest)) = grant.grantors.split_first() else { continue };
         let mut draft =
             Draft::new(first.span.clone(), "`iam:PassRole` allowed without an `iam:PassedToService` condition")
-                .label(first.label());
+                .label(first.label(PASS_ROLE));
         for g in rest {
-            draft = draft.also(g.span.clone(), g.label());
+            draft = draft.also(g.span.clone(), g.label(PASS_ROLE));
         }
         for value in &grant.named {
             draft = draft.also(value.span.clone(), "the role it can pass");
@@ -39,7 +39,7 @@ fn check(ctx: &mut Context<'_>) {
             )
             .in_statement(st)
             .actions(vec!["iam:PassRole".to_string()]);
-        if let Some(note) = wildcard_note(&grant.grantors, catalogue) {
+        if let Some(note) = grants::grantors_note(&grant.grantors, catalogue) {
             draft = draft.note(note);
         }
         ctx.report(draft);

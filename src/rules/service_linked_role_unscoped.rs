@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::catalogue::arn::{covers, may_match};
-use crate::catalogue::{ActionId, ActionSet, Expansion, has_wildcard};
+use crate::catalogue::has_wildcard;
 use crate::policy::{ConditionEntry, Statement};
 use crate::report::{Draft, Severity, grants};
 use crate::resolve::ResolvedStatement;
@@ -43,15 +43,15 @@ fn check(ctx: &mut Context<'_>) {
             }
             let Some(scope) = unscoped_resources(st, &role_arns) else { continue };
             let Some(any_service) = service_condition(st) else { continue };
-            let grantors = grantors(st, rs, create_slr);
+            let grantors = rs.grantors(st, create_slr);
             let Some((first, rest)) = grantors.split_first() else { continue };
             let mut draft = Draft::new(
                 first.span.clone(),
                 format!("`{CREATE_SLR}` allowed for every service without an `iam:AWSServiceName` condition"),
             )
-            .label(first.label());
+            .label(first.label(CREATE_SLR));
             for g in rest {
-                draft = draft.also(g.span.clone(), g.label());
+                draft = draft.also(g.span.clone(), g.label(CREATE_SLR));
             }
             for (span, text) in scope {
                 draft = draft.also(span, text);
@@ -65,12 +65,8 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.also(entry.key.span.clone(), why);
             }
             draft = draft.help(HELP).in_statement(st).actions(vec![CREATE_SLR.to_string()]);
-            let mut set = ActionSet::new();
-            for g in grantors.iter().filter_map(|g| g.wildcard.as_ref()) {
-                set.union_with(g);
-            }
-            if !set.is_empty() {
-                draft = draft.note(grants::describe(&set, catalogue));
+            if let Some(note) = grants::grantors_note(&grantors, catalogue) {
+                draft = draft.note(note);
             }
             ctx.report(draft);
         }
@@ -150,57 +146,13 @@ fn service_condition(st: &Statement) -> Option<Option<&ConditionEntry>> {
     Some(any_service)
 }
 
-/// `"StringLike": {"iam:AWSServiceName": "*"}`: every service name matches. Under
-/// `StringEquals` a `*` is a literal character and matches no service. `"Null": {...:
+/// `"StringLike": {"iam:AWSServiceName": "*"}` matches every service name; `"Null": {...:
 /// "false"}` only asks that the key be present, which it always is for this action.
 fn matches_any_name(operator: &str, entry: &ConditionEntry) -> bool {
-    let op = operator.to_ascii_lowercase();
-    if op == "null" {
+    if operator.eq_ignore_ascii_case("null") {
         return !entry.values.is_empty() && entry.values.iter().all(|v| v.value.eq_ignore_ascii_case("false"));
     }
-    op.contains("like")
-        && !op.contains("not")
-        && !entry.values.is_empty()
-        && entry.values.iter().all(|v| !v.value.is_empty() && v.value.bytes().all(|c| c == b'*'))
-}
-
-/// An Action value, or the `NotAction` key, that grants `iam:CreateServiceLinkedRole`.
-struct Grantor {
-    span: Span,
-    /// As written (`iam:*`), or `NotAction`.
-    text: String,
-    /// What it grants, when it is a wildcard or NotAction.
-    wildcard: Option<ActionSet>,
-}
-
-impl Grantor {
-    fn label(&self) -> String {
-        match (&self.wildcard, self.text.as_str()) {
-            (None, _) => format!("grants `{CREATE_SLR}`"),
-            (Some(_), "NotAction") => format!("`NotAction` grants every action not listed, including `{CREATE_SLR}`"),
-            (Some(_), text) => format!("`{text}` includes `{CREATE_SLR}`"),
-        }
-    }
-}
-
-fn grantors(st: &Statement, rs: &ResolvedStatement, create_slr: ActionId) -> Vec<Grantor> {
-    match &st.action {
-        Some(list) if list.negated => {
-            vec![Grantor { span: list.key_span.clone(), text: "NotAction".into(), wildcard: Some(rs.actions.clone()) }]
-        }
-        _ => rs
-            .values
-            .iter()
-            .filter_map(|v| match &v.expansion {
-                Expansion::Actions(set) if set.contains(create_slr) => Some(Grantor {
-                    span: v.value.span.clone(),
-                    text: v.value.value.clone(),
-                    wildcard: has_wildcard(&v.value.value).then(|| set.clone()),
-                }),
-                _ => None,
-            })
-            .collect(),
-    }
+    entry.matches_any_value(operator)
 }
 
 #[cfg(test)]
