@@ -93,6 +93,12 @@ impl ResolvedDocument {
     pub fn statements(&self) -> impl Iterator<Item = (&Statement, &ResolvedStatement)> {
         self.doc.statements.iter().zip(&self.statements)
     }
+
+    /// The Allow statements that grant access to someone (not SCP/RCP/boundary ceilings,
+    /// not whole-account delegation): what least-privilege rules judge.
+    pub fn granting_statements(&self) -> impl Iterator<Item = (&Statement, &ResolvedStatement)> {
+        self.statements().filter(|(st, _)| st.is_allow() && self.doc.grants_access(st))
+    }
 }
 
 pub fn resolve(doc: PolicyDocument, catalogue: &Catalogue) -> ResolvedDocument {

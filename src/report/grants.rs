@@ -5,6 +5,9 @@ use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionSet, Catalogue};
 use crate::resolve::Grantor;
 
+/// At most this many action names go in a finding's machine-readable `actions`.
+pub const ACTIONS_CAP: usize = 100;
+
 /// Sets up to this size are listed in full.
 const LIST_LIMIT: usize = 8;
 /// Examples shown for larger sets.

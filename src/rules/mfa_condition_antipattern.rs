@@ -65,8 +65,6 @@ impl Test<'_> {
     }
 }
 
-/// Findings list at most this many of the statement's actions.
-const ACTIONS_CAP: usize = 100;
 
 /// A statement that tests the key, and what its tests let through together.
 struct Mfa<'a> {
@@ -90,7 +88,7 @@ fn check(ctx: &mut Context<'_>) {
             // The actions whose MFA requirement is not what it reads (not every action
             // of AWS for a `*`).
             if !s.rs.actions.is_everything(catalogue) {
-                draft = draft.actions(grants::names(&s.rs.actions, catalogue, ACTIONS_CAP));
+                draft = draft.actions(grants::names(&s.rs.actions, catalogue, grants::ACTIONS_CAP));
             }
             ctx.report(draft.in_statement(s.st));
         }

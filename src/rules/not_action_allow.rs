@@ -12,18 +12,13 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// At most this many action names go in a finding's machine-readable `actions`.
-const ACTIONS_CAP: usize = 100;
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
     let catalogue = ctx.catalogue;
     for resolved in documents {
-        for (st, rs) in resolved.statements() {
-            // SCPs, RCPs and boundaries only set a ceiling; a Deny never grants.
-            if !st.is_allow() || !resolved.doc.grants_access(st) {
-                continue;
-            }
+        // SCPs, RCPs and boundaries only set a ceiling; a Deny never grants.
+        for (st, rs) in resolved.granting_statements() {
             let Some(action) = st.action.as_ref().filter(|a| a.negated) else { continue };
             // `"NotAction": "*"` leaves nothing granted.
             if rs.actions.is_empty() {
@@ -42,7 +37,7 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.also(resource.span.clone(), resource_label(resource));
             }
             if !rs.actions.is_everything(catalogue) {
-                draft = draft.actions(grants::names(&rs.actions, catalogue, ACTIONS_CAP));
+                draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
             }
             if st.is_conditional() {
                 draft = condition_label(draft, st).severity(Severity::Low);

@@ -11,18 +11,13 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// At most this many action names go in a finding's machine-readable `actions`.
-const ACTIONS_CAP: usize = 100;
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
     let catalogue = ctx.catalogue;
     for resolved in documents {
-        for (st, rs) in resolved.statements() {
-            // SCPs, RCPs and boundaries only set a ceiling; a Deny never grants.
-            if !st.is_allow() || !resolved.doc.grants_access(st) {
-                continue;
-            }
+        // SCPs, RCPs and boundaries only set a ceiling; a Deny never grants.
+        for (st, rs) in resolved.granting_statements() {
             let Some(block) = st.principal.as_ref().filter(|p| p.negated) else { continue };
             // `"NotPrincipal": "*"` leaves no one.
             if matches!(block.principal, Principal::Wildcard(_)) {
@@ -43,7 +38,7 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.also(action.span.clone(), "granted to them");
             }
             if !rs.actions.is_empty() && !rs.actions.is_everything(catalogue) {
-                draft = draft.actions(grants::names(&rs.actions, catalogue, ACTIONS_CAP));
+                draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
             }
             if st.is_conditional() {
                 draft = condition_label(draft, st).severity(Severity::Medium);

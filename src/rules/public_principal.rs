@@ -12,8 +12,6 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// At most this many action names go in a finding's machine-readable `actions`.
-const ACTIONS_CAP: usize = 100;
 
 /// Condition keys (compared case-insensitively) whose value narrows who can use a
 /// statement: the caller's account, organization, ARN or network origin, or the resource
@@ -79,7 +77,7 @@ fn check(ctx: &mut Context<'_>) {
             if !rs.actions.is_empty() {
                 draft = draft.note(format!("anyone may call {}", grants::describe(&rs.actions, catalogue)));
                 if !rs.actions.is_everything(catalogue) {
-                    draft = draft.actions(grants::names(&rs.actions, catalogue, ACTIONS_CAP));
+                    draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
                 }
             }
             ctx.report(draft);

@@ -13,8 +13,6 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// At most this many action names go in a finding's machine-readable `actions`.
-const ACTIONS_CAP: usize = 100;
 /// Covering values named in a message before "and N other values".
 const NAMED_COVERERS: usize = 3;
 
@@ -169,7 +167,7 @@ fn finding(values: &[Value<'_>], i: usize, kept: &[usize], key: &str, negated: b
         draft =
             draft.note(format!("`{}` matches {}", values[j].written.value, grants::describe(values[j].set, catalogue)));
     }
-    draft.help(help).actions(grants::names(value.set, catalogue, ACTIONS_CAP))
+    draft.help(help).actions(grants::names(value.set, catalogue, grants::ACTIONS_CAP))
 }
 
 fn count<K: Hash + Eq>(map: &HashMap<K, usize>, key: K) -> usize {

@@ -14,8 +14,6 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// At most this many action names go in a finding's machine-readable `actions`.
-const ACTIONS_CAP: usize = 100;
 
 /// The global keys a service sets to the resource (and its account or organization)
 /// it acts for.
@@ -109,7 +107,7 @@ fn check(ctx: &mut Context<'_>) {
                     draft = draft.note(grants::describe(&rs.actions, catalogue));
                 }
                 if !rs.actions.is_empty() && !rs.actions.is_everything(catalogue) {
-                    draft = draft.actions(grants::names(&rs.actions, catalogue, ACTIONS_CAP));
+                    draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
                 }
                 ctx.report(draft);
             }

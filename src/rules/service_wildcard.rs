@@ -12,8 +12,6 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// At most this many action names go in a finding's machine-readable `actions`.
-const ACTIONS_CAP: usize = 100;
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
@@ -43,7 +41,7 @@ fn check(ctx: &mut Context<'_>) {
                 .label(format!("all {total} {service} actions"))
                 .help(help(written, set, catalogue))
                 .note(grants::describe(set, catalogue))
-                .actions(grants::names(set, catalogue, ACTIONS_CAP))
+                .actions(grants::names(set, catalogue, grants::ACTIONS_CAP))
                 .in_statement(st);
                 if let Some(resource) = &st.resource {
                     draft = draft.also(resource.span.clone(), resource_label(resource));

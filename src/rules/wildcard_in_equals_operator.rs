@@ -11,8 +11,6 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// Findings list at most this many of the statement's actions.
-const ACTIONS_CAP: usize = 100;
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
@@ -29,7 +27,7 @@ fn check(ctx: &mut Context<'_>) {
                     // The actions the condition was meant to restrict (not every action of
                     // AWS for a `*`).
                     if !rs.actions.is_everything(catalogue) {
-                        draft = draft.actions(grants::names(&rs.actions, catalogue, ACTIONS_CAP));
+                        draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
                     }
                     ctx.report(draft);
                 }
