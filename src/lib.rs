@@ -8,6 +8,7 @@ pub mod cli;
 pub mod discover;
 pub mod formats;
 pub mod lint;
+pub mod packs;
 pub mod policy;
 pub mod report;
 pub mod resolve;

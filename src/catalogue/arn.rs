@@ -71,6 +71,36 @@ pub fn covers(pattern: &str, format: &str) -> bool {
     wildcard_match(pattern, &text, false)
 }
 
+/// Whether a Resource value names every resource of `format` that a policy can reach:
+/// `covers`, with the value's partition, region and account read as `*` (every instance
+/// of one account is still every resource that account's principals can touch). A
+/// service or resource part built by a template substitution names something specific.
+pub fn covers_every(raw: &str, value: &ResourceValue, format: &str) -> bool {
+    match value {
+        ResourceValue::Any => true,
+        ResourceValue::Arn(arn) if arn.fields.len() == 5 => {
+            let (service, resource) = (&arn.fields[Arn::SERVICE], &arn.fields[Arn::RESOURCE]);
+            if service.kind == FieldKind::Unknown || resource.kind == FieldKind::Unknown {
+                return false;
+            }
+            covers(&format!("arn:*:{}:*:*:{}", service.text, resource.text), format)
+        }
+        ResourceValue::Arn(arn) => arn.decidable && covers(raw, format),
+        ResourceValue::Templated | ResourceValue::NotArn(_) => false,
+    }
+}
+
+/// Whether a Resource value matches `*`, the resource of an action with no resource
+/// types; a value whose resource part is all `*` (`arn:aws:ec2:*:*:*`) is given the
+/// benefit of the doubt.
+pub fn star_like(value: &ResourceValue) -> bool {
+    match value {
+        ResourceValue::Any => true,
+        ResourceValue::Arn(arn) => arn.fields.len() < 5 || arn.fields[Arn::RESOURCE].text.chars().all(|c| c == '*'),
+        _ => false,
+    }
+}
+
 /// A policy Resource/NotResource value, parsed once at resolve time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResourceValue {

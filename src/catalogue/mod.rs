@@ -208,6 +208,20 @@ impl Catalogue {
         self.find_action(self.find_service(service)?, action)
     }
 
+    /// The ARN formats of an action's resource types, without repeats (empty: the action
+    /// takes only `*`).
+    pub fn action_formats(&self, id: ActionId) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for r in &self.action(id).resources {
+            for f in self.resource_type(id.service, &r.kind).iter().flat_map(|t| t.arns.iter()) {
+                if !out.contains(&f.as_ref()) {
+                    out.push(f.as_ref());
+                }
+            }
+        }
+        out
+    }
+
     pub fn resource_type(&self, service: ServiceId, name: &str) -> Option<&ResourceType<'static>> {
         self.service(service).resources.iter().find(|r| r.name == name)
     }

@@ -123,6 +123,13 @@ impl ActionSet {
         }
     }
 
+    /// Keeps only the actions that are also in `other`.
+    pub fn intersect_with(&mut self, other: &ActionSet, catalogue: &Catalogue) {
+        let mut outside = self.clone();
+        outside.subtract(other, catalogue);
+        self.subtract(&outside, catalogue);
+    }
+
     /// Everything in the catalogue that is not in this set (what a NotAction grants).
     pub fn complement(&self, catalogue: &Catalogue) -> ActionSet {
         let mut all = ActionSet::everything(catalogue);

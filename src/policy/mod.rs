@@ -223,6 +223,14 @@ impl Condition {
     }
 }
 
+impl Condition {
+    /// The entries that narrow the statement: under an operator that requires the key
+    /// (`ConditionOperator::requires_key`), with values that do not match every value.
+    pub fn restrictions(&self) -> impl Iterator<Item = (&ConditionOperator, &ConditionEntry)> {
+        self.entries().filter(|(op, entry)| op.requires_key() && !entry.matches_any_value(&op.name.value))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ConditionOperator {
     /// As written: `StringEquals`, `ForAnyValue:StringLike`, `BoolIfExists`.
@@ -235,6 +243,21 @@ pub struct ConditionEntry {
     pub key: Spanned<String>,
     /// Values as text (numbers and booleans keep their JSON spelling).
     pub values: Vec<Spanned<String>>,
+}
+
+impl ConditionOperator {
+    /// Whether the operator holds only when its key is present with a listed value.
+    /// Negated operators (`StringNotEquals`) hold for every other value, `...IfExists`
+    /// and `ForAllValues:` hold when the key is absent, `Null` only tests presence; an
+    /// unknown operator is rejected by IAM and restricts nothing here.
+    pub fn requires_key(&self) -> bool {
+        operator::parse(&self.name.value).is_some_and(|op| {
+            !op.base.negated
+                && !op.if_exists
+                && op.base.family != operator::Family::Null
+                && op.qualifier != Some(operator::SetQualifier::ForAllValues)
+        })
+    }
 }
 
 impl ConditionEntry {

@@ -1,9 +1,11 @@
 //! Wording for what an action set grants, shared by every finding that involves a
 //! wildcard: small sets are listed, large ones summarised by access level.
 
+use super::Draft;
 use crate::catalogue::model::AccessLevel;
-use crate::catalogue::{ActionSet, Catalogue};
-use crate::resolve::Grantor;
+use crate::catalogue::{ActionSet, Catalogue, Expansion, has_wildcard};
+use crate::resolve::{Grantor, Reach, StatementGrants};
+use crate::source::Span;
 
 /// At most this many action names go in a finding's machine-readable `actions`.
 pub const ACTIONS_CAP: usize = 100;
@@ -61,4 +63,110 @@ pub fn examples(set: &ActionSet, catalogue: &Catalogue, n: usize) -> Vec<String>
 /// All actions of a set as `service:Action` strings, capped for machine output.
 pub fn names(set: &ActionSet, catalogue: &Catalogue, cap: usize) -> Vec<String> {
     set.iter(catalogue).take(cap).map(|id| catalogue.action_name(id)).collect()
+}
+
+/// `ec2: 42 (CreateTags, DeleteVolume, RunInstances, ...); s3: 2 (DeleteBucket, PutObject)`:
+/// a set grouped by service with counts, for a note.
+pub fn by_service(set: &ActionSet, catalogue: &Catalogue) -> String {
+    const SHOWN: usize = 4;
+    let mut groups: Vec<String> = Vec::new();
+    for service in set.services() {
+        let names: Vec<&str> =
+            set.iter(catalogue).filter(|id| id.service == service).map(|id| catalogue.action_short_name(id)).collect();
+        let mut shown = names.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
+        if names.len() > SHOWN {
+            shown.push_str(", ...");
+        }
+        groups.push(format!("{}: {} ({shown})", catalogue.prefix(service), names.len()));
+    }
+    groups.join("; ")
+}
+
+/// One finding for a statement that grants a class of actions on every resource they
+/// apply to (`unscoped-write`, `resource-exposure`, `credentials-exposure`,
+/// `data-exfiltration`): the widest Resource value underlined, each Action value that
+/// grants some of them labelled, conditions that do not narrow them labelled, the
+/// actions grouped by service in the note. `what` names the class (`write actions`).
+pub fn unscoped(found: &StatementGrants<'_>, what: &str, catalogue: &Catalogue) -> Draft {
+    let st = found.statement;
+    let count = found.grants.len();
+    let message = match found.grants.as_slice() {
+        [(id, g)] if g.reach == Reach::StarOnly => {
+            format!("`{}` allowed with no condition", catalogue.action_name(*id))
+        }
+        [(id, _)] => {
+            format!("`{}` allowed on every resource, with no condition that narrows it", catalogue.action_name(*id))
+        }
+        _ => format!("{count} {what} allowed on every resource they apply to, with no condition that narrows them"),
+    };
+    let widest = found.grants.iter().map(|(_, g)| g).max_by_key(|g| g.reach);
+    let resource = st.resource.as_ref();
+    let mut draft = match (widest.and_then(|g| g.resources.first()), resource) {
+        (Some(value), _) => {
+            let label = if value.value == "*" {
+                "`*`: every resource".to_string()
+            } else {
+                "matches every resource of their type".to_string()
+            };
+            Draft::new(value.span.clone(), message).label(label)
+        }
+        (None, Some(list)) => {
+            Draft::new(list.key_span.clone(), message).label("`NotResource` grants every resource except those listed")
+        }
+        (None, None) => Draft::new(st.span.clone(), message).label("this statement"),
+    };
+    for (span, text) in grantor_labels(found, catalogue) {
+        draft = draft.also(span, text);
+    }
+    if let Some(condition) = &st.condition {
+        for (op, entry) in condition.entries() {
+            let narrowing = found.grants.iter().any(|(_, g)| g.narrowing.iter().any(|(_, e)| std::ptr::eq(*e, entry)));
+            if narrowing {
+                continue;
+            }
+            let why = if !op.requires_key() {
+                format!("`{}` holds without a matching value: it narrows nothing", op.name.value)
+            } else if entry.matches_any_value(&op.name.value) {
+                "`*` matches every value: it narrows nothing".to_string()
+            } else {
+                format!("`{}` says how the request is made, not which resources it reaches", entry.key.value)
+            };
+            draft = draft.also(entry.key.span.clone(), why);
+        }
+    }
+    if let Some(deny) = found.grants.iter().find_map(|(_, g)| g.confined_by) {
+        draft = draft.also(deny.span.clone(), "this Deny leaves them granted on every resource it does not list");
+    }
+    if count > 1 {
+        draft = draft.note(format!("{count} {what}: {}", by_service(&found.actions, catalogue)));
+    }
+    draft.in_statement(st).actions(names(&found.actions, catalogue, ACTIONS_CAP))
+}
+
+/// The Action values (or the `NotAction` key) that grant some of the found actions.
+fn grantor_labels(found: &StatementGrants<'_>, catalogue: &Catalogue) -> Vec<(Span, String)> {
+    let (st, rs) = (found.statement, found.resolved);
+    if let Some(list) = st.action.as_ref().filter(|a| a.negated) {
+        return vec![(list.key_span.clone(), "`NotAction` grants every action not listed, these included".to_string())];
+    }
+    let mut out = Vec::new();
+    for value in &rs.values {
+        let Expansion::Actions(set) = &value.expansion else { continue };
+        let mut mine = found.actions.clone();
+        mine.intersect_with(set, catalogue);
+        let n = mine.len(catalogue);
+        if n == 0 {
+            continue;
+        }
+        let text = if !has_wildcard(&value.value.value) {
+            format!("grants `{}`", value.value.value)
+        } else if n == 1 {
+            let id = mine.iter(catalogue).next().map(|id| catalogue.action_name(id)).unwrap_or_default();
+            format!("`{}` includes `{id}`", value.value.value)
+        } else {
+            format!("`{}` includes {n} of them", value.value.value)
+        };
+        out.push((value.value.span.clone(), text));
+    }
+    out
 }

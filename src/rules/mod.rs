@@ -87,6 +87,7 @@ registry! {
     cross_account_without_external_id,
     oidc_trust_without_subject,
     service_principal_without_source,
+    unscoped_write,
 }
 
 pub fn find(id: &str) -> Option<&'static Rule> {

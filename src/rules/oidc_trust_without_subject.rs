@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::catalogue::has_wildcard;
-use crate::policy::operator::{self, Family, SetQualifier};
+use crate::policy::operator::{self, Family};
 use crate::policy::{ConditionEntry, ConditionOperator, Principal, Statement};
 use crate::report::{Draft, Severity};
 use crate::source::Span;
@@ -94,14 +94,10 @@ pub(crate) fn restrictions<'s>(st: &'s Statement, key: &str) -> Vec<Restriction<
     let Some(condition) = &st.condition else { return Vec::new() };
     condition
         .entries()
-        .filter(|(_, entry)| entry.key.value.eq_ignore_ascii_case(key))
-        .filter_map(|(op, entry)| {
-            let parsed = operator::parse(&op.name.value)?;
-            let requires = !parsed.base.negated
-                && !parsed.if_exists
-                && parsed.base.family != Family::Null
-                && parsed.qualifier != Some(SetQualifier::ForAllValues);
-            requires.then_some(Restriction { op, entry, wildcards: parsed.base.wildcards })
+        .filter(|(op, entry)| entry.key.value.eq_ignore_ascii_case(key) && op.requires_key())
+        .map(|(op, entry)| {
+            let wildcards = operator::parse(&op.name.value).is_some_and(|parsed| parsed.base.wildcards);
+            Restriction { op, entry, wildcards }
         })
         .collect()
 }

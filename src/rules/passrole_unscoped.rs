@@ -192,7 +192,7 @@ fn grant<'a>(
             } else if key == "iam:associatedresourcearn" {
                 grant.service_limits.push(entry);
             } else if key.starts_with("aws:resourcetag/") || key.starts_with("iam:resourcetag/") {
-                if requires_key(&op.name.value) && !entry.matches_any_value(&op.name.value) {
+                if op.requires_key() && !entry.matches_any_value(&op.name.value) {
                     grant.scoped_by_tag = true;
                 } else {
                     grant.loose_tags.push((&op.name.value, entry));
@@ -201,14 +201,6 @@ fn grant<'a>(
         }
     }
     Some(grant)
-}
-
-/// Whether a condition operator restricts to the values it lists and fails when the key
-/// is absent: `StringEqualsIfExists` and `ForAllValues:` pass a role without the tag,
-/// negated operators allow every other value, `Null` tests presence only.
-fn requires_key(operator: &str) -> bool {
-    let op = operator.to_ascii_lowercase();
-    !(op.ends_with("ifexists") || op.starts_with("forallvalues:") || op.contains("not") || op == "null")
 }
 
 /// Which roles a Resource value lets `iam:PassRole` pass.

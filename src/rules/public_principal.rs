@@ -1,5 +1,4 @@
 use super::{Context, Rule};
-use crate::policy::operator::{self, SetQualifier};
 use crate::policy::{PolicyKind, Principal, Statement};
 use crate::report::{Draft, Severity, grants};
 use crate::source::Span;
@@ -100,20 +99,13 @@ fn public_value(st: &Statement) -> Option<Span> {
     }
 }
 
-/// Whether one condition narrows who may use the statement. Negated operators
-/// (`StringNotEquals`) hold for everyone outside the listed values, `...IfExists` holds
-/// when the key is absent, and `Null` only tests presence: none of them restrict.
+/// Whether a condition narrows who may use the statement: an entry on a key that names
+/// the caller, under an operator that requires it (`ConditionOperator::requires_key`).
 fn restricts_caller(st: &Statement) -> bool {
     let Some(condition) = &st.condition else { return false };
     condition.entries().any(|(op, entry)| {
-        let Some(parsed) = operator::parse(&op.name.value) else { return false };
-        // `ForAllValues:` holds when the key is absent, as `IfExists` does.
-        let vacuous = parsed.qualifier == Some(SetQualifier::ForAllValues);
-        if parsed.base.negated || parsed.if_exists || vacuous || parsed.base.name == "Null" {
-            return false;
-        }
         let values: Vec<&str> = entry.values.iter().map(|v| v.value.as_str()).collect();
-        restricting_entry(&entry.key.value, &values)
+        op.requires_key() && restricting_entry(&entry.key.value, &values)
     })
 }
 

@@ -1,5 +1,5 @@
 use super::{Context, Rule};
-use crate::catalogue::arn::{Arn, Header, ResourceValue, fits, formats_of_service};
+use crate::catalogue::arn::{Arn, Header, ResourceValue, fits, formats_of_service, parse_resource, star_like};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};
 use crate::policy::Statement;
 use crate::report::{Draft, Severity, grants};
@@ -101,34 +101,13 @@ fn known_service(r: &ResolvedResource, catalogue: &Catalogue) -> bool {
 fn fits_action(id: ActionId, values: &[&str], catalogue: &Catalogue) -> bool {
     let action = catalogue.action(id);
     if action.resources.is_empty() {
-        return values.iter().any(|v| star_like(v));
+        return values.iter().any(|v| star_like(&parse_resource(v)));
     }
     action.resources.iter().any(|r| {
         catalogue
             .resource_type(id.service, &r.kind)
             .is_none_or(|t| t.arns.iter().any(|f| values.iter().any(|v| fits(v, f, Header::Loose))))
     })
-}
-
-fn star_like(value: &str) -> bool {
-    match crate::catalogue::arn::parse_resource(value) {
-        ResourceValue::Any => true,
-        ResourceValue::Arn(arn) => arn.fields.len() < 5 || arn.fields[Arn::RESOURCE].text.chars().all(|c| c == '*'),
-        _ => false,
-    }
-}
-
-/// The ARN formats an action takes (empty: only `*`).
-fn formats(id: ActionId, catalogue: &Catalogue) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for r in &catalogue.action(id).resources {
-        for f in catalogue.resource_type(id.service, &r.kind).iter().flat_map(|t| t.arns.iter()) {
-            if !out.contains(&f.as_ref()) {
-                out.push(f);
-            }
-        }
-    }
-    out
 }
 
 fn quoted_formats(formats: &[&str]) -> String {
@@ -151,7 +130,7 @@ fn finding(st: &Statement, span: Span, found: &[Mismatch<'_>], catalogue: &Catal
     let literal_formats: Vec<&str> = {
         let mut out: Vec<&str> = Vec::new();
         for m in found {
-            for f in m.literal.map(|id| formats(id, catalogue)).unwrap_or_default() {
+            for f in m.literal.map(|id| catalogue.action_formats(id)).unwrap_or_default() {
                 if !out.contains(&f) {
                     out.push(f);
                 }

@@ -2,6 +2,10 @@
 //! wildcards: each Action value's expansion and each statement's granted action set,
 //! and each Resource value parsed into its ARN fields.
 
+mod effective;
+
+pub use effective::{Grant, Reach, StatementGrants, narrows, non_narrowing_keys};
+
 use crate::catalogue::arn::{ResourceValue, parse_resource};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};
 use crate::policy::{PolicyDocument, Spanned, Statement};

@@ -1,0 +1,439 @@
+//! The effective-grant model: what a document really lets someone do with one action.
+//!
+//! For an action, the Allow statements that grant it (Action or NotAction; not SCP, RCP or
+//! boundary ceilings), after what the document's unconditional Deny statements remove, and
+//! how far each grant reaches:
+//! - `Reach::StarOnly`: the action has no resource types, `*` is its only resource;
+//! - `Reach::Every`: a Resource value that names every resource of one of the action's
+//!   types (`*`, `arn:aws:s3:::*`, `arn:aws:ec2:*:111122223333:instance/*`), or a
+//!   NotResource that leaves them granted;
+//! - `Reach::Named`: named resources or narrower patterns.
+//!
+//! A grant is *unscoped* when it reaches every resource and no condition narrows it. A
+//! condition narrows when an entry's operator requires its key with values that do not
+//! match everything (`Condition::restrictions`), and the key is not one that only says
+//! how or when the request is made (`rules/packs/non-narrowing-keys.json`:
+//! aws:SecureTransport, aws:MultiFactorAuthPresent, ...). A key the action does not have
+//! narrows too: the statement then grants nothing for the action.
+//!
+//! Denies: an unconditional Deny that covers the action removes it where its Resource
+//! names every resource the Allow grants (`*`, or a pattern matching the Allow's values);
+//! a Deny with NotResource confines the Allow to the resources it lists. A Deny with a
+//! condition removes nothing for sure, so it is not credited.
+
+use super::{ResolvedDocument, ResolvedStatement};
+use crate::catalogue::arn::{ResourceValue, covers_every, may_match, star_like};
+use crate::catalogue::{ActionId, ActionSet, Catalogue, wildcard_match};
+use crate::policy::{ConditionEntry, ConditionOperator, Spanned, Statement};
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// How far a grant of one action reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reach {
+    /// Named resources, or a pattern narrower than every resource of a type.
+    Named,
+    /// The action has no resource types: `*` is the only resource it can be granted on.
+    StarOnly,
+    /// Every resource of one of the action's resource types.
+    Every,
+}
+
+/// One Allow statement's grant of one action.
+#[derive(Debug)]
+pub struct Grant<'d> {
+    pub statement: &'d Statement,
+    pub resolved: &'d ResolvedStatement,
+    pub reach: Reach,
+    /// The Resource values through which the action is granted, the widest first
+    /// (empty when the statement uses NotResource).
+    pub resources: Vec<&'d Spanned<String>>,
+    /// The condition entries that narrow the grant.
+    pub narrowing: Vec<(&'d ConditionOperator, &'d ConditionEntry)>,
+    /// An unconditional `Deny` with `NotResource` that confines the grant to what it lists.
+    pub confined_by: Option<&'d Statement>,
+    /// A resource type the action always authorizes (required in the catalogue) that no
+    /// statement grants on every resource without a narrowing condition: the statement
+    /// reaches every resource of another type, but each call also needs one of these,
+    /// and those are scoped (RunInstances on `instance/*` with the subnet under `ec2:Vpc`).
+    pub scoped_by_type: Option<String>,
+}
+
+impl Grant<'_> {
+    /// Every resource of the action's types, and no condition narrows it. An action that
+    /// takes only `*` is never unscoped: `*` is its only correct resource.
+    pub fn is_unscoped(&self) -> bool {
+        self.reach == Reach::Every && self.narrowing.is_empty()
+    }
+
+    /// All the action can be granted: unscoped, or a `*`-only action with no narrowing
+    /// condition. What escalation and exposure rules count as "on anything".
+    pub fn is_unrestricted(&self) -> bool {
+        self.reach != Reach::Named && self.narrowing.is_empty()
+    }
+
+    /// The narrowing entries on `key` (compared case-insensitively).
+    pub fn narrowing_on(&self, key: &str) -> impl Iterator<Item = &ConditionEntry> {
+        self.narrowing.iter().filter(move |(_, e)| e.key.value.eq_ignore_ascii_case(key)).map(|(_, e)| *e)
+    }
+}
+
+impl ResolvedDocument {
+    /// Every grant of `action` by the document's granting statements, in document order.
+    pub fn grants(&self, action: ActionId, catalogue: &Catalogue) -> Vec<Grant<'_>> {
+        self.granting_statements().filter_map(|(st, rs)| self.grant(st, rs, action, catalogue)).collect()
+    }
+
+    /// How the statement grants `action`, after the document's Denies; `None` when it
+    /// does not (not in its actions, no Resource value names it, or denied).
+    pub fn grant<'d>(
+        &'d self,
+        st: &'d Statement,
+        rs: &'d ResolvedStatement,
+        action: ActionId,
+        catalogue: &Catalogue,
+    ) -> Option<Grant<'d>> {
+        if !rs.actions.contains(action) {
+            return None;
+        }
+        let mut grant = self.grant_with(st, rs, action, &catalogue.action_formats(action))?;
+        if grant.is_unscoped() {
+            // Every required resource type must be reachable unscoped by some statement.
+            let info = catalogue.action(action);
+            for required in info.resources.iter().filter(|r| r.required) {
+                let Some(rt) = catalogue.resource_type(action.service, &required.kind) else { continue };
+                let formats: Vec<&str> = rt.arns.iter().map(|a| a.as_ref()).collect();
+                let open = self.granting_statements().any(|(s, r)| {
+                    r.actions.contains(action)
+                        && self.grant_with(s, r, action, &formats).is_some_and(|g| g.is_unscoped())
+                });
+                if !open {
+                    grant.reach = Reach::Named;
+                    grant.scoped_by_type = Some(required.kind.to_string());
+                    break;
+                }
+            }
+        }
+        Some(grant)
+    }
+
+    fn grant_with<'d>(
+        &'d self,
+        st: &'d Statement,
+        rs: &'d ResolvedStatement,
+        action: ActionId,
+        formats: &[&str],
+    ) -> Option<Grant<'d>> {
+        if !rs.actions.contains(action) {
+            return None;
+        }
+        let resource = st.resource.as_ref()?;
+        let (mut reach, mut resources) = if resource.negated {
+            // NotResource grants every resource it does not list.
+            let excluded = |f: &&str| rs.resources.iter().any(|r| covers_every(&r.value.value, &r.parsed, f));
+            if formats.is_empty() {
+                if rs.resources.iter().any(|r| star_like(&r.parsed)) {
+                    return None;
+                }
+                (Reach::StarOnly, Vec::new())
+            } else if formats.iter().all(excluded) {
+                return None;
+            } else {
+                (Reach::Every, Vec::new())
+            }
+        } else {
+            let mut found: Vec<(Reach, &Spanned<String>)> = Vec::new();
+            for r in &rs.resources {
+                let reach = value_reach(&r.value.value, &r.parsed, formats);
+                if let Some(reach) = reach {
+                    found.push((reach, &r.value));
+                }
+            }
+            found.sort_by_key(|(reach, _)| std::cmp::Reverse(*reach));
+            let reach = found.first()?.0;
+            (reach, found.into_iter().map(|(_, v)| v).collect())
+        };
+        let mut confined_by = None;
+        for (deny, drs) in self.statements().filter(|(d, _)| d.is_deny() && !d.is_conditional()) {
+            if !drs.actions.contains(action) {
+                continue;
+            }
+            let Some(denied) = &deny.resource else { continue };
+            if denied.negated {
+                // Denies everything but what it lists: the grant keeps only those.
+                let kept: Option<Reach> =
+                    drs.resources.iter().filter_map(|r| value_reach(&r.value.value, &r.parsed, formats)).max();
+                match kept {
+                    None => return None,
+                    Some(kept) if kept < reach => {
+                        reach = kept;
+                        confined_by = Some(deny);
+                    }
+                    Some(_) => {}
+                }
+            } else {
+                let covers =
+                    |allowed: &str| drs.resources.iter().any(|d| wildcard_match(&d.value.value, allowed, false));
+                let every = drs.resources.iter().any(|d| match reach {
+                    Reach::StarOnly => star_like(&d.parsed),
+                    _ => formats.iter().all(|f| covers_every(&d.value.value, &d.parsed, f)),
+                });
+                if every {
+                    return None;
+                }
+                if !resource.negated {
+                    resources.retain(|v| !covers(&v.value));
+                    if resources.is_empty() {
+                        return None;
+                    }
+                    // What is left may be narrower than what was removed.
+                    reach = rs
+                        .resources
+                        .iter()
+                        .filter(|r| resources.iter().any(|v| std::ptr::eq(*v, &r.value)))
+                        .filter_map(|r| value_reach(&r.value.value, &r.parsed, formats))
+                        .max()
+                        .unwrap_or(Reach::Named);
+                }
+            }
+        }
+        let narrowing =
+            st.condition.as_ref().map(|c| c.restrictions().filter(|(_, e)| narrows(&e.key.value)).collect());
+        Some(Grant {
+            statement: st,
+            resolved: rs,
+            reach,
+            resources,
+            narrowing: narrowing.unwrap_or_default(),
+            confined_by,
+            scoped_by_type: None,
+        })
+    }
+}
+
+/// One statement's grants of a class of actions (see `ResolvedDocument::statement_grants`).
+#[derive(Debug)]
+pub struct StatementGrants<'d> {
+    pub statement: &'d Statement,
+    pub resolved: &'d ResolvedStatement,
+    /// The actions kept, as a set.
+    pub actions: ActionSet,
+    /// Each kept action's grant, in catalogue order.
+    pub grants: Vec<(ActionId, Grant<'d>)>,
+}
+
+impl ResolvedDocument {
+    /// For each granting statement, the grants of the actions `wanted` selects (cheap:
+    /// asked before any action is parsed) that `keep` keeps; statements with none are left
+    /// out. A statement that grants every action is left to `full-admin`: judging its
+    /// actions one by one would say the same thing 22,000 times.
+    pub fn statement_grants<'d>(
+        &'d self,
+        catalogue: &Catalogue,
+        wanted: impl Fn(ActionId) -> bool,
+        keep: impl Fn(&Grant<'d>) -> bool,
+    ) -> Vec<StatementGrants<'d>> {
+        let mut out = Vec::new();
+        for (st, rs) in self.granting_statements() {
+            if rs.actions.is_everything(catalogue) {
+                continue;
+            }
+            let mut found =
+                StatementGrants { statement: st, resolved: rs, actions: ActionSet::new(), grants: Vec::new() };
+            for id in rs.actions.iter(catalogue).filter(|id| wanted(*id)) {
+                if let Some(grant) = self.grant(st, rs, id, catalogue).filter(&keep) {
+                    found.actions.insert(id);
+                    found.grants.push((id, grant));
+                }
+            }
+            if !found.grants.is_empty() {
+                out.push(found);
+            }
+        }
+        out
+    }
+}
+
+/// How far one Resource value reaches for an action with these ARN formats; `None` when
+/// it names none of its resources.
+fn value_reach(raw: &str, parsed: &ResourceValue, formats: &[&str]) -> Option<Reach> {
+    if formats.is_empty() {
+        return star_like(parsed).then_some(Reach::StarOnly);
+    }
+    if formats.iter().any(|f| covers_every(raw, parsed, f)) {
+        return Some(Reach::Every);
+    }
+    formats.iter().any(|f| may_match(raw, f)).then_some(Reach::Named)
+}
+
+#[derive(Deserialize)]
+struct Pack {
+    keys: Vec<PackKey>,
+}
+
+#[derive(Deserialize)]
+struct PackKey {
+    key: String,
+}
+
+const PACK: &str = include_str!("../../rules/packs/non-narrowing-keys.json");
+
+/// The global keys that do not narrow a grant, lower-cased.
+pub fn non_narrowing_keys() -> &'static [String] {
+    static KEYS: OnceLock<Vec<String>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let pack: Pack = serde_json::from_str(PACK).expect("non-narrowing-keys pack is valid");
+        pack.keys.into_iter().map(|k| k.key.to_ascii_lowercase()).collect()
+    })
+}
+
+/// Whether a condition key, required by its operator, narrows a grant.
+pub fn narrows(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    !non_narrowing_keys().contains(&key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::{self, Loaded};
+    use crate::policy::PolicyKind;
+    use crate::resolve::resolve;
+    use crate::source::SourceFile;
+    use std::sync::Arc;
+
+    fn document(json: &str) -> ResolvedDocument {
+        document_of_kind(json, None)
+    }
+
+    fn document_of_kind(json: &str, kind: Option<PolicyKind>) -> ResolvedDocument {
+        let catalogue = Catalogue::bundled();
+        let source = Arc::new(SourceFile::new("p.json", json.to_string()));
+        let Loaded::Policy(loaded) = formats::json::load(source, kind, true) else { panic!("not a policy") };
+        resolve(loaded.documents.into_iter().next().expect("one document"), catalogue)
+    }
+
+    /// (statement index, reach, unscoped) of each grant of `action`.
+    fn grants(doc: &ResolvedDocument, action: &str) -> Vec<(usize, Reach, bool)> {
+        let catalogue = Catalogue::bundled();
+        let id = catalogue.lookup(action).expect("known action");
+        doc.grants(id, catalogue).iter().map(|g| (g.statement.index, g.reach, g.is_unscoped())).collect()
+    }
+
+    fn policy(statements: &str) -> ResolvedDocument {
+        document(&format!(r#"{{"Version": "2012-10-17", "Statement": [{statements}]}}"#))
+    }
+
+    #[test]
+    fn reach_of_resource_values() {
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "arn:aws:ec2:*:111122223333:instance/*"},
+               {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::*"},
+               {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::my-bucket/*"},
+               {"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"},
+               {"Effect": "Allow", "Action": "iam:PutUserPolicy", "Resource": "arn:aws:iam::*:user/${aws:username}"}"#,
+        );
+        assert_eq!(grants(&doc, "ec2:TerminateInstances"), [(0, Reach::Every, true)]);
+        assert_eq!(grants(&doc, "s3:GetObject"), [(1, Reach::Every, true)]);
+        assert_eq!(grants(&doc, "s3:PutObject"), [(2, Reach::Named, false)]);
+        assert_eq!(grants(&doc, "ec2:DescribeInstances"), [(3, Reach::StarOnly, false)]);
+        assert_eq!(grants(&doc, "iam:PutUserPolicy"), [(4, Reach::Named, false)]);
+        assert!(grants(&doc, "s3:ListBucket").is_empty(), "bucket ARNs only, granted nowhere");
+    }
+
+    #[test]
+    fn non_narrowing_keys_are_global_keys() {
+        let catalogue = Catalogue::bundled();
+        assert!(!non_narrowing_keys().is_empty());
+        for key in non_narrowing_keys() {
+            assert!(crate::catalogue::keys::global(catalogue, key).is_some(), "{key} is not a global condition key");
+        }
+        assert!(!narrows("AWS:SecureTransport"));
+        assert!(narrows("aws:ResourceTag/team"));
+    }
+
+    #[test]
+    fn every_required_resource_type_must_be_open() {
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "arn:aws:ec2:*:*:subnet/*",
+                "Condition": {"StringEquals": {"ec2:Vpc": "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-0abc"}}},
+               {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": ["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:image/*"]}"#,
+        );
+        assert_eq!(grants(&doc, "ec2:RunInstances"), [(0, Reach::Every, false), (1, Reach::Named, false)]);
+        let doc = policy(r#"{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}"#);
+        assert_eq!(grants(&doc, "ec2:RunInstances"), [(0, Reach::Every, true)]);
+    }
+
+    #[test]
+    fn conditions_narrow_unless_they_say_how() {
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*",
+                "Condition": {"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}}},
+               {"Effect": "Allow", "Action": "s3:DeleteBucket", "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+               {"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": "*",
+                "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/team": "a"}, "StringLike": {"s3:prefix": "*"}}}"#,
+        );
+        assert_eq!(grants(&doc, "ec2:TerminateInstances"), [(0, Reach::Every, false)]);
+        assert_eq!(grants(&doc, "s3:DeleteBucket"), [(1, Reach::Every, true)]);
+        assert_eq!(grants(&doc, "s3:DeleteObject"), [(2, Reach::Every, true)]);
+    }
+
+    #[test]
+    fn unconditional_denies_are_credited() {
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": ["s3:*", "iam:*", "ec2:*"], "Resource": "*"},
+               {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
+               {"Effect": "Deny", "NotAction": ["iam:Get*", "iam:List*", "s3:*", "ec2:*"], "Resource": "*"},
+               {"Effect": "Deny", "Action": "ec2:TerminateInstances", "NotResource": "arn:aws:ec2:*:*:instance/i-0abc"},
+               {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}"#,
+        );
+        assert!(grants(&doc, "s3:DeleteBucket").is_empty());
+        assert!(grants(&doc, "iam:PassRole").is_empty(), "denied by the NotAction deny");
+        assert_eq!(grants(&doc, "iam:GetRole"), [(0, Reach::Every, true)]);
+        assert_eq!(grants(&doc, "ec2:TerminateInstances"), [(0, Reach::Named, false)], "confined by NotResource");
+        assert_eq!(grants(&doc, "s3:PutObject"), [(0, Reach::Every, true)], "a conditional deny removes nothing");
+    }
+
+    #[test]
+    fn not_resource_and_not_action() {
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secrets/*"},
+               {"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:aws:s3:::*"},
+               {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::public/*"}"#,
+        );
+        assert_eq!(grants(&doc, "s3:GetObject"), [(0, Reach::Every, true)]);
+        assert_eq!(grants(&doc, "ec2:RunInstances"), [(1, Reach::Every, true)]);
+        assert!(grants(&doc, "iam:PassRole").is_empty());
+    }
+
+    #[test]
+    fn partial_denies_narrow_what_is_left() {
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::*", "arn:aws:s3:::logs/*"]},
+               {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::*"}"#,
+        );
+        assert!(grants(&doc, "s3:GetObject").is_empty());
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::logs/*", "arn:aws:s3:::data/*"]},
+               {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::data/*"}"#,
+        );
+        let catalogue = Catalogue::bundled();
+        let id = catalogue.lookup("s3:GetObject").unwrap();
+        let left = doc.grants(id, catalogue);
+        assert_eq!(
+            left.iter().map(|g| g.resources.iter().map(|v| v.value.as_str()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            [["arn:aws:s3:::logs/*"]]
+        );
+    }
+
+    #[test]
+    fn ceilings_and_delegation_grant_nothing() {
+        let all = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+        assert_eq!(grants(&document(all), "iam:PassRole"), [(0, Reach::Every, true)]);
+        assert!(grants(&document_of_kind(all, Some(PolicyKind::ServiceControl)), "iam:PassRole").is_empty());
+        let delegation = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}"#;
+        assert!(grants(&document(delegation), "kms:Decrypt").is_empty());
+    }
+}
