@@ -316,7 +316,8 @@ fn a_repeated_action_key_is_reported_and_the_later_value_analysed() {
 /// Issue 3's precision cases: valid policies the noisy tools flag. Every rule stays silent
 /// on them, except on two statements that are there for what they show, not as least
 /// privilege: `bedrock-agentcore:*`/`s3vectors:*` on `*` (the newest services are known;
-/// service-wildcard and unscoped-write report it) and `kms:Decrypt` on every key of the
+/// service-wildcard, unscoped-write, credentials-exposure (its token-vault reads),
+/// resource-exposure and privilege-escalation report it) and `kms:Decrypt` on every key of the
 /// caller's account (a policy variable in the account field is a valid ARN; every key of
 /// an account is unscoped, so unscoped-write and data-exfiltration report it).
 #[test]
@@ -326,7 +327,14 @@ fn valid_patterns_that_other_linters_flag_stay_silent() {
         Path::new(env!("CARGO_MANIFEST_DIR")),
     );
     let out = stdout(&o);
-    let exempt = [" service-wildcard: ", " unscoped-write: ", " data-exfiltration: "];
+    let exempt = [
+        " service-wildcard: ",
+        " unscoped-write: ",
+        " data-exfiltration: ",
+        " credentials-exposure: ",
+        " resource-exposure: ",
+        " privilege-escalation: ",
+    ];
     for line in out.lines() {
         // Only the exempt rules, and only on lines 8 (Kms) and 9 (New).
         assert!(exempt.iter().any(|rule| line.contains(rule)), "{out}");

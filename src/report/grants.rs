@@ -3,7 +3,7 @@
 
 use super::Draft;
 use crate::catalogue::model::AccessLevel;
-use crate::catalogue::{ActionSet, Catalogue, Expansion, has_wildcard};
+use crate::catalogue::{ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
 use crate::resolve::{Grantor, Reach, StatementGrants};
 use crate::source::Span;
 
@@ -69,8 +69,10 @@ pub fn names(set: &ActionSet, catalogue: &Catalogue, cap: usize) -> Vec<String> 
 /// a set grouped by service with counts, for a note.
 pub fn by_service(set: &ActionSet, catalogue: &Catalogue) -> String {
     const SHOWN: usize = 4;
+    const SERVICES: usize = 8;
     let mut groups: Vec<String> = Vec::new();
-    for service in set.services() {
+    let services: Vec<ServiceId> = set.services().collect();
+    for &service in services.iter().take(SERVICES) {
         let names: Vec<&str> =
             set.iter(catalogue).filter(|id| id.service == service).map(|id| catalogue.action_short_name(id)).collect();
         let mut shown = names.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
@@ -78,6 +80,9 @@ pub fn by_service(set: &ActionSet, catalogue: &Catalogue) -> String {
             shown.push_str(", ...");
         }
         groups.push(format!("{}: {} ({shown})", catalogue.prefix(service), names.len()));
+    }
+    if services.len() > SERVICES {
+        groups.push(format!("and {} more services", services.len() - SERVICES));
     }
     groups.join("; ")
 }
@@ -92,7 +97,7 @@ pub fn unscoped(found: &StatementGrants<'_>, what: &str, catalogue: &Catalogue) 
     let count = found.grants.len();
     let message = match found.grants.as_slice() {
         [(id, g)] if g.reach == Reach::StarOnly => {
-            format!("`{}` allowed with no condition", catalogue.action_name(*id))
+            format!("`{}` allowed with no condition that narrows it", catalogue.action_name(*id))
         }
         [(id, _)] => {
             format!("`{}` allowed on every resource, with no condition that narrows it", catalogue.action_name(*id))
@@ -103,7 +108,10 @@ pub fn unscoped(found: &StatementGrants<'_>, what: &str, catalogue: &Catalogue) 
     let resource = st.resource.as_ref();
     let mut draft = match (widest.and_then(|g| g.resources.first()), resource) {
         (Some(value), _) => {
-            let label = if value.value == "*" {
+            let only_star = found.grants.iter().all(|(_, g)| g.reach == Reach::StarOnly);
+            let label = if only_star {
+                "`*`: the only resource these actions take".to_string()
+            } else if value.value == "*" {
                 "`*`: every resource".to_string()
             } else {
                 "matches every resource of their type".to_string()

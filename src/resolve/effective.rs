@@ -16,6 +16,9 @@
 //! aws:SecureTransport, aws:MultiFactorAuthPresent, ...). A key the action does not have
 //! narrows too: the statement then grants nothing for the action.
 //!
+//! In a resource policy, Resource names only the resource the policy is attached to, so
+//! no grant there reaches every resource.
+//!
 //! Denies: an unconditional Deny that covers the action removes it where its Resource
 //! names every resource the Allow grants (`*`, or a pattern matching the Allow's values);
 //! a Deny with NotResource confines the Allow to the resources it lists. A Deny with a
@@ -24,7 +27,7 @@
 use super::{ResolvedDocument, ResolvedStatement};
 use crate::catalogue::arn::{ResourceValue, covers_every, may_match, star_like};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, wildcard_match};
-use crate::policy::{ConditionEntry, ConditionOperator, Spanned, Statement};
+use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Spanned, Statement};
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -197,6 +200,11 @@ impl ResolvedDocument {
                 }
             }
         }
+        if self.doc.kind == PolicyKind::Resource && reach == Reach::Every {
+            // A resource policy's Resource names only the resource it is attached to
+            // (`"Resource": "*"` in a key policy is that key).
+            reach = Reach::Named;
+        }
         let narrowing =
             st.condition.as_ref().map(|c| c.restrictions().filter(|(_, e)| narrows(&e.key.value)).collect());
         Some(Grant {
@@ -297,7 +305,6 @@ pub fn narrows(key: &str) -> bool {
 mod tests {
     use super::*;
     use crate::formats::{self, Loaded};
-    use crate::policy::PolicyKind;
     use crate::resolve::resolve;
     use crate::source::SourceFile;
     use std::sync::Arc;
@@ -424,6 +431,16 @@ mod tests {
         assert_eq!(
             left.iter().map(|g| g.resources.iter().map(|v| v.value.as_str()).collect::<Vec<_>>()).collect::<Vec<_>>(),
             [["arn:aws:s3:::logs/*"]]
+        );
+    }
+
+    #[test]
+    fn a_resource_policy_names_only_its_resource() {
+        let key_policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:role/app"}, "Action": "kms:Decrypt", "Resource": "*"}]}"#;
+        assert_eq!(
+            grants(&document_of_kind(key_policy, Some(PolicyKind::Resource)), "kms:Decrypt"),
+            [(0, Reach::Named, false)]
         );
     }
 
