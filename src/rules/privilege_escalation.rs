@@ -1,0 +1,375 @@
+use super::{Context, Rule};
+use crate::catalogue::{ActionId, Catalogue, ServiceId, has_wildcard, wildcard_match};
+use crate::report::{Draft, Severity};
+use crate::resolve::{Grant, Reach, ResolvedDocument};
+use crate::source::Span;
+use serde::Deserialize;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+pub static RULE: Rule = Rule {
+    id: "privilege-escalation",
+    severity: Severity::High,
+    summary: "the document grants every action of a known privilege-escalation path (rules/packs/privilege-escalation.json)",
+    doc: include_str!("../../rules/privilege-escalation.md"),
+    check,
+};
+
+/// `rules/packs/privilege-escalation.json`.
+#[derive(Deserialize)]
+struct Pack {
+    /// Managed policies that make a principal administrator: attaching them is escalation
+    /// even under an `iam:PolicyARN` condition.
+    admin_policies: Vec<String>,
+    paths: Vec<EscalationPath>,
+}
+
+#[derive(Deserialize)]
+struct EscalationPath {
+    id: String,
+    title: String,
+    category: String,
+    /// Every element is needed; an array element is met by any one of its actions.
+    actions: Vec<Need>,
+    #[allow(dead_code)]
+    description: String,
+    references: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Need {
+    One(String),
+    AnyOf(Vec<String>),
+}
+
+impl Need {
+    fn names(&self) -> &[String] {
+        match self {
+            Need::One(name) => std::slice::from_ref(name),
+            Need::AnyOf(names) => names,
+        }
+    }
+}
+
+const PACK: &str = include_str!("../../rules/packs/privilege-escalation.json");
+
+fn pack() -> &'static Pack {
+    static PACK_DATA: OnceLock<Pack> = OnceLock::new();
+    // The pack is checked by the test suite; a broken one is a build defect.
+    PACK_DATA.get_or_init(|| serde_json::from_str(PACK).expect("privilege-escalation pack is valid"))
+}
+
+const PASS_ROLE: &str = "iam:PassRole";
+/// Actions that decide what a role can do: with one of them on the roles a principal can
+/// pass, a scoped `iam:PassRole` does not limit what the passed role does.
+const ROLE_EDITS: [&str; 3] = ["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion"];
+
+fn check(ctx: &mut Context<'_>) {
+    let catalogue = ctx.catalogue;
+    for resolved in ctx.documents {
+        let mut found = Found::new(resolved, catalogue);
+        if found.services.is_empty() {
+            continue;
+        }
+        let mut tiers: Vec<(Severity, Vec<Match>)> = Vec::new();
+        for path in &pack().paths {
+            let Some(m) = found.path(path) else { continue };
+            let severity = m.severity(&mut found);
+            match tiers.iter_mut().find(|(s, _)| *s == severity) {
+                Some((_, list)) => list.push(m),
+                None => tiers.push((severity, vec![m])),
+            }
+        }
+        tiers.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
+        for (severity, matches) in tiers {
+            ctx.report(finding(severity, &matches, &mut found, catalogue));
+        }
+    }
+}
+
+/// What one document grants, asked action by action and remembered.
+struct Found<'d> {
+    doc: &'d ResolvedDocument,
+    catalogue: &'d Catalogue,
+    /// Services some granting statement grants (not counting statements that grant every
+    /// action: full-admin reports those).
+    services: BTreeSet<ServiceId>,
+    grants: HashMap<ActionId, Vec<Grant<'d>>>,
+}
+
+impl<'d> Found<'d> {
+    fn new(doc: &'d ResolvedDocument, catalogue: &'d Catalogue) -> Found<'d> {
+        let services = doc
+            .granting_statements()
+            .filter(|(_, rs)| !rs.actions.is_everything(catalogue))
+            .flat_map(|(_, rs)| rs.actions.services())
+            .collect();
+        Found { doc, catalogue, services, grants: HashMap::new() }
+    }
+
+    /// The action's id, when the document grants anything of its service (looking an
+    /// action up parses its service: only for those).
+    fn id(&self, name: &str) -> Option<ActionId> {
+        let service = self.catalogue.find_service(name.split_once(':')?.0)?;
+        if !self.services.contains(&service) {
+            return None;
+        }
+        self.catalogue.lookup(name)
+    }
+
+    /// The grants of an action that count toward escalation: not from a statement that
+    /// grants every action, and not an attach limited by `iam:PolicyARN` to named
+    /// policies that are not administrator policies.
+    fn grants(&mut self, id: ActionId) -> &[Grant<'d>] {
+        let (doc, catalogue) = (self.doc, self.catalogue);
+        self.grants.entry(id).or_insert_with(|| {
+            let mut grants = doc.grants(id, catalogue);
+            grants.retain(|g| !g.resolved.actions.is_everything(catalogue) && !limited_to_named_policies(g));
+            grants
+        })
+    }
+
+    /// Whether the document grants every action of the path, and through which grants.
+    fn path(&mut self, path: &'static EscalationPath) -> Option<Match> {
+        let mut steps = Vec::new();
+        for need in &path.actions {
+            let mut best: Option<(ActionId, usize, (bool, Reach))> = None;
+            for name in need.names() {
+                let Some(id) = self.id(name) else { continue };
+                let grants = self.grants(id);
+                // Gaining the use of another principal: the caller's own user is not one.
+                let counts = |g: &Grant<'_>| path.category != "principal-access" || !on_own_user(g);
+                let Some(i) = widest(grants, counts) else { continue };
+                let r = rank(&grants[i]);
+                if best.is_none_or(|(_, _, b)| r > b) {
+                    best = Some((id, i, r));
+                }
+            }
+            let (id, i, _) = best?;
+            steps.push((id, i));
+        }
+        Some(Match { path, steps })
+    }
+}
+
+/// An attach limited by `iam:PolicyARN` to named policies none of which is an
+/// administrator policy does not escalate.
+fn limited_to_named_policies(g: &Grant<'_>) -> bool {
+    let mut values = g.narrowing_on("iam:PolicyARN").flat_map(|e| &e.values).peekable();
+    values.peek().is_some()
+        && values.all(|v| {
+            !has_wildcard(&v.value)
+                && !v.value.contains("${")
+                && !pack().admin_policies.iter().any(|a| a.eq_ignore_ascii_case(&v.value))
+        })
+}
+
+/// Orders grants: unrestricted first, then by reach.
+fn rank(g: &Grant<'_>) -> (bool, Reach) {
+    (g.is_unrestricted(), g.reach)
+}
+
+fn widest(grants: &[Grant<'_>], counts: impl Fn(&Grant<'_>) -> bool) -> Option<usize> {
+    (0..grants.len()).filter(|&i| counts(&grants[i])).max_by_key(|&i| (rank(&grants[i]), std::cmp::Reverse(i)))
+}
+
+/// A grant only on the caller's own user (`user/${aws:username}`), as AWS's "manage your
+/// own credentials" policies write it.
+fn on_own_user(g: &Grant<'_>) -> bool {
+    !g.resources.is_empty()
+        && g.resources.iter().all(|v| {
+            let lower = v.value.to_ascii_lowercase();
+            lower.contains("${aws:username}") || lower.contains("${aws:userid}")
+        })
+}
+
+/// A path the document opens: for each needed action, the action and its widest grant.
+struct Match {
+    path: &'static EscalationPath,
+    steps: Vec<(ActionId, usize)>,
+}
+
+impl Match {
+    fn step_grants<'f, 'd>(&self, found: &'f Found<'d>) -> impl Iterator<Item = (ActionId, &'f Grant<'d>)> {
+        self.steps.iter().map(move |(id, i)| (*id, &found.grants[id][*i]))
+    }
+
+    /// Critical when every action is granted on anything it applies to; low when only
+    /// `iam:PassRole` is limited (to named roles) and nothing in the document can change
+    /// what those roles do; high otherwise.
+    fn severity(&self, found: &mut Found<'_>) -> Severity {
+        let catalogue = found.catalogue;
+        let limited: Vec<ActionId> =
+            self.step_grants(found).filter(|(_, g)| !g.is_unrestricted()).map(|(id, _)| id).collect();
+        if limited.is_empty() {
+            return Severity::Critical;
+        }
+        let pass_role = catalogue.lookup(PASS_ROLE);
+        // Named roles: a pattern such as `role/app-*` passes roles nobody has created yet.
+        let named = self.passed_roles(found).iter().all(|r| !has_wildcard(r) && r != "NotResource");
+        if limited.iter().all(|id| Some(*id) == pass_role) && named && !self.roles_editable(found) {
+            return Severity::Low;
+        }
+        Severity::High
+    }
+
+    /// The roles `iam:PassRole` is granted on, as written.
+    fn passed_roles(&self, found: &Found<'_>) -> Vec<String> {
+        let pass_role = found.catalogue.lookup(PASS_ROLE);
+        let mut roles: Vec<String> = self
+            .step_grants(found)
+            .filter(|(id, _)| Some(*id) == pass_role)
+            .flat_map(|(_, g)| resources_of(g))
+            .collect();
+        roles.dedup();
+        roles
+    }
+
+    /// Whether the document lets the principal change what a passable role can do.
+    fn roles_editable(&self, found: &mut Found<'_>) -> bool {
+        let roles = self.passed_roles(found);
+        for name in ROLE_EDITS {
+            let Some(id) = found.id(name) else { continue };
+            let editable = found.grants(id).iter().any(|g| {
+                g.is_unrestricted()
+                    || resources_of(g).iter().any(|r| {
+                        roles.iter().any(|role| wildcard_match(r, role, false) || wildcard_match(role, r, false))
+                    })
+            });
+            if editable {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The Resource values a grant goes through, or `NotResource` for one that has none.
+fn resources_of(g: &Grant<'_>) -> Vec<String> {
+    if g.resources.is_empty() {
+        return vec!["NotResource".to_string()];
+    }
+    g.resources.iter().map(|v| v.value.clone()).collect()
+}
+
+fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalogue: &Catalogue) -> Draft {
+    let first = &matches[0];
+    let ids: Vec<&str> = matches.iter().map(|m| m.path.id.as_str()).collect();
+    let message = match (severity, matches) {
+        (Severity::Low, _) => format!(
+            "can run code as role {} ({}): make sure it is not more privileged than this principal",
+            first.passed_roles(found).join(", "),
+            ids.join(", ")
+        ),
+        (_, [one]) => format!("privilege escalation: {} ({})", lower_first(&one.path.title), one.path.id),
+        _ => format!("{} privilege-escalation paths: {}", matches.len(), ids.join(", ")),
+    };
+    // Underline the first grantor of the first path's first action.
+    let (first_id, first_grant) = first.step_grants(found).next().expect("a path has at least one action");
+    let grantors = first_grant.resolved.grantors(first_grant.statement, first_id);
+    let primary = grantors.first().map_or(first_grant.statement.span.clone(), |g| g.span.clone());
+    let mut draft = Draft::new(primary.clone(), message)
+        .label(grantors.first().map_or("this statement".into(), |g| g.label(&catalogue.action_name(first_id))));
+    let mut labelled: Vec<Span> = vec![primary];
+    let mut actions: Vec<String> = Vec::new();
+    for m in matches {
+        for (id, g) in m.step_grants(found) {
+            let name = catalogue.action_name(id);
+            if !actions.contains(&name) {
+                actions.push(name.clone());
+            }
+            for grantor in g.resolved.grantors(g.statement, id) {
+                if !labelled.contains(&grantor.span) {
+                    labelled.push(grantor.span.clone());
+                    draft = draft.also(grantor.span.clone(), grantor.label(&name));
+                }
+            }
+            for entry in g.narrowing_on("iam:PolicyARN") {
+                let admin = entry.values.iter().find(|v| {
+                    has_wildcard(&v.value) || pack().admin_policies.iter().any(|a| a.eq_ignore_ascii_case(&v.value))
+                });
+                if let Some(admin) = admin
+                    && !labelled.contains(&admin.span)
+                {
+                    labelled.push(admin.span.clone());
+                    let text = if has_wildcard(&admin.value) {
+                        "a wildcard policy ARN: administrator policies match it"
+                    } else {
+                        "an administrator policy: attaching it escalates"
+                    };
+                    draft = draft.also(admin.span.clone(), text);
+                }
+            }
+            if let Some(value) = g.resources.first()
+                && !labelled.contains(&value.span)
+            {
+                labelled.push(value.span.clone());
+                let text = match (g.is_unrestricted(), g.reach) {
+                    (true, Reach::StarOnly) => format!("`{name}` takes only `*`: granted on anything"),
+                    (true, _) => format!("`{name}` on every resource it applies to"),
+                    (false, Reach::Named) => format!("`{name}` on the resources named here"),
+                    (false, _) => format!("`{name}` on every resource, under a condition"),
+                };
+                draft = draft.also(value.span.clone(), text);
+            }
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for m in matches {
+        let needs: Vec<String> = m.steps.iter().map(|(id, _)| catalogue.action_name(*id)).collect();
+        let reference = m.path.references.first().map(|r| format!(" ({r})")).unwrap_or_default();
+        lines.push(format!("{} [{}] {}: {}{reference}", m.path.id, m.path.category, m.path.title, needs.join(" + ")));
+    }
+    draft = draft.note(lines.join("\n"));
+    let help = match severity {
+        Severity::Low => "check what the named roles can do: whoever holds this policy can run code with their \
+                          permissions; pass only roles with less access than the principal itself"
+            .to_string(),
+        _ => "remove an action of each path, or scope them: name the roles, users, policies and functions in \
+              \"Resource\"; limit iam:PassRole to named roles with an iam:PassedToService condition; limit \
+              attach actions with an iam:PolicyARN condition to named, non-admin policies"
+            .to_string(),
+    };
+    let st = first_grant.statement;
+    draft.severity(severity).help(help).in_statement(st).actions(actions)
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_is_well_formed() {
+        let catalogue = Catalogue::bundled();
+        let pack = pack();
+        assert!(pack.paths.len() >= 66 + 4, "pathfinding.cloud's 66 paths and the Rhino methods");
+        let mut ids = BTreeSet::new();
+        for path in &pack.paths {
+            assert!(ids.insert(&path.id), "{} twice", path.id);
+            assert!(
+                ["self-escalation", "principal-access", "new-passrole", "existing-passrole"]
+                    .contains(&path.category.as_str()),
+                "{}: category {}",
+                path.id,
+                path.category
+            );
+            assert!(!path.actions.is_empty() && !path.title.is_empty() && !path.references.is_empty(), "{}", path.id);
+            for name in path.actions.iter().flat_map(Need::names) {
+                let id = catalogue.lookup(name).unwrap_or_else(|| panic!("{}: {name} is not an action", path.id));
+                assert_eq!(&catalogue.action_name(id), name, "{}: spelled as the catalogue does", path.id);
+            }
+        }
+        for policy in &pack.admin_policies {
+            assert!(policy.starts_with("arn:aws:iam::aws:policy/"), "{policy}");
+        }
+    }
+}
