@@ -88,6 +88,11 @@ registry! {
     oidc_trust_without_subject,
     service_principal_without_source,
     unscoped_write,
+    resource_exposure,
+    credentials_exposure,
+    data_exfiltration,
+    privilege_escalation,
+    abac_tag_bypass,
 }
 
 pub fn find(id: &str) -> Option<&'static Rule> {
