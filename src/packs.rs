@@ -4,28 +4,32 @@
 use serde::Deserialize;
 use std::sync::OnceLock;
 
-/// `rules/packs/sensitive-actions.json`.
+/// `rules/packs/sensitive-actions.json`. Strings are borrowed from the bundled text.
 #[derive(Debug, Deserialize)]
-pub struct SensitiveActions {
-    pub classes: SensitiveClasses,
+pub struct SensitiveActions<'a> {
+    #[serde(borrow)]
+    pub classes: SensitiveClasses<'a>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SensitiveClasses {
+pub struct SensitiveClasses<'a> {
     /// Read by credentials-exposure.
-    pub credentials: Vec<SensitiveAction>,
+    #[serde(borrow)]
+    pub credentials: Vec<SensitiveAction<'a>>,
     /// Read by data-exfiltration.
-    pub data: Vec<SensitiveAction>,
+    #[serde(borrow)]
+    pub data: Vec<SensitiveAction<'a>>,
     /// Read by resource-exposure, beside every Permissions management action.
-    pub exposure: Vec<SensitiveAction>,
+    #[serde(borrow)]
+    pub exposure: Vec<SensitiveAction<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SensitiveAction {
+pub struct SensitiveAction<'a> {
     /// `service:Action`, as the catalogue spells it.
-    pub action: String,
-    /// Why it is sensitive, one phrase.
-    pub why: String,
+    pub action: &'a str,
+    /// Why it is sensitive, one phrase (plain text: the pack has no escapes).
+    pub why: &'a str,
     /// An action that takes only `*` and gives nothing away alone: not reported.
     #[serde(default)]
     pub star_only_ok: bool,
@@ -33,8 +37,8 @@ pub struct SensitiveAction {
 
 const SENSITIVE: &str = include_str!("../rules/packs/sensitive-actions.json");
 
-pub fn sensitive_actions() -> &'static SensitiveActions {
-    static PACK: OnceLock<SensitiveActions> = OnceLock::new();
+pub fn sensitive_actions() -> &'static SensitiveActions<'static> {
+    static PACK: OnceLock<SensitiveActions<'static>> = OnceLock::new();
     // The pack is checked by the test suite; a broken one is a build defect.
     PACK.get_or_init(|| serde_json::from_str(SENSITIVE).expect("sensitive-actions pack is valid"))
 }
@@ -55,7 +59,7 @@ mod tests {
             let mut seen = std::collections::HashSet::new();
             for entry in class {
                 let id = catalogue
-                    .lookup(&entry.action)
+                    .lookup(entry.action)
                     .unwrap_or_else(|| panic!("{name}: {} is not an action", entry.action));
                 assert_eq!(catalogue.action_name(id), entry.action, "{name}: spelled as the catalogue does");
                 assert!(seen.insert(&entry.action), "{name}: {} twice", entry.action);
@@ -66,7 +70,7 @@ mod tests {
             }
         }
         for entry in &classes.exposure {
-            let id = catalogue.lookup(&entry.action).unwrap();
+            let id = catalogue.lookup(entry.action).unwrap();
             assert_ne!(
                 catalogue.action_access(id),
                 crate::catalogue::model::AccessLevel::PermissionsManagement,

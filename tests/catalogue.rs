@@ -2,7 +2,7 @@
 //! that the committed file is exactly what the canonical writer produces.
 
 use iamlint::catalogue::model::{AccessLevel, CatalogueFile, Header, Service, write_canonical};
-use iamlint::catalogue::{ActionSet, BUNDLED_JSON, Catalogue, Expansion, operation_hint};
+use iamlint::catalogue::{ActionId, ActionSet, BUNDLED_JSON, Catalogue, Expansion, operation_hint};
 
 fn cat() -> &'static Catalogue {
     Catalogue::bundled()
@@ -190,5 +190,20 @@ fn build_time_index_matches_a_fresh_scan() {
         assert_eq!(scanned.prefix(id), cat().prefix(id));
         assert_eq!(scanned.action_count(id), cat().action_count(id));
         assert_eq!(scanned.service(id).resources, cat().service(id).resources);
+    }
+}
+
+/// The grant model's shortcut for `"Resource": "*"` reads whether an action has resource
+/// types from the raw text; it must agree with the parsed resource types and formats.
+#[test]
+fn resource_types_read_from_text_agree_with_the_parsed_ones() {
+    let fresh = Catalogue::from_text(BUNDLED_JSON).unwrap();
+    for service in fresh.service_ids() {
+        for index in 0..fresh.action_count(service) {
+            let id = ActionId { service, index: index as u16 };
+            let from_text = fresh.action_has_resource_types(id);
+            assert_eq!(from_text, !fresh.action_formats(id).is_empty(), "{}", fresh.action_name(id));
+            assert_eq!(from_text, fresh.action_has_resource_types(id), "{} after parsing", fresh.action_name(id));
+        }
     }
 }

@@ -25,10 +25,12 @@
 //! condition removes nothing for sure, so it is not credited.
 
 use super::{ResolvedDocument, ResolvedStatement};
-use crate::catalogue::arn::{ResourceValue, covers_every, may_match, star_like};
+use crate::catalogue::arn::{Arn, FieldKind, ResourceValue, covers_every, may_match, star_like};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, wildcard_match};
 use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Spanned, Statement};
 use serde::Deserialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// How far a grant of one action reaches.
@@ -99,6 +101,9 @@ impl ResolvedDocument {
         if !rs.actions.contains(action) {
             return None;
         }
+        if let Some(grant) = self.grant_on_star(st, rs, action, catalogue) {
+            return Some(grant);
+        }
         let mut grant = self.grant_with(st, rs, action, &catalogue.action_formats(action))?;
         if grant.is_unscoped() {
             // Every required resource type must be reachable unscoped by some statement.
@@ -120,12 +125,47 @@ impl ResolvedDocument {
         Some(grant)
     }
 
+    /// The common case without parsing the action: `"Resource": "*"` and no
+    /// unconditional Deny of the action in the document. Such a grant reaches every
+    /// resource of every type, so it also satisfies the required-type check.
+    fn grant_on_star<'d>(
+        &'d self,
+        st: &'d Statement,
+        rs: &'d ResolvedStatement,
+        action: ActionId,
+        catalogue: &Catalogue,
+    ) -> Option<Grant<'d>> {
+        let resource = st.resource.as_ref().filter(|r| !r.negated)?;
+        if rs.resources.is_empty() || !rs.resources.iter().all(|r| r.parsed == ResourceValue::Any) {
+            return None;
+        }
+        let denied =
+            self.statements().any(|(d, drs)| d.is_deny() && !d.is_conditional() && drs.actions.contains(action));
+        if denied {
+            return None;
+        }
+        let reach = match (catalogue.action_has_resource_types(action), self.doc.kind) {
+            (false, _) => Reach::StarOnly,
+            (true, PolicyKind::Resource) => Reach::Named,
+            (true, _) => Reach::Every,
+        };
+        Some(Grant {
+            statement: st,
+            resolved: rs,
+            reach,
+            resources: resource.values.iter().collect(),
+            narrowing: narrowing(st),
+            confined_by: None,
+            scoped_by_type: None,
+        })
+    }
+
     fn grant_with<'d>(
         &'d self,
         st: &'d Statement,
         rs: &'d ResolvedStatement,
         action: ActionId,
-        formats: &[&str],
+        formats: &[impl AsRef<str>],
     ) -> Option<Grant<'d>> {
         if !rs.actions.contains(action) {
             return None;
@@ -133,7 +173,8 @@ impl ResolvedDocument {
         let resource = st.resource.as_ref()?;
         let (mut reach, mut resources) = if resource.negated {
             // NotResource grants every resource it does not list.
-            let excluded = |f: &&str| rs.resources.iter().any(|r| covers_every(&r.value.value, &r.parsed, f));
+            let excluded =
+                |f: &_| rs.resources.iter().any(|r| covers_every(&r.value.value, &r.parsed, AsRef::<str>::as_ref(f)));
             if formats.is_empty() {
                 if rs.resources.iter().any(|r| star_like(&r.parsed)) {
                     return None;
@@ -147,7 +188,7 @@ impl ResolvedDocument {
         } else {
             let mut found: Vec<(Reach, &Spanned<String>)> = Vec::new();
             for r in &rs.resources {
-                let reach = value_reach(&r.value.value, &r.parsed, formats);
+                let reach = self.value_reach(&r.value.value, &r.parsed, formats);
                 if let Some(reach) = reach {
                     found.push((reach, &r.value));
                 }
@@ -165,7 +206,7 @@ impl ResolvedDocument {
             if denied.negated {
                 // Denies everything but what it lists: the grant keeps only those.
                 let kept: Option<Reach> =
-                    drs.resources.iter().filter_map(|r| value_reach(&r.value.value, &r.parsed, formats)).max();
+                    drs.resources.iter().filter_map(|r| self.value_reach(&r.value.value, &r.parsed, formats)).max();
                 match kept {
                     None => return None,
                     Some(kept) if kept < reach => {
@@ -179,7 +220,7 @@ impl ResolvedDocument {
                     |allowed: &str| drs.resources.iter().any(|d| wildcard_match(&d.value.value, allowed, false));
                 let every = drs.resources.iter().any(|d| match reach {
                     Reach::StarOnly => star_like(&d.parsed),
-                    _ => formats.iter().all(|f| covers_every(&d.value.value, &d.parsed, f)),
+                    _ => formats.iter().all(|f| covers_every(&d.value.value, &d.parsed, f.as_ref())),
                 });
                 if every {
                     return None;
@@ -194,7 +235,7 @@ impl ResolvedDocument {
                         .resources
                         .iter()
                         .filter(|r| resources.iter().any(|v| std::ptr::eq(*v, &r.value)))
-                        .filter_map(|r| value_reach(&r.value.value, &r.parsed, formats))
+                        .filter_map(|r| self.value_reach(&r.value.value, &r.parsed, formats))
                         .max()
                         .unwrap_or(Reach::Named);
                 }
@@ -205,17 +246,8 @@ impl ResolvedDocument {
             // (`"Resource": "*"` in a key policy is that key).
             reach = Reach::Named;
         }
-        let narrowing =
-            st.condition.as_ref().map(|c| c.restrictions().filter(|(_, e)| narrows(&e.key.value)).collect());
-        Some(Grant {
-            statement: st,
-            resolved: rs,
-            reach,
-            resources,
-            narrowing: narrowing.unwrap_or_default(),
-            confined_by,
-            scoped_by_type: None,
-        })
+        let narrowing = narrowing(st);
+        Some(Grant { statement: st, resolved: rs, reach, resources, narrowing, confined_by, scoped_by_type: None })
     }
 }
 
@@ -262,16 +294,75 @@ impl ResolvedDocument {
     }
 }
 
-/// How far one Resource value reaches for an action with these ARN formats; `None` when
-/// it names none of its resources.
-fn value_reach(raw: &str, parsed: &ResourceValue, formats: &[&str]) -> Option<Reach> {
-    if formats.is_empty() {
-        return star_like(parsed).then_some(Reach::StarOnly);
+/// The statement's condition entries that narrow a grant.
+fn narrowing(st: &Statement) -> Vec<(&ConditionOperator, &ConditionEntry)> {
+    st.condition.as_ref().map(|c| c.restrictions().filter(|(_, e)| narrows(&e.key.value)).collect()).unwrap_or_default()
+}
+
+/// How Resource values meet ARN formats, remembered per document. Keyed by the
+/// addresses of the value (owned by the document) and of the format (owned by the
+/// catalogue, shared by the actions of a resource type): both outlive the cache.
+#[derive(Debug, Default)]
+pub(super) struct FitCache(RefCell<HashMap<(usize, usize), Fit>>);
+
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    every: bool,
+    some: bool,
+}
+
+impl ResolvedDocument {
+    /// How far one Resource value reaches for an action with these ARN formats; `None`
+    /// when it names none of its resources.
+    fn value_reach(&self, raw: &str, parsed: &ResourceValue, formats: &[impl AsRef<str>]) -> Option<Reach> {
+        if formats.is_empty() {
+            return star_like(parsed).then_some(Reach::StarOnly);
+        }
+        if *parsed == ResourceValue::Any {
+            return Some(Reach::Every);
+        }
+        let mut named = false;
+        let mut cache = self.fits.0.borrow_mut();
+        let arn = match parsed {
+            ResourceValue::Arn(arn) if arn.fields.len() == 5 => Some(arn),
+            _ => None,
+        };
+        for f in formats {
+            let f = f.as_ref();
+            if let Some(arn) = arn
+                && !may_share(arn, f)
+            {
+                continue;
+            }
+            let fit = *cache
+                .entry((raw.as_ptr() as usize, f.as_ptr() as usize))
+                .or_insert_with(|| Fit { every: covers_every(raw, parsed, f), some: may_match(raw, f) });
+            if fit.every {
+                return Some(Reach::Every);
+            }
+            named |= fit.some;
+        }
+        named.then_some(Reach::Named)
     }
-    if formats.iter().any(|f| covers_every(raw, parsed, f)) {
-        return Some(Reach::Every);
+}
+
+/// A quick necessary test before the automaton: a value whose service is another, or
+/// whose resource part starts with text the format's cannot start with (`instance/` and
+/// `volume/`), names none of the format's resources.
+fn may_share(arn: &Arn, format: &str) -> bool {
+    let mut parts = format.splitn(6, ':');
+    let (Some(service), Some(resource)) = (parts.nth(2), parts.nth(2)) else { return true };
+    if let Some(s) = arn.literal(Arn::SERVICE)
+        && !service.contains("${")
+        && s != service
+    {
+        return false;
     }
-    formats.iter().any(|f| may_match(raw, f)).then_some(Reach::Named)
+    let Some(field) = arn.field(Arn::RESOURCE).filter(|f| f.kind != FieldKind::Unknown) else { return true };
+    let lead = |t: &str, stops: &[char]| -> usize { t.find(stops).unwrap_or(t.len()) };
+    let value_lead = &field.text[..lead(&field.text, &['*', '?', '$', '&'])];
+    let format_lead = &resource[..lead(resource, &['$'])];
+    value_lead.starts_with(format_lead) || format_lead.starts_with(value_lead)
 }
 
 #[derive(Deserialize)]

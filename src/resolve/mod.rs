@@ -16,6 +16,9 @@ pub struct ResolvedDocument {
     pub doc: PolicyDocument,
     /// Parallel to `doc.statements`.
     pub statements: Vec<ResolvedStatement>,
+    /// How each Resource value meets each ARN format asked so far (`effective`): actions
+    /// on the same resource type share its formats, and several rules ask the same.
+    fits: effective::FitCache,
 }
 
 #[derive(Debug)]
@@ -107,7 +110,7 @@ impl ResolvedDocument {
 
 pub fn resolve(doc: PolicyDocument, catalogue: &Catalogue) -> ResolvedDocument {
     let statements = doc.statements.iter().map(|st| statement(st, catalogue)).collect();
-    ResolvedDocument { doc, statements }
+    ResolvedDocument { doc, statements, fits: effective::FitCache::default() }
 }
 
 fn statement(st: &Statement, catalogue: &Catalogue) -> ResolvedStatement {

@@ -45,7 +45,7 @@ const TAG_CONDITION: &str = r#"{"StringEquals": {"aws:ResourceTag/team": "${aws:
 /// statement that grants actions of a sensitive-actions class on every resource of
 /// their types (or a `*`-only one) with no narrowing condition. `what` names the class
 /// (`credential actions`); `scopes` feed the help.
-pub(crate) fn report_unscoped(ctx: &mut Context<'_>, class: &'static [SensitiveAction], what: &str, scopes: &[Scope]) {
+pub(crate) fn report_unscoped(ctx: &mut Context<'_>, class: &'static [SensitiveAction<'static>], what: &str, scopes: &[Scope]) {
     let catalogue = ctx.catalogue;
     // (A resource policy's `"Resource": "*"` names only its own resource: the grant model
     // says so, a KMS key policy's `*` is that key, not every key.)
@@ -74,12 +74,12 @@ pub(crate) fn report_unscoped(ctx: &mut Context<'_>, class: &'static [SensitiveA
 /// (a lookup parses the service).
 struct Members {
     set: ActionSet,
-    entries: Vec<(ActionId, &'static SensitiveAction)>,
+    entries: Vec<(ActionId, &'static SensitiveAction<'static>)>,
 }
 
 impl Members {
     fn of<'d>(
-        class: &'static [SensitiveAction],
+        class: &'static [SensitiveAction<'static>],
         statements: impl Iterator<Item = &'d ResolvedStatement>,
         catalogue: &Catalogue,
     ) -> Members {
@@ -94,7 +94,7 @@ impl Members {
             if !catalogue.find_service(prefix).is_some_and(|s| granted.contains(&s)) {
                 continue;
             }
-            if let Some(id) = catalogue.lookup(&entry.action) {
+            if let Some(id) = catalogue.lookup(entry.action) {
                 members.set.insert(id);
                 members.entries.push((id, entry));
             }
@@ -102,7 +102,7 @@ impl Members {
         members
     }
 
-    fn entry(&self, id: ActionId) -> Option<&'static SensitiveAction> {
+    fn entry(&self, id: ActionId) -> Option<&'static SensitiveAction<'static>> {
         self.entries.iter().find(|(e, _)| *e == id).map(|(_, entry)| *entry)
     }
 }
@@ -251,7 +251,7 @@ mod tests {
         let catalogue = Catalogue::bundled();
         let classes = &sensitive_actions().classes;
         for entry in classes.credentials.iter().chain(&classes.data).filter(|e| !e.star_only_ok) {
-            let id = catalogue.lookup(&entry.action).unwrap();
+            let id = catalogue.lookup(entry.action).unwrap();
             if !catalogue.action_formats(id).is_empty() {
                 let arn = example_arn(id, catalogue).unwrap_or_else(|| panic!("{}: no example", entry.action));
                 assert!(arn.starts_with("arn:aws:") && !arn.contains("${"), "{}: {arn}", entry.action);

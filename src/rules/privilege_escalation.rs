@@ -4,6 +4,7 @@ use crate::report::{Draft, Severity};
 use crate::resolve::{Grant, Reach, ResolvedDocument};
 use crate::source::Span;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
@@ -15,47 +16,37 @@ pub static RULE: Rule = Rule {
     check,
 };
 
-/// `rules/packs/privilege-escalation.json`.
+/// `rules/packs/privilege-escalation.json`. Strings are borrowed from the bundled text
+/// (parsing the pack is part of every run that grants something).
 #[derive(Deserialize)]
-struct Pack {
+struct Pack<'a> {
     /// Managed policies that make a principal administrator: attaching them is escalation
     /// even under an `iam:PolicyARN` condition.
-    admin_policies: Vec<String>,
-    paths: Vec<EscalationPath>,
+    #[serde(borrow)]
+    admin_policies: Vec<Cow<'a, str>>,
+    #[serde(borrow)]
+    paths: Vec<EscalationPath<'a>>,
 }
 
 #[derive(Deserialize)]
-struct EscalationPath {
-    id: String,
-    title: String,
-    category: String,
-    /// Every element is needed; an array element is met by any one of its actions.
-    actions: Vec<Need>,
-    #[allow(dead_code)]
-    description: String,
-    references: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Need {
-    One(String),
-    AnyOf(Vec<String>),
-}
-
-impl Need {
-    fn names(&self) -> &[String] {
-        match self {
-            Need::One(name) => std::slice::from_ref(name),
-            Need::AnyOf(names) => names,
-        }
-    }
+struct EscalationPath<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    title: Cow<'a, str>,
+    #[serde(borrow)]
+    category: Cow<'a, str>,
+    /// Every one of them is needed.
+    #[serde(borrow)]
+    actions: Vec<Cow<'a, str>>,
+    #[serde(borrow)]
+    references: Vec<Cow<'a, str>>,
 }
 
 const PACK: &str = include_str!("../../rules/packs/privilege-escalation.json");
 
-fn pack() -> &'static Pack {
-    static PACK_DATA: OnceLock<Pack> = OnceLock::new();
+fn pack() -> &'static Pack<'static> {
+    static PACK_DATA: OnceLock<Pack<'static>> = OnceLock::new();
     // The pack is checked by the test suite; a broken one is a build defect.
     PACK_DATA.get_or_init(|| serde_json::from_str(PACK).expect("privilege-escalation pack is valid"))
 }
@@ -131,22 +122,13 @@ impl<'d> Found<'d> {
     }
 
     /// Whether the document grants every action of the path, and through which grants.
-    fn path(&mut self, path: &'static EscalationPath) -> Option<Match> {
+    fn path(&mut self, path: &'static EscalationPath<'static>) -> Option<Match> {
         let mut steps = Vec::new();
-        for need in &path.actions {
-            let mut best: Option<(ActionId, usize, (bool, Reach))> = None;
-            for name in need.names() {
-                let Some(id) = self.id(name) else { continue };
-                let grants = self.grants(id);
-                // Gaining the use of another principal: the caller's own user is not one.
-                let counts = |g: &Grant<'_>| path.category != "principal-access" || !on_own_user(g);
-                let Some(i) = widest(grants, counts) else { continue };
-                let r = rank(&grants[i]);
-                if best.is_none_or(|(_, _, b)| r > b) {
-                    best = Some((id, i, r));
-                }
-            }
-            let (id, i, _) = best?;
+        for name in &path.actions {
+            let id = self.id(name)?;
+            // Gaining the use of another principal: the caller's own user is not one.
+            let counts = |g: &Grant<'_>| path.category != "principal-access" || !on_own_user(g);
+            let i = widest(self.grants(id), counts)?;
             steps.push((id, i));
         }
         Some(Match { path, steps })
@@ -186,7 +168,7 @@ fn on_own_user(g: &Grant<'_>) -> bool {
 
 /// A path the document opens: for each needed action, the action and its widest grant.
 struct Match {
-    path: &'static EscalationPath,
+    path: &'static EscalationPath<'static>,
     steps: Vec<(ActionId, usize)>,
 }
 
@@ -199,13 +181,12 @@ impl Match {
     /// `iam:PassRole` is limited (to named roles) and nothing in the document can change
     /// what those roles do; high otherwise.
     fn severity(&self, found: &mut Found<'_>) -> Severity {
-        let catalogue = found.catalogue;
         let limited: Vec<ActionId> =
             self.step_grants(found).filter(|(_, g)| !g.is_unrestricted()).map(|(id, _)| id).collect();
         if limited.is_empty() {
             return Severity::Critical;
         }
-        let pass_role = catalogue.lookup(PASS_ROLE);
+        let pass_role = found.id(PASS_ROLE);
         // Named roles: a pattern such as `role/app-*` passes roles nobody has created yet.
         let named = self.passed_roles(found).iter().all(|r| !has_wildcard(r) && r != "NotResource");
         if limited.iter().all(|id| Some(*id) == pass_role) && named && !self.roles_editable(found) {
@@ -216,7 +197,7 @@ impl Match {
 
     /// The roles `iam:PassRole` is granted on, as written.
     fn passed_roles(&self, found: &Found<'_>) -> Vec<String> {
-        let pass_role = found.catalogue.lookup(PASS_ROLE);
+        let pass_role = found.id(PASS_ROLE);
         let mut roles: Vec<String> = self
             .step_grants(found)
             .filter(|(id, _)| Some(*id) == pass_role)
@@ -255,7 +236,7 @@ fn resources_of(g: &Grant<'_>) -> Vec<String> {
 
 fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalogue: &Catalogue) -> Draft {
     let first = &matches[0];
-    let ids: Vec<&str> = matches.iter().map(|m| m.path.id.as_str()).collect();
+    let ids: Vec<&str> = matches.iter().map(|m| m.path.id.as_ref()).collect();
     let message = match (severity, matches) {
         (Severity::Low, _) => format!(
             "can run code as role {} ({}): make sure it is not more privileged than this principal",
@@ -357,13 +338,13 @@ mod tests {
             assert!(ids.insert(&path.id), "{} twice", path.id);
             assert!(
                 ["self-escalation", "principal-access", "new-passrole", "existing-passrole"]
-                    .contains(&path.category.as_str()),
+                    .contains(&path.category.as_ref()),
                 "{}: category {}",
                 path.id,
                 path.category
             );
             assert!(!path.actions.is_empty() && !path.title.is_empty() && !path.references.is_empty(), "{}", path.id);
-            for name in path.actions.iter().flat_map(Need::names) {
+            for name in &path.actions {
                 let id = catalogue.lookup(name).unwrap_or_else(|| panic!("{}: {name} is not an action", path.id));
                 assert_eq!(&catalogue.action_name(id), name, "{}: spelled as the catalogue does", path.id);
             }
