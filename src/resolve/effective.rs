@@ -125,6 +125,18 @@ impl ResolvedDocument {
         Some(grant)
     }
 
+    /// How the statement grants `action` on the resources of these ARN formats only (the
+    /// types a rule cares about, such as the subnet of a launch), after the Denies.
+    pub fn grant_on<'d>(
+        &'d self,
+        st: &'d Statement,
+        rs: &'d ResolvedStatement,
+        action: ActionId,
+        formats: &[&str],
+    ) -> Option<Grant<'d>> {
+        self.grant_with(st, rs, action, formats)
+    }
+
     /// The common case without parsing the action: `"Resource": "*"` and no
     /// unconditional Deny of the action in the document. Such a grant reaches every
     /// resource of every type, so it also satisfies the required-type check.

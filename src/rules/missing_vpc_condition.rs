@@ -3,7 +3,8 @@ use super::{Context, Rule};
 use crate::catalogue::{ActionId, Catalogue, Expansion, has_wildcard};
 use crate::policy::{ConditionEntry, Statement, ValueList};
 use crate::report::{Draft, Severity};
-use crate::resolve::ResolvedStatement;
+use crate::policy::operator;
+use crate::resolve::{Reach, ResolvedDocument, ResolvedStatement};
 use crate::source::Span;
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -87,8 +88,11 @@ fn check(ctx: &mut Context<'_>) {
                 continue;
             }
             let Some(resource) = &st.resource else { continue };
-            let open: Vec<&Placed<'_>> =
-                placed.iter().filter(|p| rs.actions.contains(p.id) && in_any_vpc(st, resource, p)).collect();
+            let open: Vec<&Placed<'_>> = placed
+                .iter()
+                .filter(|p| rs.actions.contains(p.id) && in_any_vpc(st, resource, p))
+                .filter(|p| !denied_elsewhere(resolved, st, rs, p))
+                .collect();
             if !open.is_empty() {
                 ctx.report(finding(st, rs, resource, &open, catalogue));
             }
@@ -115,6 +119,36 @@ fn in_any_vpc(st: &Statement, resource: &ValueList, p: &Placed<'_>) -> bool {
         }
     }
     vpc_condition(st, p.entry).is_none()
+}
+
+/// Whether a Deny of the document keeps the action out of other VPCs: an unconditional
+/// one that removes it or confines it to named resources of the types that fix its VPC
+/// (the effective-grant model, asked about those types only), or
+/// one that denies it when the VPC is not the chosen one (`"StringNotEquals": {"ec2:Vpc":
+/// ...}`, the guard-rail form of the VPC condition).
+fn denied_elsewhere(
+    resolved: &ResolvedDocument,
+    st: &Statement,
+    rs: &ResolvedStatement,
+    p: &Placed<'_>,
+) -> bool {
+    let model = resolved.grant_on(st, rs, p.id, &p.formats);
+    if model.is_none_or(|g| g.confined_by.is_some() && g.reach == Reach::Named) {
+        return true;
+    }
+    resolved.statements().any(|(deny, drs)| {
+        let on_placed = deny.resource.as_ref().is_some_and(|r| r.negated)
+            || drs.resources.iter().any(|r| p.formats.iter().any(|f| may_match(&r.value.value, f)));
+        deny.is_deny()
+            && drs.actions.contains(p.id)
+            && on_placed
+            && deny.condition.as_ref().is_some_and(|c| {
+                c.entries().any(|(op, e)| {
+                    let negated = operator::parse(&op.name.value).is_some_and(|o| o.base.negated);
+                    negated && (e.key.value.eq_ignore_ascii_case("ec2:Vpc") || p.entry.keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key.value)))
+                })
+            })
+    })
 }
 
 /// `arn:aws:ec2:us-east-1:111122223333:subnet/subnet-0abc`: an ARN of one of `types` whose

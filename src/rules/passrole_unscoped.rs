@@ -3,7 +3,7 @@ use crate::catalogue::arn::{covers, may_match};
 use crate::catalogue::{ActionId, Catalogue, has_wildcard};
 use crate::policy::{ConditionEntry, Spanned, Statement, ValueList};
 use crate::report::{Draft, Severity, grants};
-use crate::resolve::{Grantor, ResolvedDocument, ResolvedStatement};
+use crate::resolve::{Grantor, Reach, ResolvedDocument, ResolvedStatement};
 
 pub static RULE: Rule = Rule {
     id: "passrole-unscoped",
@@ -138,6 +138,7 @@ pub(crate) fn pass_role_grants<'a>(
             if st.is_allow()
                 && rs.actions.contains(pass_role)
                 && resolved.doc.grants_access(st)
+                && not_denied(resolved, st, rs, pass_role, catalogue)
                 && let Some(grant) = grant(st, rs, pass_role, &role_arns)
             {
                 out.push((st, grant));
@@ -145,6 +146,13 @@ pub(crate) fn pass_role_grants<'a>(
         }
     }
     out
+}
+
+/// Whether the document's unconditional Denies leave the statement's `iam:PassRole` on
+/// more than named roles (the effective-grant model: a Deny of it on every role removes
+/// it, a Deny with `NotResource` confines it to the roles listed).
+fn not_denied(resolved: &ResolvedDocument, st: &Statement, rs: &ResolvedStatement, id: ActionId, catalogue: &Catalogue) -> bool {
+    resolved.grant(st, rs, id, catalogue).is_some_and(|g| g.confined_by.is_none() || g.reach != Reach::Named)
 }
 
 fn grant<'a>(
