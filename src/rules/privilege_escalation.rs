@@ -52,6 +52,7 @@ fn pack() -> &'static Pack<'static> {
 }
 
 const PASS_ROLE: &str = "iam:PassRole";
+const ASSUME_ROLE: &str = "sts:AssumeRole";
 /// Actions that decide what a role can do: with one of them on the roles a principal can
 /// pass, a scoped `iam:PassRole` does not limit what the passed role does.
 const ROLE_EDITS: [&str; 3] = ["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion"];
@@ -178,38 +179,44 @@ impl Match {
     }
 
     /// Critical when every action is granted on anything it applies to; low when only
-    /// `iam:PassRole` is limited (to named roles) and nothing in the document can change
-    /// what those roles do; high otherwise.
+    /// `iam:PassRole` or `sts:AssumeRole` is limited, to roles named without a wildcard, and
+    /// nothing in the document can change what those roles do; high otherwise.
     fn severity(&self, found: &mut Found<'_>) -> Severity {
         let limited: Vec<ActionId> =
             self.step_grants(found).filter(|(_, g)| !g.is_unrestricted()).map(|(id, _)| id).collect();
         if limited.is_empty() {
             return Severity::Critical;
         }
-        let pass_role = found.id(PASS_ROLE);
-        // Named roles: a pattern such as `role/app-*` passes roles nobody has created yet.
-        let named = self.passed_roles(found).iter().all(|r| !has_wildcard(r) && r != "NotResource");
-        if limited.iter().all(|id| Some(*id) == pass_role) && named && !self.roles_editable(found) {
+        let uses = [found.id(PASS_ROLE), found.id(ASSUME_ROLE)];
+        // Named roles: a pattern such as `role/app-*` reaches roles nobody has created yet.
+        let named = self.roles(found).iter().all(|r| !has_wildcard(r) && r != "NotResource");
+        if limited.iter().all(|id| uses.contains(&Some(*id))) && named && !self.roles_editable(found) {
             return Severity::Low;
         }
         Severity::High
     }
 
-    /// The roles `iam:PassRole` is granted on, as written.
-    fn passed_roles(&self, found: &Found<'_>) -> Vec<String> {
-        let pass_role = found.id(PASS_ROLE);
-        let mut roles: Vec<String> = self
-            .step_grants(found)
-            .filter(|(id, _)| Some(*id) == pass_role)
-            .flat_map(|(_, g)| resources_of(g))
-            .collect();
-        roles.dedup();
+    /// The roles `iam:PassRole` or `sts:AssumeRole` is granted on, as written.
+    fn roles(&self, found: &Found<'_>) -> Vec<String> {
+        let uses = [found.id(PASS_ROLE), found.id(ASSUME_ROLE)];
+        let mut roles: Vec<String> = Vec::new();
+        for role in self.step_grants(found).filter(|(id, _)| uses.contains(&Some(*id))).flat_map(|(_, g)| resources_of(g)) {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
         roles
+    }
+
+    /// Whether the path reaches roles only through `sts:AssumeRole` (no code runs).
+    fn assumes_only(&self, found: &Found<'_>) -> bool {
+        let pass_role = found.id(PASS_ROLE);
+        !self.steps.iter().any(|(id, _)| Some(*id) == pass_role)
     }
 
     /// Whether the document lets the principal change what a passable role can do.
     fn roles_editable(&self, found: &mut Found<'_>) -> bool {
-        let roles = self.passed_roles(found);
+        let roles = self.roles(found);
         for name in ROLE_EDITS {
             let Some(id) = found.id(name) else { continue };
             let editable = found.grants(id).iter().any(|g| {
@@ -238,11 +245,20 @@ fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalog
     let first = &matches[0];
     let ids: Vec<&str> = matches.iter().map(|m| m.path.id.as_ref()).collect();
     let message = match (severity, matches) {
-        (Severity::Low, _) => format!(
-            "can run code as role {} ({}): make sure it is not more privileged than this principal",
-            first.passed_roles(found).join(", "),
-            ids.join(", ")
-        ),
+        (Severity::Low, _) => {
+            let mut roles: Vec<String> = Vec::new();
+            for role in matches.iter().flat_map(|m| m.roles(found)) {
+                if !roles.contains(&role) {
+                    roles.push(role);
+                }
+            }
+            let verb = if matches.iter().all(|m| m.assumes_only(found)) { "assume" } else { "run code as" };
+            format!(
+                "can {verb} role {} ({}): make sure it is not more privileged than this principal",
+                roles.join(", "),
+                ids.join(", ")
+            )
+        }
         (_, [one]) => format!("privilege escalation: {} ({})", lower_first(&one.path.title), one.path.id),
         _ => format!("{} privilege-escalation paths: {}", matches.len(), ids.join(", ")),
     };
@@ -304,8 +320,8 @@ fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalog
     }
     draft = draft.note(lines.join("\n"));
     let help = match severity {
-        Severity::Low => "check what the named roles can do: whoever holds this policy can run code with their \
-                          permissions; pass only roles with less access than the principal itself"
+        Severity::Low => "check what the named roles can do: whoever holds this policy can act with their \
+                          permissions; pass or assume only roles with less access than the principal itself"
             .to_string(),
         _ => "remove an action of each path, or scope them: name the roles, users, policies and functions in \
               \"Resource\"; limit iam:PassRole to named roles with an iam:PassedToService condition; limit \
