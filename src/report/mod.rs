@@ -60,6 +60,15 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// `a`, `a and b`, `a, b and c`: items in a message.
+pub fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// A secondary label: another value involved in the finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Label {
@@ -187,7 +196,15 @@ impl Draft {
 
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{and_list, thousands};
+
+    #[test]
+    fn and_list_joins_naturally() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(and_list(&v(&["a"])), "a");
+        assert_eq!(and_list(&v(&["a", "b"])), "a and b");
+        assert_eq!(and_list(&v(&["a", "b", "c"])), "a, b and c");
+    }
 
     #[test]
     fn groups_thousands() {

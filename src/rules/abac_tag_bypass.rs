@@ -4,7 +4,7 @@ use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue, ServiceId, wildcard_match};
 use crate::policy::operator::{self, Family, SetQualifier};
 use crate::policy::{ConditionEntry, ConditionOperator, Statement};
-use crate::report::{Draft, Severity, grants};
+use crate::report::{Draft, Severity, and_list, grants};
 use crate::resolve::{Grant, Reach, ResolvedDocument, ResolvedStatement};
 use crate::source::Span;
 
@@ -268,7 +268,7 @@ fn finding(
         [(id, _)] => format!("`{}`", catalogue.action_name(*id)),
         _ => format!("{} tagging actions", open.len()),
     };
-    let message = format!("{what} can retag any resource into the scope of {}", join(&named));
+    let message = format!("{what} can retag any resource into the scope of {}", and_list(&named));
 
     let mut labels = grantor_labels(st, rs, open, catalogue);
     labels.sort_by_key(|(span, _)| span.start);
@@ -405,7 +405,7 @@ fn loose_tag_condition(op: &ConditionOperator, entry: &ConditionEntry, keys: &[&
     }
     if key.eq_ignore_ascii_case("aws:TagKeys") {
         let tags: Vec<String> = keys.iter().map(|k| format!("`{}`", k.tag)).collect();
-        return Some(format!("`{}` does not keep {} out of the request", op.name.value, join(&tags)));
+        return Some(format!("`{}` does not keep {} out of the request", op.name.value, and_list(&tags)));
     }
     None
 }
@@ -437,14 +437,6 @@ fn help(scope: &Scope<'_>, open: &[(ActionId, &Grant<'_>)], catalogue: &Catalogu
     help
 }
 
-/// `a`, `a and b`, `a, b and c`.
-fn join(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@ use super::{Context, Rule};
 use crate::catalogue::arn::{Arn, Header, ResourceValue, fits, formats_of_service, parse_resource, star_like};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};
 use crate::policy::Statement;
-use crate::report::{Draft, Severity, grants};
+use crate::report::{Draft, Severity, and_list, grants};
 use crate::resolve::{ResolvedResource, ResolvedStatement};
 use crate::source::Span;
 
@@ -147,9 +147,9 @@ fn finding(st: &Statement, span: Span, found: &[Mismatch<'_>], catalogue: &Catal
         ([_], true) => {
             format!("{} applies to none of these resources: it takes {}", names[0], quoted_formats(&literal_formats))
         }
-        (_, true) if star_only => format!("{} take only `\"Resource\": \"*\"`, not these resources", list(&names)),
+        (_, true) if star_only => format!("{} take only `\"Resource\": \"*\"`, not these resources", and_list(&names)),
         (_, true) => {
-            format!("{} apply to none of these resources: they take {}", list(&names), quoted_formats(&literal_formats))
+            format!("{} apply to none of these resources: they take {}", and_list(&names), quoted_formats(&literal_formats))
         }
         ([_], false) => format!("no action of {} applies to these resources", names[0]),
         _ => format!("{} action values apply to none of these resources", found.len()),
@@ -169,7 +169,7 @@ fn finding(st: &Statement, span: Span, found: &[Mismatch<'_>], catalogue: &Catal
                 if types.is_empty() {
                     "does not support resource-level permissions".to_string()
                 } else {
-                    format!("applies to {} resources", list(&types).replace(" and ", " or "))
+                    format!("applies to {} resources", and_list(&types).replace(" and ", " or "))
                 }
             }
             None => format!("{} actions, none of which fits these resources", m.actions.len(catalogue)),
@@ -201,11 +201,3 @@ fn finding(st: &Statement, span: Span, found: &[Mismatch<'_>], catalogue: &Catal
     draft
 }
 
-/// `a`, `a and b`, `a, b and c`.
-fn list(items: &[String]) -> String {
-    match items.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
-}

@@ -1,7 +1,7 @@
 use super::{Context, Rule};
 use crate::catalogue::{Catalogue, Expansion, has_wildcard, operation_hint};
 use crate::policy::{Effect, Spanned, Statement, ValueList};
-use crate::report::{Draft, Severity};
+use crate::report::{Draft, Severity, and_list};
 use crate::resolve::{ResolvedAction, ResolvedStatement};
 use crate::source::Span;
 
@@ -180,26 +180,10 @@ pub(super) fn consequence(
     }
 }
 
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn and_list_joins_naturally() {
-        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(and_list(&v(&["a"])), "a");
-        assert_eq!(and_list(&v(&["a", "b"])), "a and b");
-        assert_eq!(and_list(&v(&["a", "b", "c"])), "a, b and c");
-    }
 
     #[test]
     fn plausible_suggestions_are_a_few_edits_away() {
