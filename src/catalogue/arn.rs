@@ -83,7 +83,13 @@ pub fn covers_every(raw: &str, value: &ResourceValue, format: &str) -> bool {
             if service.kind == FieldKind::Unknown || resource.kind == FieldKind::Unknown {
                 return false;
             }
-            covers(&format!("arn:*:{}:*:*:{}", service.text, resource.text), format)
+            // An empty region or account (`arn:aws:s3:::*`) stays empty: it names the
+            // global resources of the service, not its regional ones (access points).
+            let widen = |i: usize| if arn.fields[i].text.is_empty() { "" } else { "*" };
+            covers(
+                &format!("arn:*:{}:{}:{}:{}", service.text, widen(Arn::REGION), widen(Arn::ACCOUNT), resource.text),
+                format,
+            )
         }
         ResourceValue::Arn(arn) => arn.decidable && covers(raw, format),
         ResourceValue::Templated | ResourceValue::NotArn(_) => false,

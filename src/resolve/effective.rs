@@ -25,7 +25,7 @@
 //! condition removes nothing for sure, so it is not credited.
 
 use super::{ResolvedDocument, ResolvedStatement};
-use crate::catalogue::arn::{Arn, FieldKind, ResourceValue, covers_every, may_match, star_like};
+use crate::catalogue::arn::{Arn, FieldKind, ResourceValue, covers, covers_every, may_match, star_like};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, wildcard_match};
 use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Spanned, Statement};
 use serde::Deserialize;
@@ -184,9 +184,10 @@ impl ResolvedDocument {
         }
         let resource = st.resource.as_ref()?;
         let (mut reach, mut resources) = if resource.negated {
-            // NotResource grants every resource it does not list.
-            let excluded =
-                |f: &_| rs.resources.iter().any(|r| covers_every(&r.value.value, &r.parsed, AsRef::<str>::as_ref(f)));
+            // NotResource grants every resource it does not list. Excluding a type takes a
+            // value that matches all of it as written: `arn:aws:iam::999988887777:*`
+            // leaves every role of the other accounts granted.
+            let excluded = |f: &_| rs.resources.iter().any(|r| covers(&r.value.value, AsRef::<str>::as_ref(f)));
             if formats.is_empty() {
                 if rs.resources.iter().any(|r| star_like(&r.parsed)) {
                     return None;
@@ -228,17 +229,19 @@ impl ResolvedDocument {
                     Some(_) => {}
                 }
             } else {
-                let covers =
+                let removes =
                     |allowed: &str| drs.resources.iter().any(|d| wildcard_match(&d.value.value, allowed, false));
+                // Removing the whole grant takes a Deny that matches every resource as
+                // written: a Deny in one region or account leaves the others granted.
                 let every = drs.resources.iter().any(|d| match reach {
                     Reach::StarOnly => star_like(&d.parsed),
-                    _ => formats.iter().all(|f| covers_every(&d.value.value, &d.parsed, f.as_ref())),
+                    _ => formats.iter().all(|f| covers(&d.value.value, f.as_ref())),
                 });
                 if every {
                     return None;
                 }
                 if !resource.negated {
-                    resources.retain(|v| !covers(&v.value));
+                    resources.retain(|v| !removes(&v.value));
                     if resources.is_empty() {
                         return None;
                     }
@@ -512,9 +515,24 @@ mod tests {
                {"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:aws:s3:::*"},
                {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::public/*"}"#,
         );
-        assert_eq!(grants(&doc, "s3:GetObject"), [(0, Reach::Every, true)]);
+        // `arn:aws:s3:::*` excludes every bucket and object, not access point objects.
+        assert_eq!(grants(&doc, "s3:GetObject"), [(0, Reach::Every, true), (1, Reach::Every, true)]);
+        assert!(grants(&doc, "s3:DeleteBucket").is_empty(), "NotResource leaves no bucket");
         assert_eq!(grants(&doc, "ec2:RunInstances"), [(1, Reach::Every, true)]);
         assert!(grants(&doc, "iam:PassRole").is_empty());
+    }
+
+    #[test]
+    fn denies_and_not_resource_in_one_account_or_region_leave_the_others() {
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": ["iam:PassRole", "ec2:TerminateInstances"], "Resource": "*"},
+               {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "arn:aws:iam::999988887777:role/*"},
+               {"Effect": "Deny", "Action": "ec2:TerminateInstances", "Resource": "arn:aws:ec2:us-east-1:*:instance/*"},
+               {"Effect": "Allow", "Action": "iam:CreateAccessKey", "NotResource": "arn:aws:iam::999988887777:*"}"#,
+        );
+        assert_eq!(grants(&doc, "iam:PassRole"), [(0, Reach::Every, true)]);
+        assert_eq!(grants(&doc, "ec2:TerminateInstances"), [(0, Reach::Every, true)]);
+        assert_eq!(grants(&doc, "iam:CreateAccessKey"), [(3, Reach::Every, true)]);
     }
 
     #[test]
