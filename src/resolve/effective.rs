@@ -25,7 +25,7 @@
 //! condition removes nothing for sure, so it is not credited.
 
 use super::{ResolvedDocument, ResolvedStatement};
-use crate::catalogue::arn::{Arn, FieldKind, ResourceValue, covers, covers_every, may_match, star_like};
+use crate::catalogue::arn::{Arn, FieldKind, ResourceValue, covers, covers_every, may_match};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, wildcard_match};
 use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Spanned, Statement};
 use serde::Deserialize;
@@ -104,37 +104,102 @@ impl ResolvedDocument {
         if let Some(grant) = self.grant_on_star(st, rs, action, catalogue) {
             return Some(grant);
         }
+        // Each call is authorized on every resource type AWS marks required: an action that
+        // no statement grants on one of them cannot be called at all.
+        let types = action_types(catalogue, action);
+        let mut required = Vec::new();
+        for (kind, is_required, formats) in &types {
+            if *is_required {
+                let state = self.type_state(action, formats);
+                if state == TypeState::Missing {
+                    return None;
+                }
+                required.push((*kind, state));
+            }
+        }
         let mut grant = self.grant_with(st, rs, action, &catalogue.action_formats(action))?;
         if grant.is_unscoped() {
-            // Every required resource type must be reachable unscoped by some statement.
-            let info = catalogue.action(action);
-            for required in info.resources.iter().filter(|r| r.required) {
-                let Some(rt) = catalogue.resource_type(action.service, &required.kind) else { continue };
-                let formats: Vec<&str> = rt.arns.iter().map(|a| a.as_ref()).collect();
-                let open = self.granting_statements().any(|(s, r)| {
-                    r.actions.contains(action)
-                        && self.grant_with(s, r, action, &formats).is_some_and(|g| g.is_unscoped())
-                });
-                if !open {
-                    grant.reach = Reach::Named;
-                    grant.scoped_by_type = Some(required.kind.to_string());
-                    break;
-                }
+            // One statement that names resources of one type narrowly and reaches every
+            // resource of another (`instance/i-0abc` with `document/*` for
+            // `ssm:SendCommand`, a named subnet with `instance/*` for `ec2:RunInstances`)
+            // is scoped by the named one: the call involves both.
+            let scoped =
+                if st.resource.as_ref().is_some_and(|r| !r.negated) { self.named_type(rs, &types) } else { None };
+            // And every required type must be granted unscoped by some statement.
+            let scoped =
+                scoped.or_else(|| required.iter().find(|(_, state)| *state != TypeState::Open).map(|(k, _)| *k));
+            if let Some(kind) = scoped {
+                grant.reach = Reach::Named;
+                grant.scoped_by_type = Some(kind.to_string());
             }
         }
         Some(grant)
     }
 
-    /// How the statement grants `action` on the resources of these ARN formats only (the
-    /// types a rule cares about, such as the subnet of a launch), after the Denies.
+    /// A resource type of the action that the statement reaches only through values that
+    /// name resources narrowly (`instance/i-0abc`, while `document/*` reaches every
+    /// document). A type that a broad value also reaches does not count
+    /// (`arn:aws:s3:::*` beside `arn:aws:s3:::logs/*`).
+    fn named_type<'t>(&self, rs: &ResolvedStatement, types: &[(&'t str, bool, Vec<&str>)]) -> Option<&'t str> {
+        // reaches[value][type]
+        let reaches: Vec<Vec<Option<Reach>>> = rs
+            .resources
+            .iter()
+            .map(|r| types.iter().map(|(_, _, f)| self.value_reach(&r.value.value, &r.parsed, f)).collect())
+            .collect();
+        let narrow = |v: &Vec<Option<Reach>>| v.iter().flatten().max() == Some(&Reach::Named);
+        types.iter().enumerate().find_map(|(t, (kind, _, _))| {
+            let widest = reaches.iter().filter_map(|v| v[t]).max();
+            let named_here = reaches.iter().any(|v| narrow(v) && v[t] == Some(Reach::Named));
+            (widest == Some(Reach::Named) && named_here).then_some(*kind)
+        })
+    }
+
+    /// How far the granting statements reach one resource type of an action, remembered.
+    fn type_state(&self, action: ActionId, formats: &[&str]) -> TypeState {
+        let key = (action, formats.first().map_or(0, |f| f.as_ptr() as usize));
+        if let Some(state) = self.memo.types.borrow().get(&key) {
+            return *state;
+        }
+        let mut state = TypeState::Missing;
+        for (st, rs) in self.granting_statements().filter(|(_, rs)| rs.actions.contains(action)) {
+            let Some(resource) = &st.resource else { continue };
+            let reach = if resource.negated {
+                let excluded = formats.iter().all(|f| rs.resources.iter().any(|r| covers(&r.value.value, f)));
+                (!excluded).then_some(Reach::Every)
+            } else {
+                rs.resources.iter().filter_map(|r| self.value_reach(&r.value.value, &r.parsed, formats)).max()
+            };
+            let open = reach == Some(Reach::Every) && self.doc.kind != PolicyKind::Resource && narrowing(st).is_empty();
+            if open {
+                state = TypeState::Open;
+                break;
+            }
+            if reach.is_some() {
+                state = TypeState::Scoped;
+            }
+        }
+        self.memo.types.borrow_mut().insert(key, state);
+        state
+    }
+
+    /// How the statement grants `action` on the resources of these types of its service
+    /// only (the types a rule cares about, such as the subnet of a launch), after the
+    /// Denies.
     pub fn grant_on<'d>(
         &'d self,
         st: &'d Statement,
         rs: &'d ResolvedStatement,
         action: ActionId,
-        formats: &[&str],
+        types: &[&str],
+        catalogue: &Catalogue,
     ) -> Option<Grant<'d>> {
-        self.grant_with(st, rs, action, formats)
+        let formats: Vec<&str> = types
+            .iter()
+            .filter_map(|t| catalogue.resource_type(action.service, t))
+            .flat_map(|t| t.arns.iter().map(|a| a.as_ref()))
+            .collect();
+        self.grant_with(st, rs, action, &formats)
     }
 
     /// The common case without parsing the action: `"Resource": "*"` and no
@@ -189,7 +254,7 @@ impl ResolvedDocument {
             // leaves every role of the other accounts granted.
             let excluded = |f: &_| rs.resources.iter().any(|r| covers(&r.value.value, AsRef::<str>::as_ref(f)));
             if formats.is_empty() {
-                if rs.resources.iter().any(|r| star_like(&r.parsed)) {
+                if rs.resources.iter().any(|r| names_star(&r.value.value)) {
                     return None;
                 }
                 (Reach::StarOnly, Vec::new())
@@ -234,7 +299,7 @@ impl ResolvedDocument {
                 // Removing the whole grant takes a Deny that matches every resource as
                 // written: a Deny in one region or account leaves the others granted.
                 let every = drs.resources.iter().any(|d| match reach {
-                    Reach::StarOnly => star_like(&d.parsed),
+                    Reach::StarOnly => names_star(&d.value.value),
                     _ => formats.iter().all(|f| covers(&d.value.value, f.as_ref())),
                 });
                 if every {
@@ -280,8 +345,7 @@ pub struct StatementGrants<'d> {
 impl ResolvedDocument {
     /// For each granting statement, the grants of the actions `wanted` selects (cheap:
     /// asked before any action is parsed) that `keep` keeps; statements with none are left
-    /// out. A statement that grants every action is left to `full-admin`: judging its
-    /// actions one by one would say the same thing 22,000 times.
+    /// out. A statement `full-admin` reports is left to it (`judged_statements`).
     pub fn statement_grants<'d>(
         &'d self,
         catalogue: &Catalogue,
@@ -289,10 +353,7 @@ impl ResolvedDocument {
         keep: impl Fn(&Grant<'d>) -> bool,
     ) -> Vec<StatementGrants<'d>> {
         let mut out = Vec::new();
-        for (st, rs) in self.granting_statements() {
-            if rs.actions.is_everything(catalogue) {
-                continue;
-            }
+        for (st, rs) in self.judged_statements(catalogue) {
             let mut found =
                 StatementGrants { statement: st, resolved: rs, actions: ActionSet::new(), grants: Vec::new() };
             for id in rs.actions.iter(catalogue).filter(|id| wanted(*id)) {
@@ -309,16 +370,51 @@ impl ResolvedDocument {
     }
 }
 
+/// Whether a Resource value matches `*`, the resource of an action with no resource
+/// types: IAM matches the pattern against `*` itself, so `arn:aws:s3:::*` does not.
+fn names_star(value: &str) -> bool {
+    wildcard_match(value, "*", false)
+}
+
+/// An action's resource types: name, whether AWS marks it required, its ARN formats
+/// (borrowed from the catalogue).
+fn action_types(catalogue: &Catalogue, action: ActionId) -> Vec<(&str, bool, Vec<&str>)> {
+    catalogue
+        .action(action)
+        .resources
+        .iter()
+        .filter_map(|r| {
+            let t = catalogue.resource_type(action.service, &r.kind)?;
+            Some((t.name.as_ref(), r.required, t.arns.iter().map(|a| a.as_ref()).collect()))
+        })
+        .collect()
+}
+
 /// The statement's condition entries that narrow a grant.
 fn narrowing(st: &Statement) -> Vec<(&ConditionOperator, &ConditionEntry)> {
     st.condition.as_ref().map(|c| c.restrictions().filter(|(_, e)| narrows(&e.key.value)).collect()).unwrap_or_default()
 }
 
-/// How Resource values meet ARN formats, remembered per document. Keyed by the
-/// addresses of the value (owned by the document) and of the format (owned by the
-/// catalogue, shared by the actions of a resource type): both outlive the cache.
+/// What the model works out once per document. Keyed by addresses: of Resource values
+/// (owned by the document) and of ARN formats (owned by the catalogue: the model only
+/// asks about formats it takes from there, shared by the actions of a resource type).
 #[derive(Debug, Default)]
-pub(super) struct FitCache(RefCell<HashMap<(usize, usize), Fit>>);
+pub(super) struct Memo {
+    fits: RefCell<HashMap<(usize, usize), Fit>>,
+    types: RefCell<HashMap<(ActionId, usize), TypeState>>,
+}
+
+/// How far the document's granting statements, taken together, reach one resource type
+/// of an action (Denies aside: a Deny only makes it narrower).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum TypeState {
+    /// No statement grants the action on this type.
+    Missing,
+    /// Granted on named resources, or under a narrowing condition.
+    Scoped,
+    /// Granted on every resource of the type with no narrowing condition.
+    Open,
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Fit {
@@ -331,13 +427,13 @@ impl ResolvedDocument {
     /// when it names none of its resources.
     fn value_reach(&self, raw: &str, parsed: &ResourceValue, formats: &[impl AsRef<str>]) -> Option<Reach> {
         if formats.is_empty() {
-            return star_like(parsed).then_some(Reach::StarOnly);
+            return names_star(raw).then_some(Reach::StarOnly);
         }
         if *parsed == ResourceValue::Any {
             return Some(Reach::Every);
         }
         let mut named = false;
-        let mut cache = self.fits.0.borrow_mut();
+        let mut cache = self.memo.fits.borrow_mut();
         let arn = match parsed {
             ResourceValue::Arn(arn) if arn.fields.len() == 5 => Some(arn),
             _ => None,
@@ -470,9 +566,25 @@ mod tests {
         let doc = policy(
             r#"{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "arn:aws:ec2:*:*:subnet/*",
                 "Condition": {"StringEquals": {"ec2:Vpc": "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-0abc"}}},
-               {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": ["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:image/*"]}"#,
+               {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": ["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:image/*",
+                "arn:aws:ec2:*:*:network-interface/*", "arn:aws:ec2:*:*:security-group/*"]}"#,
         );
         assert_eq!(grants(&doc, "ec2:RunInstances"), [(0, Reach::Every, false), (1, Reach::Named, false)]);
+        // Without a statement on subnets (a required type) the launch cannot be made at all.
+        let doc =
+            policy(r#"{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "arn:aws:ec2:*:*:instance/*"}"#);
+        assert!(grants(&doc, "ec2:RunInstances").is_empty());
+        // One statement naming an instance and every document: scoped by the instance.
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": ["arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc1234",
+                "arn:aws:ssm:eu-west-1:111122223333:document/*"]}"#,
+        );
+        assert_eq!(grants(&doc, "ssm:SendCommand"), [(0, Reach::Named, false)]);
+        // A broad value beside a narrow one of the same type stays broad.
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::*", "arn:aws:s3:::logs/*"]}"#,
+        );
+        assert_eq!(grants(&doc, "s3:GetObject"), [(0, Reach::Every, true)]);
         let doc = policy(r#"{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}"#);
         assert_eq!(grants(&doc, "ec2:RunInstances"), [(0, Reach::Every, true)]);
     }

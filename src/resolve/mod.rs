@@ -16,9 +16,9 @@ pub struct ResolvedDocument {
     pub doc: PolicyDocument,
     /// Parallel to `doc.statements`.
     pub statements: Vec<ResolvedStatement>,
-    /// How each Resource value meets each ARN format asked so far (`effective`): actions
-    /// on the same resource type share its formats, and several rules ask the same.
-    fits: effective::FitCache,
+    /// What the grant model worked out so far (`effective`): how Resource values meet
+    /// ARN formats, and how far each resource type of an action is granted.
+    memo: effective::Memo,
 }
 
 #[derive(Debug)]
@@ -108,9 +108,31 @@ impl ResolvedDocument {
     }
 }
 
+impl ResolvedDocument {
+    /// What `full-admin` reports: an Allow of every action with `"Resource": "*"` and no
+    /// condition, in a policy that grants access.
+    pub fn is_full_admin(&self, st: &Statement, rs: &ResolvedStatement, catalogue: &Catalogue) -> bool {
+        st.is_allow()
+            && !st.is_conditional()
+            && self.doc.grants_access(st)
+            && st.resource.as_ref().is_some_and(|r| !r.negated && r.values.iter().any(|v| v.value == "*"))
+            && rs.actions.is_everything(catalogue)
+    }
+
+    /// The granting statements that least-privilege rules judge action by action: every
+    /// one but those `full-admin` reports (judging them would say the same thing 22,000
+    /// times). A conditional `*`, or `*` on `arn:aws:s3:::*`, is judged.
+    pub fn judged_statements<'d>(
+        &'d self,
+        catalogue: &Catalogue,
+    ) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> {
+        self.granting_statements().filter(move |(st, rs)| !self.is_full_admin(st, rs, catalogue))
+    }
+}
+
 pub fn resolve(doc: PolicyDocument, catalogue: &Catalogue) -> ResolvedDocument {
     let statements = doc.statements.iter().map(|st| statement(st, catalogue)).collect();
-    ResolvedDocument { doc, statements, fits: effective::FitCache::default() }
+    ResolvedDocument { doc, statements, memo: effective::Memo::default() }
 }
 
 fn statement(st: &Statement, catalogue: &Catalogue) -> ResolvedStatement {

@@ -50,7 +50,7 @@ pub(crate) fn report_unscoped(ctx: &mut Context<'_>, class: &'static [SensitiveA
     // (A resource policy's `"Resource": "*"` names only its own resource: the grant model
     // says so, a KMS key policy's `*` is that key, not every key.)
     let judged = ctx.documents;
-    let members = Members::of(class, judged.iter().flat_map(|d| d.granting_statements().map(|(_, rs)| rs)), catalogue);
+    let members = Members::of(class, judged.iter().flat_map(|d| d.judged_statements(catalogue).map(|(_, rs)| rs)), catalogue);
     if members.set.is_empty() {
         return;
     }
@@ -84,8 +84,7 @@ impl Members {
         catalogue: &Catalogue,
     ) -> Members {
         let mut granted: BTreeSet<ServiceId> = BTreeSet::new();
-        // `statement_grants` leaves a statement that grants every action to full-admin.
-        for rs in statements.filter(|rs| !rs.actions.is_everything(catalogue)) {
+        for rs in statements {
             granted.extend(rs.actions.services());
         }
         let mut members = Members { set: ActionSet::new(), entries: Vec::new() };

@@ -20,17 +20,14 @@ fn check(ctx: &mut Context<'_>) {
     let totals = catalogue.header().totals;
     for resolved in documents {
         for (st, rs) in resolved.statements() {
-            if !st.is_allow() || st.is_conditional() || !resolved.doc.grants_access(st) {
-                continue;
-            }
             // Decided on what the statement grants, not on how it is written: `*`, `*:*`, or a
             // NotAction whose values name no real action (it excludes nothing).
-            let Some(action) = &st.action else { continue };
-            let Some(resource) = st.resource.as_ref().filter(|r| !r.negated) else { continue };
-            let Some(every_resource) = resource.values.iter().find(|v| v.value == "*") else { continue };
-            if !rs.actions.is_everything(catalogue) {
+            if !resolved.is_full_admin(st, rs, catalogue) {
                 continue;
             }
+            let Some(action) = &st.action else { continue };
+            let Some(resource) = st.resource.as_ref() else { continue };
+            let Some(every_resource) = resource.values.iter().find(|v| v.value == "*") else { continue };
             let mut draft = if action.negated {
                 let written: Vec<String> = action.values.iter().map(|v| format!("`{}`", v.value)).collect();
                 let mut draft = Draft::new(

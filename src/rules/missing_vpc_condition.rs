@@ -91,7 +91,7 @@ fn check(ctx: &mut Context<'_>) {
             let open: Vec<&Placed<'_>> = placed
                 .iter()
                 .filter(|p| rs.actions.contains(p.id) && in_any_vpc(st, resource, p))
-                .filter(|p| !denied_elsewhere(resolved, st, rs, p))
+                .filter(|p| !denied_elsewhere(resolved, st, rs, p, catalogue))
                 .collect();
             if !open.is_empty() {
                 ctx.report(finding(st, rs, resource, &open, catalogue));
@@ -131,8 +131,10 @@ fn denied_elsewhere(
     st: &Statement,
     rs: &ResolvedStatement,
     p: &Placed<'_>,
+    catalogue: &Catalogue,
 ) -> bool {
-    let model = resolved.grant_on(st, rs, p.id, &p.formats);
+    let types: Vec<&str> = p.entry.placed_by.iter().map(String::as_str).collect();
+    let model = resolved.grant_on(st, rs, p.id, &types, catalogue);
     if model.is_none_or(|g| g.confined_by.is_some() && g.reach == Reach::Named) {
         return true;
     }

@@ -53,6 +53,8 @@ fn pack() -> &'static Pack<'static> {
 
 const PASS_ROLE: &str = "iam:PassRole";
 const ASSUME_ROLE: &str = "sts:AssumeRole";
+/// Path ids named in a message; the note lists them all.
+const SHOWN_IDS: usize = 8;
 /// Actions that decide what a role can do: with one of them on the roles a principal can
 /// pass, a scoped `iam:PassRole` does not limit what the passed role does.
 const ROLE_EDITS: [&str; 3] = ["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion"];
@@ -92,11 +94,7 @@ struct Found<'d> {
 
 impl<'d> Found<'d> {
     fn new(doc: &'d ResolvedDocument, catalogue: &'d Catalogue) -> Found<'d> {
-        let services = doc
-            .granting_statements()
-            .filter(|(_, rs)| !rs.actions.is_everything(catalogue))
-            .flat_map(|(_, rs)| rs.actions.services())
-            .collect();
+        let services = doc.judged_statements(catalogue).flat_map(|(_, rs)| rs.actions.services()).collect();
         Found { doc, catalogue, services, grants: HashMap::new() }
     }
 
@@ -117,7 +115,7 @@ impl<'d> Found<'d> {
         let (doc, catalogue) = (self.doc, self.catalogue);
         self.grants.entry(id).or_insert_with(|| {
             let mut grants = doc.grants(id, catalogue);
-            grants.retain(|g| !g.resolved.actions.is_everything(catalogue) && !limited_to_named_policies(g));
+            grants.retain(|g| !doc.is_full_admin(g.statement, g.resolved, catalogue) && !limited_to_named_policies(g));
             grants
         })
     }
@@ -260,6 +258,12 @@ fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalog
             )
         }
         (_, [one]) => format!("privilege escalation: {} ({})", lower_first(&one.path.title), one.path.id),
+        _ if ids.len() > SHOWN_IDS => format!(
+            "{} privilege-escalation paths: {}, and {} more (listed below)",
+            matches.len(),
+            ids[..SHOWN_IDS].join(", "),
+            ids.len() - SHOWN_IDS
+        ),
         _ => format!("{} privilege-escalation paths: {}", matches.len(), ids.join(", ")),
     };
     // Underline the first grantor of the first path's first action.
