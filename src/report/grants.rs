@@ -4,7 +4,8 @@
 use super::Draft;
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
-use crate::resolve::{Grantor, Reach, StatementGrants};
+use crate::policy::PolicyKind;
+use crate::resolve::{Grantor, Reach, StatementGrants, narrows};
 use crate::source::Span;
 
 /// At most this many action names go in a finding's machine-readable `actions`.
@@ -136,6 +137,8 @@ pub fn unscoped(found: &StatementGrants<'_>, what: &str, catalogue: &Catalogue) 
                 format!("`{}` holds without a matching value: it narrows nothing", op.name.value)
             } else if entry.matches_any_value(&op.name.value) {
                 "`*` matches every value: it narrows nothing".to_string()
+            } else if narrows(&entry.key.value, PolicyKind::Resource) {
+                format!("`{}` describes who holds this policy, not which resources it reaches", entry.key.value)
             } else {
                 format!("`{}` says how the request is made, not which resources it reaches", entry.key.value)
             };

@@ -170,7 +170,9 @@ impl ResolvedDocument {
             } else {
                 rs.resources.iter().filter_map(|r| self.value_reach(&r.value.value, &r.parsed, formats)).max()
             };
-            let open = reach == Some(Reach::Every) && self.doc.kind != PolicyKind::Resource && narrowing(st).is_empty();
+            let open = reach == Some(Reach::Every)
+                && self.doc.kind != PolicyKind::Resource
+                && narrowing(st, self.doc.kind).is_empty();
             if open {
                 state = TypeState::Open;
                 break;
@@ -231,7 +233,7 @@ impl ResolvedDocument {
             resolved: rs,
             reach,
             resources: resource.values.iter().collect(),
-            narrowing: narrowing(st),
+            narrowing: narrowing(st, self.doc.kind),
             confined_by: None,
             scoped_by_type: None,
         })
@@ -326,7 +328,7 @@ impl ResolvedDocument {
             // (`"Resource": "*"` in a key policy is that key).
             reach = Reach::Named;
         }
-        let narrowing = narrowing(st);
+        let narrowing = narrowing(st, self.doc.kind);
         Some(Grant { statement: st, resolved: rs, reach, resources, narrowing, confined_by, scoped_by_type: None })
     }
 }
@@ -391,8 +393,9 @@ fn action_types(catalogue: &Catalogue, action: ActionId) -> Vec<(&str, bool, Vec
 }
 
 /// The statement's condition entries that narrow a grant.
-fn narrowing(st: &Statement) -> Vec<(&ConditionOperator, &ConditionEntry)> {
-    st.condition.as_ref().map(|c| c.restrictions().filter(|(_, e)| narrows(&e.key.value)).collect()).unwrap_or_default()
+fn narrowing(st: &Statement, kind: PolicyKind) -> Vec<(&ConditionOperator, &ConditionEntry)> {
+    let condition = st.condition.as_ref();
+    condition.map(|c| c.restrictions().filter(|(_, e)| narrows(&e.key.value, kind)).collect()).unwrap_or_default()
 }
 
 /// What the model works out once per document. Keyed by addresses: of Resource values
@@ -479,6 +482,7 @@ fn may_share(arn: &Arn, format: &str) -> bool {
 #[derive(Deserialize)]
 struct Pack {
     keys: Vec<PackKey>,
+    identity_keys: Vec<PackKey>,
 }
 
 #[derive(Deserialize)]
@@ -488,19 +492,34 @@ struct PackKey {
 
 const PACK: &str = include_str!("../../rules/packs/non-narrowing-keys.json");
 
-/// The global keys that do not narrow a grant, lower-cased.
-pub fn non_narrowing_keys() -> &'static [String] {
-    static KEYS: OnceLock<Vec<String>> = OnceLock::new();
+/// `rules/packs/non-narrowing-keys.json`, lower-cased: the keys that never narrow a
+/// grant, and those that do not in an identity policy (they describe its holder).
+struct Keys {
+    never: Vec<String>,
+    identity: Vec<String>,
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let pack: Pack = serde_json::from_str(PACK).expect("non-narrowing-keys pack is valid");
-        pack.keys.into_iter().map(|k| k.key.to_ascii_lowercase()).collect()
+        let lower = |list: Vec<PackKey>| list.into_iter().map(|k| k.key.to_ascii_lowercase()).collect();
+        Keys { never: lower(pack.keys), identity: lower(pack.identity_keys) }
     })
 }
 
-/// Whether a condition key, required by its operator, narrows a grant.
-pub fn narrows(key: &str) -> bool {
+/// Whether `key` is on a list; an entry ending in `/` (`aws:PrincipalTag/`) stands for
+/// every key under it.
+fn listed(list: &[String], key: &str) -> bool {
+    list.iter().any(|k| if k.ends_with('/') { key.starts_with(k.as_str()) } else { *k == key })
+}
+
+/// Whether a condition key, required by its operator, narrows a grant in a policy of
+/// this kind.
+pub fn narrows(key: &str, kind: PolicyKind) -> bool {
     let key = key.to_ascii_lowercase();
-    !non_narrowing_keys().contains(&key)
+    let keys = keys();
+    !(listed(&keys.never, &key) || (kind == PolicyKind::Identity && listed(&keys.identity, &key)))
 }
 
 #[cfg(test)]
@@ -553,12 +572,17 @@ mod tests {
     #[test]
     fn non_narrowing_keys_are_global_keys() {
         let catalogue = Catalogue::bundled();
-        assert!(!non_narrowing_keys().is_empty());
-        for key in non_narrowing_keys() {
-            assert!(crate::catalogue::keys::global(catalogue, key).is_some(), "{key} is not a global condition key");
+        let keys = keys();
+        assert!(!keys.never.is_empty() && !keys.identity.is_empty());
+        for key in keys.never.iter().chain(&keys.identity) {
+            let probe = if key.ends_with('/') { format!("{key}team") } else { key.clone() };
+            assert!(crate::catalogue::keys::global(catalogue, &probe).is_some(), "{key} is not a global condition key");
         }
-        assert!(!narrows("AWS:SecureTransport"));
-        assert!(narrows("aws:ResourceTag/team"));
+        assert!(!narrows("AWS:SecureTransport", PolicyKind::Identity));
+        assert!(narrows("aws:ResourceTag/team", PolicyKind::Identity));
+        assert!(!narrows("aws:PrincipalOrgID", PolicyKind::Identity));
+        assert!(!narrows("aws:PrincipalTag/team", PolicyKind::Identity));
+        assert!(narrows("aws:PrincipalOrgID", PolicyKind::Resource));
     }
 
     #[test]

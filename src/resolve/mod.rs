@@ -4,7 +4,7 @@
 
 mod effective;
 
-pub use effective::{Grant, Reach, StatementGrants, narrows, non_narrowing_keys};
+pub use effective::{Grant, Reach, StatementGrants, narrows};
 
 use crate::catalogue::arn::{ResourceValue, parse_resource};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};

@@ -20,6 +20,10 @@ pub static RULE: Rule = Rule {
 /// (parsing the pack is part of every run that grants something).
 #[derive(Deserialize)]
 struct Pack<'a> {
+    /// Service principals (their first label) a role can be passed to for a path's
+    /// service besides its own (`batch` passes job roles to `ecs-tasks`).
+    #[serde(borrow)]
+    passed_to_aliases: HashMap<Cow<'a, str>, Vec<Cow<'a, str>>>,
     /// Managed policies that make a principal administrator: attaching them is escalation
     /// even under an `iam:PolicyARN` condition.
     #[serde(borrow)]
@@ -125,13 +129,39 @@ impl<'d> Found<'d> {
         let mut steps = Vec::new();
         for name in &path.actions {
             let id = self.id(name)?;
-            // Gaining the use of another principal: the caller's own user is not one.
-            let counts = |g: &Grant<'_>| path.category != "principal-access" || !on_own_user(g);
+            let pass_role = name.as_ref() == PASS_ROLE;
+            // Gaining the use of another principal: the caller's own user is not one; a
+            // role passed only to other services serves no step of this path.
+            let counts = |g: &Grant<'_>| {
+                (path.category != "principal-access" || !on_own_user(g)) && (!pass_role || passes_to(g, path))
+            };
             let i = widest(self.grants(id), counts)?;
             steps.push((id, i));
         }
         Some(Match { path, steps })
     }
+}
+
+/// Whether a PassRole grant can pass a role to a service of the path: no
+/// `iam:PassedToService` condition, a wildcard in it, or a service principal whose name
+/// holds one of the path's service prefixes or their aliases.
+fn passes_to(g: &Grant<'_>, path: &EscalationPath<'_>) -> bool {
+    let services: Vec<&str> = path
+        .actions
+        .iter()
+        .filter_map(|a| a.split_once(':').map(|(prefix, _)| prefix))
+        .filter(|p| !matches!(*p, "iam" | "sts"))
+        .collect();
+    let aliases = services.iter().flat_map(|s| pack().passed_to_aliases.get(*s).into_iter().flatten());
+    let names: Vec<String> =
+        services.iter().copied().chain(aliases.map(|a| a.as_ref())).map(|n| n.to_ascii_lowercase()).collect();
+    g.narrowing_on("iam:PassedToService").all(|entry| {
+        entry.values.iter().any(|v| {
+            let principal = v.value.to_ascii_lowercase();
+            let name = principal.split(".amazonaws.com").next().unwrap_or(&principal);
+            has_wildcard(&principal) || names.iter().any(|n| name.contains(n.as_str()))
+        })
+    })
 }
 
 /// An attach limited by `iam:PolicyARN` to named policies none of which is an
@@ -142,8 +172,16 @@ fn limited_to_named_policies(g: &Grant<'_>) -> bool {
         && values.all(|v| {
             !has_wildcard(&v.value)
                 && !v.value.contains("${")
-                && !pack().admin_policies.iter().any(|a| a.eq_ignore_ascii_case(&v.value))
+                && !is_admin_policy(&v.value)
         })
+}
+
+/// One of the pack's administrator policies, in any partition
+/// (`arn:aws-us-gov:iam::aws:policy/AdministratorAccess`).
+fn is_admin_policy(arn: &str) -> bool {
+    let without_partition = |a: &str| a.splitn(3, ':').nth(2).map(str::to_ascii_lowercase);
+    let arn = without_partition(arn);
+    arn.is_some() && pack().admin_policies.iter().any(|a| without_partition(a) == arn)
 }
 
 /// Orders grants: unrestricted first, then by reach.
@@ -160,8 +198,10 @@ fn widest(grants: &[Grant<'_>], counts: impl Fn(&Grant<'_>) -> bool) -> Option<u
 fn on_own_user(g: &Grant<'_>) -> bool {
     !g.resources.is_empty()
         && g.resources.iter().all(|v| {
+            // `user/${aws:username}*` also matches `alice-admin`: not only one's own.
             let lower = v.value.to_ascii_lowercase();
-            lower.contains("${aws:username}") || lower.contains("${aws:userid}")
+            let resource = lower.splitn(6, ':').nth(5).unwrap_or(&lower);
+            !has_wildcard(resource) && (resource.ends_with("${aws:username}") || resource.ends_with("${aws:userid}"))
         })
 }
 
@@ -288,7 +328,7 @@ fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalog
             }
             for entry in g.narrowing_on("iam:PolicyARN") {
                 let admin = entry.values.iter().find(|v| {
-                    has_wildcard(&v.value) || pack().admin_policies.iter().any(|a| a.eq_ignore_ascii_case(&v.value))
+                    has_wildcard(&v.value) || is_admin_policy(&v.value)
                 });
                 if let Some(admin) = admin
                     && !labelled.contains(&admin.span)
@@ -349,6 +389,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn admin_policies_in_any_partition() {
+        assert!(is_admin_policy("arn:aws-us-gov:iam::aws:policy/AdministratorAccess"));
+        assert!(is_admin_policy("arn:aws:iam::aws:policy/administratoraccess"));
+        assert!(!is_admin_policy("arn:aws:iam::aws:policy/ReadOnlyAccess"));
+        assert!(!is_admin_policy("AdministratorAccess"));
+    }
+
+    #[test]
     fn pack_is_well_formed() {
         let catalogue = Catalogue::bundled();
         let pack = pack();
@@ -368,6 +416,11 @@ mod tests {
                 let id = catalogue.lookup(name).unwrap_or_else(|| panic!("{}: {name} is not an action", path.id));
                 assert_eq!(&catalogue.action_name(id), name, "{}: spelled as the catalogue does", path.id);
             }
+        }
+        let prefixes: BTreeSet<&str> =
+            pack.paths.iter().flat_map(|p| p.actions.iter().filter_map(|a| a.split_once(':').map(|(s, _)| s))).collect();
+        for service in pack.passed_to_aliases.keys() {
+            assert!(prefixes.contains(service.as_ref()), "passed_to_aliases: {service} is no path's service");
         }
         for policy in &pack.admin_policies {
             assert!(policy.starts_with("arn:aws:iam::aws:policy/"), "{policy}");
