@@ -165,7 +165,8 @@ impl ResolvedDocument {
         for (st, rs) in self.granting_statements().filter(|(_, rs)| rs.actions.contains(action)) {
             let Some(resource) = &st.resource else { continue };
             let reach = if resource.negated {
-                let excluded = formats.iter().all(|f| rs.resources.iter().any(|r| covers(&r.value.value, f)));
+                let excluded =
+                    formats.iter().all(|f| rs.resources.iter().any(|r| self.fit(&r.value.value, &r.parsed, f).exact));
                 (!excluded).then_some(Reach::Every)
             } else {
                 rs.resources.iter().filter_map(|r| self.value_reach(&r.value.value, &r.parsed, formats)).max()
@@ -254,7 +255,8 @@ impl ResolvedDocument {
             // NotResource grants every resource it does not list. Excluding a type takes a
             // value that matches all of it as written: `arn:aws:iam::999988887777:*`
             // leaves every role of the other accounts granted.
-            let excluded = |f: &_| rs.resources.iter().any(|r| covers(&r.value.value, AsRef::<str>::as_ref(f)));
+            let excluded =
+                |f: &_| rs.resources.iter().any(|r| self.fit(&r.value.value, &r.parsed, AsRef::<str>::as_ref(f)).exact);
             if formats.is_empty() {
                 if rs.resources.iter().any(|r| names_star(&r.value.value)) {
                     return None;
@@ -296,13 +298,12 @@ impl ResolvedDocument {
                     Some(_) => {}
                 }
             } else {
-                let removes =
-                    |allowed: &str| drs.resources.iter().any(|d| wildcard_match(&d.value.value, allowed, false));
+                let removes = |allowed: &str| drs.resources.iter().any(|d| self.removes(&d.value.value, allowed));
                 // Removing the whole grant takes a Deny that matches every resource as
                 // written: a Deny in one region or account leaves the others granted.
                 let every = drs.resources.iter().any(|d| match reach {
                     Reach::StarOnly => names_star(&d.value.value),
-                    _ => formats.iter().all(|f| covers(&d.value.value, f.as_ref())),
+                    _ => formats.iter().all(|f| self.fit(&d.value.value, &d.parsed, f.as_ref()).exact),
                 });
                 if every {
                     return None;
@@ -405,6 +406,7 @@ fn narrowing(st: &Statement, kind: PolicyKind) -> Vec<(&ConditionOperator, &Cond
 pub(super) struct Memo {
     fits: RefCell<HashMap<(usize, usize), Fit>>,
     types: RefCell<HashMap<(ActionId, usize), TypeState>>,
+    removes: RefCell<HashMap<(usize, usize), bool>>,
 }
 
 /// How far the document's granting statements, taken together, reach one resource type
@@ -421,7 +423,11 @@ enum TypeState {
 
 #[derive(Debug, Clone, Copy)]
 struct Fit {
+    /// Names every resource of the format, in any region or account (`covers_every`).
     every: bool,
+    /// Names every resource of the format as written (`covers`): what a Deny needs.
+    exact: bool,
+    /// Can name one of its resources (`may_match`).
     some: bool,
 }
 
@@ -436,27 +442,38 @@ impl ResolvedDocument {
             return Some(Reach::Every);
         }
         let mut named = false;
-        let mut cache = self.memo.fits.borrow_mut();
-        let arn = match parsed {
-            ResourceValue::Arn(arn) if arn.fields.len() == 5 => Some(arn),
-            _ => None,
-        };
         for f in formats {
-            let f = f.as_ref();
-            if let Some(arn) = arn
-                && !may_share(arn, f)
-            {
-                continue;
-            }
-            let fit = *cache
-                .entry((raw.as_ptr() as usize, f.as_ptr() as usize))
-                .or_insert_with(|| Fit { every: covers_every(raw, parsed, f), some: may_match(raw, f) });
+            let fit = self.fit(raw, parsed, f.as_ref());
             if fit.every {
                 return Some(Reach::Every);
             }
             named |= fit.some;
         }
         named.then_some(Reach::Named)
+    }
+
+    /// How a Resource value meets one ARN format, remembered.
+    fn fit(&self, raw: &str, parsed: &ResourceValue, format: &str) -> Fit {
+        *self.memo.fits.borrow_mut().entry((raw.as_ptr() as usize, format.as_ptr() as usize)).or_insert_with(|| {
+            if let ResourceValue::Arn(arn) = parsed
+                && arn.fields.len() == 5
+                && !may_share(arn, format)
+            {
+                return Fit { every: false, exact: false, some: false };
+            }
+            Fit { every: covers_every(raw, parsed, format), exact: covers(raw, format), some: may_match(raw, format) }
+        })
+    }
+
+    /// Whether a Deny's Resource value removes an Allow's value (matches it as text),
+    /// remembered.
+    fn removes(&self, denied: &str, allowed: &str) -> bool {
+        *self
+            .memo
+            .removes
+            .borrow_mut()
+            .entry((denied.as_ptr() as usize, allowed.as_ptr() as usize))
+            .or_insert_with(|| wildcard_match(denied, allowed, false))
     }
 }
 
