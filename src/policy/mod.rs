@@ -262,14 +262,15 @@ impl ConditionOperator {
 
 impl ConditionEntry {
     /// Whether the entry, under `operator`, accepts any value of its key
-    /// (`"StringLike": {"iam:ResourceTag/team": "*"}`): it only asks that the key exist.
+    /// (`"StringLike": {"iam:ResourceTag/team": "*"}`, or `"?*"`, any non-empty value): it
+    /// only asks that the key exist. Values are alternatives: one such value is enough.
     /// Under `StringEquals` a `*` is a literal character and limits.
     pub fn matches_any_value(&self, operator: &str) -> bool {
         let op = operator.to_ascii_lowercase();
         op.contains("like")
             && !op.contains("not")
             && !self.values.is_empty()
-            && self.values.iter().all(|v| !v.value.is_empty() && v.value.bytes().all(|c| c == b'*'))
+            && self.values.iter().any(|v| v.value.contains('*') && v.value.bytes().all(|c| c == b'*' || c == b'?'))
     }
 }
 

@@ -145,10 +145,17 @@ fn denied_elsewhere(
             && drs.actions.contains(p.id)
             && on_placed
             && deny.condition.as_ref().is_some_and(|c| {
-                c.entries().any(|(op, e)| {
-                    let negated = operator::parse(&op.name.value).is_some_and(|o| o.base.negated);
-                    negated && (e.key.value.eq_ignore_ascii_case("ec2:Vpc") || p.entry.keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key.value)))
-                })
+                // The Deny must hold for every caller outside the VPC: its only entry is the
+                // negated VPC key (another entry, such as a principal tag or MFA, makes it
+                // apply to some callers only), with a value that names a VPC
+                // (`StringNotLike` `*` matches every VPC and denies nothing).
+                let mut entries = c.entries();
+                let (Some((op, e)), None) = (entries.next(), entries.next()) else { return false };
+                let negated = operator::parse(&op.name.value).is_some_and(|o| o.base.negated);
+                let vpc_key = e.key.value.eq_ignore_ascii_case("ec2:Vpc")
+                    || p.entry.keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key.value));
+                let names_a_vpc = !e.values.is_empty() && e.values.iter().all(|v| !v.value.chars().all(|c| c == '*' || c == '?'));
+                negated && vpc_key && names_a_vpc
             })
     })
 }
