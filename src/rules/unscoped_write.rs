@@ -18,9 +18,10 @@ fn check(ctx: &mut Context<'_>) {
             let draft = grants::unscoped(&found, "write actions", catalogue)
                 .help(
                     "name the resources in \"Resource\" (e.g. \"arn:aws:s3:::my-bucket/*\", \
-                     \"arn:aws:ec2:*:111122223333:instance/i-0abc\"), or add a condition that narrows them, such as \
-                     {\"StringEquals\": {\"aws:ResourceTag/team\": \"${aws:PrincipalTag/team}\"}} or \
-                     {\"StringEquals\": {\"ec2:Vpc\": \"arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-ID\"}}",
+                     \"arn:aws:ec2:*:111122223333:instance/i-0abc\"), or add a condition on a key these actions \
+                     support that narrows them (`iamlint action NAME` lists the keys), e.g. {\"StringEquals\": \
+                     {\"aws:ResourceTag/team\": \"${aws:PrincipalTag/team}\"}} where the resource type has tags, or \
+                     ec2:Vpc for EC2 network actions",
                 );
             ctx.report(draft);
         }
