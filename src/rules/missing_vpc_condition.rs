@@ -83,10 +83,8 @@ fn check(ctx: &mut Context<'_>) {
         })
         .collect();
     for resolved in documents {
-        for (st, rs) in resolved.statements() {
-            if !st.is_allow() || !resolved.doc.grants_access(st) {
-                continue;
-            }
+        // A statement full-admin reports is left to it.
+        for (st, rs) in resolved.judged_statements(catalogue) {
             let Some(resource) = &st.resource else { continue };
             let open: Vec<&Placed<'_>> = placed
                 .iter()

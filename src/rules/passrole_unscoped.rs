@@ -134,10 +134,9 @@ pub(crate) fn pass_role_grants<'a>(
     let role_arns: Vec<&str> =
         catalogue.resource_type(iam, "role").map(|r| r.arns.iter().map(|a| a.as_ref()).collect()).unwrap_or_default();
     for resolved in documents {
-        for (st, rs) in resolved.statements() {
-            if st.is_allow()
-                && rs.actions.contains(pass_role)
-                && resolved.doc.grants_access(st)
+        // A statement full-admin reports is left to it.
+        for (st, rs) in resolved.judged_statements(catalogue) {
+            if rs.actions.contains(pass_role)
                 && not_denied(resolved, st, rs, pass_role, catalogue)
                 && let Some(grant) = grant(st, rs, pass_role, &role_arns)
             {

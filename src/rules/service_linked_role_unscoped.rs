@@ -37,8 +37,9 @@ fn check(ctx: &mut Context<'_>) {
     let role_arns: Vec<&str> =
         catalogue.resource_type(iam, "role").map(|r| r.arns.iter().map(|a| a.as_ref()).collect()).unwrap_or_default();
     for resolved in documents {
-        for (st, rs) in resolved.statements() {
-            if !st.is_allow() || !rs.actions.contains(create_slr) || !resolved.doc.grants_access(st) {
+        // A statement full-admin reports is left to it.
+        for (st, rs) in resolved.judged_statements(catalogue) {
+            if !rs.actions.contains(create_slr) {
                 continue;
             }
             let Some(scope) = unscoped_resources(st, &role_arns) else { continue };
