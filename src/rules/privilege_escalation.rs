@@ -226,8 +226,12 @@ impl Match {
             return Severity::Critical;
         }
         let uses = [found.id(PASS_ROLE), found.id(ASSUME_ROLE)];
-        // Named roles: a pattern such as `role/app-*` reaches roles nobody has created yet.
-        let named = self.roles(found).iter().all(|r| !has_wildcard(r) && r != "NotResource");
+        // Named roles: a pattern such as `role/app-*` reaches roles nobody has created yet;
+        // `arn:aws:iam::*:role/deployer` names one role, in whichever account trusts it.
+        let named = self.roles(found).iter().all(|r| {
+            let name = r.split_once(":role/").map_or(r.as_str(), |(_, name)| name);
+            r != "NotResource" && !has_wildcard(name) && (r.contains(":role/") || !has_wildcard(r))
+        });
         if limited.iter().all(|id| uses.contains(&Some(*id))) && named && !self.roles_editable(found) {
             return Severity::Low;
         }
