@@ -342,3 +342,21 @@ fn valid_patterns_that_other_linters_flag_stay_silent() {
     }
     assert!(out.contains(".json:9:101: medium unscoped-write: "), "{out}");
 }
+
+/// Issue 4's must-stay-silent cases, each under its policy kind: no rule reports them
+/// (Describe and `*`-only actions on `*`, a service-linked role with `iam:AWSServiceName`,
+/// security-group actions under `ec2:Vpc`, termination limited by an owner tag, a scoped
+/// S3 policy, Deny statements of several shapes, an EC2 trust policy, a bucket policy for
+/// one role over TLS).
+#[test]
+fn least_privilege_must_stay_silent() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = "fixtures/examples/least-privilege-must-stay-silent";
+    for (file, kind) in [("identity.json", "identity"), ("ec2-trust.json", "trust"), ("bucket-policy.json", "resource")]
+    {
+        let path = format!("{dir}/{file}");
+        let o = iamlint(&["check", "--format", "concise", "--fail-on", "info", "--policy-kind", kind, &path], root);
+        assert_eq!(stdout(&o), "", "{path}: {}", stderr(&o));
+        assert_eq!(o.status.code(), Some(0), "{path}");
+    }
+}
