@@ -7,6 +7,9 @@ use crate::policy::{ConditionEntry, ConditionOperator, Statement};
 use crate::report::{Draft, Severity, and_list, grants};
 use crate::resolve::{Grant, Reach, ResolvedDocument, ResolvedStatement};
 use crate::source::Span;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 pub static RULE: Rule = Rule {
     id: "abac-tag-bypass",
@@ -80,18 +83,46 @@ fn scopes<'d>(resolved: &'d ResolvedDocument, catalogue: &Catalogue) -> Vec<Scop
             }
             // `ec2:ResourceTag/team` is a key of ec2 actions only: for the statement's other
             // services it is absent, and the statement grants them nothing.
-            let services: Vec<ServiceId> = rs
+            let mut services: Vec<ServiceId> = rs
                 .actions
                 .services()
                 .filter(|s| prefix.eq_ignore_ascii_case("aws") || catalogue.prefix(*s).eq_ignore_ascii_case(prefix))
                 .filter(|s| grants_beyond_tagging(rs, *s, catalogue))
                 .collect();
+            // Tags another service sets: a role's (iam) for sts:AssumeRole, an instance's
+            // (ec2) for ssm sessions and commands (rules/packs/tag-owners.json).
+            let owners: Vec<ServiceId> = services
+                .iter()
+                .filter_map(|s| tag_owners().get(catalogue.prefix(*s)))
+                .flatten()
+                .filter_map(|owner| catalogue.find_service(owner))
+                .collect();
+            for owner in owners {
+                if !services.contains(&owner) {
+                    services.push(owner);
+                }
+            }
             if !services.is_empty() {
                 out.push(Scope { entry, tag, services });
             }
         }
     }
     out
+}
+
+/// `rules/packs/tag-owners.json`: service prefix -> the services whose tagging actions set
+/// the tags its actions are authorized against.
+fn tag_owners() -> &'static HashMap<String, Vec<String>> {
+    #[derive(Deserialize)]
+    struct Pack {
+        owners: HashMap<String, Vec<String>>,
+    }
+    static OWNERS: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+    OWNERS.get_or_init(|| {
+        let pack: Pack =
+            serde_json::from_str(include_str!("../../rules/packs/tag-owners.json")).expect("tag-owners pack is valid");
+        pack.owners
+    })
 }
 
 /// Whether the statement grants an action of `service` that is not a tagging action.
@@ -411,8 +442,14 @@ fn loose_tag_condition(op: &ConditionOperator, entry: &ConditionEntry, keys: &[&
 }
 
 fn help(scope: &Scope<'_>, open: &[(ActionId, &Grant<'_>)], catalogue: &Catalogue) -> String {
-    let key = &scope.entry.key.value;
     let tag = scope.tag;
+    // The scope's own key when it is global or of the tagging service; otherwise the
+    // global form (`ssm:resourceTag/team` is no key of ec2:CreateTags).
+    let written = &scope.entry.key.value;
+    let own = written.split_once(':').is_some_and(|(prefix, _)| {
+        prefix.eq_ignore_ascii_case("aws") || open.iter().all(|(id, _)| catalogue.prefix(id.service).eq_ignore_ascii_case(prefix))
+    });
+    let key = if own { written.clone() } else { format!("aws:ResourceTag/{tag}") };
     let value = scope.entry.values.first().map_or("VALUE", |v| v.value.as_str());
     let others: Vec<String> = ["Name", "env", "cost-center"]
         .iter()
@@ -436,7 +473,6 @@ fn help(scope: &Scope<'_>, open: &[(ActionId, &Grant<'_>)], catalogue: &Catalogu
     }
     help
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -472,6 +508,17 @@ mod tests {
 
     fn with_abac(tagging: &str) -> Vec<(usize, Vec<String>)> {
         run(&format!("{ABAC}, {tagging}"))
+    }
+
+    #[test]
+    fn tag_owners_are_catalogue_services() {
+        let catalogue = Catalogue::bundled();
+        for (service, owners) in tag_owners() {
+            assert!(catalogue.find_service(service).is_some(), "{service}");
+            for owner in owners {
+                assert!(catalogue.find_service(owner).is_some(), "{owner}");
+            }
+        }
     }
 
     #[test]
