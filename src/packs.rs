@@ -1,7 +1,9 @@
 //! Knowledge packs read by more than one rule (`rules/packs/*.json`), parsed once on
 //! first use. A pack read by one rule only is loaded in that rule's file.
 
+use crate::catalogue::{ActionId, ActionSet, Catalogue, ServiceId};
 use serde::Deserialize;
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 /// `rules/packs/sensitive-actions.json`. Strings are borrowed from the bundled text.
@@ -41,6 +43,38 @@ pub fn sensitive_actions() -> &'static SensitiveActions<'static> {
     static PACK: OnceLock<SensitiveActions<'static>> = OnceLock::new();
     // The pack is checked by the test suite; a broken one is a build defect.
     PACK.get_or_init(|| serde_json::from_str(SENSITIVE).expect("sensitive-actions pack is valid"))
+}
+
+/// The entries of a class that can matter for a file: those in the services its
+/// statements grant (`ResolvedDocument::judged_services`), looked up once (a lookup
+/// parses the service). Entries marked `star_only_ok` are left out.
+pub struct Members {
+    pub set: ActionSet,
+    entries: Vec<(ActionId, &'static SensitiveAction<'static>)>,
+}
+
+impl Members {
+    pub fn of(
+        class: &'static [SensitiveAction<'static>],
+        services: &BTreeSet<ServiceId>,
+        catalogue: &Catalogue,
+    ) -> Members {
+        let mut members = Members { set: ActionSet::new(), entries: Vec::new() };
+        for entry in class.iter().filter(|e| !e.star_only_ok) {
+            let Some((prefix, name)) = entry.action.split_once(':') else { continue };
+            let Some(service) = catalogue.find_service(prefix).filter(|s| services.contains(s)) else { continue };
+            if let Some(id) = catalogue.find_action(service, name) {
+                members.set.insert(id);
+                members.entries.push((id, entry));
+            }
+        }
+        members
+    }
+
+    /// The pack entry of a member action.
+    pub fn entry(&self, id: ActionId) -> Option<&'static SensitiveAction<'static>> {
+        self.entries.iter().find(|(e, _)| *e == id).map(|(_, entry)| *entry)
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use super::Draft;
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
 use crate::policy::PolicyKind;
-use crate::resolve::{Grantor, Reach, StatementGrants, narrows};
+use crate::policy::Statement;
+use crate::resolve::{Grantor, Reach, ResolvedStatement, StatementGrants, narrows};
 use crate::source::Span;
 
 /// At most this many action names go in a finding's machine-readable `actions`.
@@ -124,7 +125,7 @@ pub fn unscoped(found: &StatementGrants<'_>, what: &str, catalogue: &Catalogue) 
         }
         (None, None) => Draft::new(st.span.clone(), message).label("this statement"),
     };
-    for (span, text) in grantor_labels(found, catalogue) {
+    for (span, text) in grantor_labels(st, found.resolved, &found.actions, catalogue) {
         draft = draft.also(span, text);
     }
     if let Some(condition) = &st.condition {
@@ -154,16 +155,27 @@ pub fn unscoped(found: &StatementGrants<'_>, what: &str, catalogue: &Catalogue) 
     draft.in_statement(st).actions(names(&found.actions, catalogue, ACTIONS_CAP))
 }
 
-/// The Action values (or the `NotAction` key) that grant some of the found actions.
-fn grantor_labels(found: &StatementGrants<'_>, catalogue: &Catalogue) -> Vec<(Span, String)> {
-    let (st, rs) = (found.statement, found.resolved);
+/// A label for each Action value (or the `NotAction` key) of the statement that grants
+/// some of `actions`: `grants `s3:PutObject``, ``ec2:*` includes 42 of them`.
+pub fn grantor_labels(
+    st: &Statement,
+    rs: &ResolvedStatement,
+    actions: &ActionSet,
+    catalogue: &Catalogue,
+) -> Vec<(Span, String)> {
+    let one = || actions.iter(catalogue).next().map(|id| catalogue.action_name(id)).unwrap_or_default();
     if let Some(list) = st.action.as_ref().filter(|a| a.negated) {
-        return vec![(list.key_span.clone(), "`NotAction` grants every action not listed, these included".to_string())];
+        let text = if actions.len(catalogue) == 1 {
+            format!("`NotAction` grants every action not listed, including `{}`", one())
+        } else {
+            "`NotAction` grants every action not listed, these included".to_string()
+        };
+        return vec![(list.key_span.clone(), text)];
     }
     let mut out = Vec::new();
     for value in &rs.values {
         let Expansion::Actions(set) = &value.expansion else { continue };
-        let mut mine = found.actions.clone();
+        let mut mine = actions.clone();
         mine.intersect_with(set, catalogue);
         let n = mine.len(catalogue);
         if n == 0 {

@@ -7,9 +7,10 @@ mod effective;
 pub use effective::{Grant, Reach, StatementGrants, narrows};
 
 use crate::catalogue::arn::{ResourceValue, parse_resource};
-use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};
+use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
 use crate::policy::{PolicyDocument, Spanned, Statement};
 use crate::source::Span;
+use std::collections::BTreeSet;
 
 #[derive(Debug)]
 pub struct ResolvedDocument {
@@ -127,6 +128,12 @@ impl ResolvedDocument {
         catalogue: &Catalogue,
     ) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> {
         self.granting_statements().filter(move |(st, rs)| !self.is_full_admin(st, rs, catalogue))
+    }
+
+    /// The services the judged statements grant something of (decided without parsing
+    /// them): what rules look pack actions up in, since a lookup parses the service.
+    pub fn judged_services(&self, catalogue: &Catalogue) -> BTreeSet<ServiceId> {
+        self.judged_statements(catalogue).flat_map(|(_, rs)| rs.actions.services()).collect()
     }
 }
 

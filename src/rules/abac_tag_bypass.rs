@@ -6,7 +6,6 @@ use crate::policy::operator::{self, Family, SetQualifier};
 use crate::policy::{ConditionEntry, ConditionOperator, Statement};
 use crate::report::{Draft, Severity, and_list, grants};
 use crate::resolve::{Grant, Reach, ResolvedDocument, ResolvedStatement};
-use crate::source::Span;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -301,7 +300,11 @@ fn finding(
     };
     let message = format!("{what} can retag any resource into the scope of {}", and_list(&named));
 
-    let mut labels = grantor_labels(st, rs, open, catalogue);
+    let set = open.iter().fold(ActionSet::new(), |mut set, (id, _)| {
+        set.insert(*id);
+        set
+    });
+    let mut labels = grants::grantor_labels(st, rs, &set, catalogue);
     labels.sort_by_key(|(span, _)| span.start);
     let (primary, primary_label) =
         if labels.is_empty() { (st.span.clone(), "this statement".to_string()) } else { labels.remove(0) };
@@ -387,41 +390,6 @@ fn uncredited_denies<'d>(
     out
 }
 
-/// The Action values (or the `NotAction` key) that grant the open actions, with labels.
-fn grantor_labels(
-    st: &Statement,
-    rs: &ResolvedStatement,
-    open: &[(ActionId, &Grant<'_>)],
-    catalogue: &Catalogue,
-) -> Vec<(Span, String)> {
-    // (span, text as written, the open actions it grants)
-    let mut found: Vec<(Span, String, Vec<ActionId>)> = Vec::new();
-    for (id, _) in open {
-        for grantor in rs.grantors(st, *id) {
-            match found.iter_mut().find(|(span, _, _)| *span == grantor.span) {
-                Some((_, _, ids)) => ids.push(*id),
-                None => found.push((grantor.span.clone(), grantor.text.clone(), vec![*id])),
-            }
-        }
-    }
-    found
-        .into_iter()
-        .map(|(span, text, ids)| {
-            let label = match ids.as_slice() {
-                [id] if text.eq_ignore_ascii_case(&catalogue.action_name(*id)) => {
-                    format!("grants `{}`", catalogue.action_name(*id))
-                }
-                [id] if text == "NotAction" => {
-                    format!("`NotAction` grants every action not listed, including `{}`", catalogue.action_name(*id))
-                }
-                [id] => format!("`{text}` includes `{}`", catalogue.action_name(*id)),
-                _ if text == "NotAction" => "`NotAction` grants every action not listed, these included".to_string(),
-                _ => format!("`{text}` includes {} of them", ids.len()),
-            };
-            (span, label)
-        })
-        .collect()
-}
 
 /// A tag condition of the tagging statement that looks like a limit but is not one for
 /// the bypassed tags, and why.

@@ -1,8 +1,8 @@
 use super::{Context, Rule};
-use crate::catalogue::{ActionId, ActionSet, Catalogue, ServiceId};
-use crate::packs::{SensitiveAction, sensitive_actions};
+use crate::catalogue::{ActionId, Catalogue, ServiceId};
+use crate::packs::{Members, SensitiveAction, sensitive_actions};
 use crate::report::{Severity, grants};
-use crate::resolve::{Reach, ResolvedStatement, StatementGrants};
+use crate::resolve::{Reach, StatementGrants};
 use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
@@ -50,7 +50,8 @@ pub(crate) fn report_unscoped(ctx: &mut Context<'_>, class: &'static [SensitiveA
     // (A resource policy's `"Resource": "*"` names only its own resource: the grant model
     // says so, a KMS key policy's `*` is that key, not every key.)
     let judged = ctx.documents;
-    let members = Members::of(class, judged.iter().flat_map(|d| d.judged_statements(catalogue).map(|(_, rs)| rs)), catalogue);
+    let services: BTreeSet<ServiceId> = judged.iter().flat_map(|d| d.judged_services(catalogue)).collect();
+    let members = Members::of(class, &services, catalogue);
     if members.set.is_empty() {
         return;
     }
@@ -67,42 +68,6 @@ pub(crate) fn report_unscoped(ctx: &mut Context<'_>, class: &'static [SensitiveA
             }
             ctx.report(draft);
         }
-    }
-}
-
-/// The class's actions in the services the statements grant, looked up once per file
-/// (a lookup parses the service).
-struct Members {
-    set: ActionSet,
-    entries: Vec<(ActionId, &'static SensitiveAction<'static>)>,
-}
-
-impl Members {
-    fn of<'d>(
-        class: &'static [SensitiveAction<'static>],
-        statements: impl Iterator<Item = &'d ResolvedStatement>,
-        catalogue: &Catalogue,
-    ) -> Members {
-        let mut granted: BTreeSet<ServiceId> = BTreeSet::new();
-        for rs in statements {
-            granted.extend(rs.actions.services());
-        }
-        let mut members = Members { set: ActionSet::new(), entries: Vec::new() };
-        for entry in class.iter().filter(|e| !e.star_only_ok) {
-            let Some((prefix, _)) = entry.action.split_once(':') else { continue };
-            if !catalogue.find_service(prefix).is_some_and(|s| granted.contains(&s)) {
-                continue;
-            }
-            if let Some(id) = catalogue.lookup(entry.action) {
-                members.set.insert(id);
-                members.entries.push((id, entry));
-            }
-        }
-        members
-    }
-
-    fn entry(&self, id: ActionId) -> Option<&'static SensitiveAction<'static>> {
-        self.entries.iter().find(|(e, _)| *e == id).map(|(_, entry)| *entry)
     }
 }
 

@@ -98,7 +98,7 @@ struct Found<'d> {
 
 impl<'d> Found<'d> {
     fn new(doc: &'d ResolvedDocument, catalogue: &'d Catalogue) -> Found<'d> {
-        let services = doc.judged_statements(catalogue).flat_map(|(_, rs)| rs.actions.services()).collect();
+        let services = doc.judged_services(catalogue);
         Found { doc, catalogue, services, grants: HashMap::new() }
     }
 

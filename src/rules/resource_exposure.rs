@@ -1,7 +1,7 @@
 use super::{Context, Rule};
 use crate::catalogue::model::AccessLevel;
-use crate::catalogue::{ActionId, ActionSet, Catalogue, ServiceId};
-use crate::packs::sensitive_actions;
+use crate::catalogue::{ActionId, ActionSet, Catalogue};
+use crate::packs::{Members, sensitive_actions};
 use crate::report::{Severity, grants};
 use crate::resolve::{Reach, ResolvedDocument, StatementGrants};
 
@@ -30,28 +30,10 @@ fn check(ctx: &mut Context<'_>) {
     }
 }
 
-/// The pack's `exposure` actions of the services the document grants: looking an action
-/// up parses its service, so services the document never grants are left alone. Actions
-/// marked `star_only_ok` give nothing away alone and are left out.
+/// The pack's `exposure` actions of the services the document grants (see
+/// `packs::Members`).
 fn exposure_actions(resolved: &ResolvedDocument, catalogue: &Catalogue) -> ActionSet {
-    let mut granted: Vec<ServiceId> = Vec::new();
-    for (_, rs) in resolved.judged_statements(catalogue) {
-        granted.extend(rs.actions.services());
-    }
-    granted.sort_unstable();
-    granted.dedup();
-    let mut set = ActionSet::new();
-    for entry in sensitive_actions().classes.exposure.iter().filter(|e| !e.star_only_ok) {
-        let Some((prefix, name)) = entry.action.split_once(':') else { continue };
-        let Some(service) = catalogue.find_service(prefix) else { continue };
-        if granted.binary_search(&service).is_err() {
-            continue;
-        }
-        if let Some(id) = catalogue.find_action(service, name) {
-            set.insert(id);
-        }
-    }
-    set
+    Members::of(&sensitive_actions().classes.exposure, &resolved.judged_services(catalogue), catalogue).set
 }
 
 /// What to write instead: name the resources or narrow them; an action that takes only
