@@ -57,11 +57,6 @@ pub struct Grant<'d> {
     pub narrowing: Vec<(&'d ConditionOperator, &'d ConditionEntry)>,
     /// An unconditional `Deny` with `NotResource` that confines the grant to what it lists.
     pub confined_by: Option<&'d Statement>,
-    /// A resource type the action always authorizes (required in the catalogue) that no
-    /// statement grants on every resource without a narrowing condition: the statement
-    /// reaches every resource of another type, but each call also needs one of these,
-    /// and those are scoped (RunInstances on `instance/*` with the subnet under `ec2:Vpc`).
-    pub scoped_by_type: Option<String>,
 }
 
 impl Grant<'_> {
@@ -107,51 +102,43 @@ impl ResolvedDocument {
         // Each call is authorized on every resource type AWS marks required: an action that
         // no statement grants on one of them cannot be called at all.
         let types = action_types(catalogue, action);
-        let mut required = Vec::new();
-        for (kind, is_required, formats) in &types {
-            if *is_required {
-                let state = self.type_state(action, formats);
-                if state == TypeState::Missing {
-                    return None;
+        let mut required_open = true;
+        for (required, formats) in &types {
+            if *required {
+                match self.type_state(action, formats) {
+                    TypeState::Missing => return None,
+                    TypeState::Scoped => required_open = false,
+                    TypeState::Open => {}
                 }
-                required.push((*kind, state));
             }
         }
         let mut grant = self.grant_with(st, rs, action, &catalogue.action_formats(action))?;
-        if grant.is_unscoped() {
-            // One statement that names resources of one type narrowly and reaches every
-            // resource of another (`instance/i-0abc` with `document/*` for
-            // `ssm:SendCommand`, a named subnet with `instance/*` for `ec2:RunInstances`)
-            // is scoped by the named one: the call involves both.
-            let scoped =
-                if st.resource.as_ref().is_some_and(|r| !r.negated) { self.named_type(rs, &types) } else { None };
-            // And every required type must be granted unscoped by some statement.
-            let scoped =
-                scoped.or_else(|| required.iter().find(|(_, state)| *state != TypeState::Open).map(|(k, _)| *k));
-            if let Some(kind) = scoped {
-                grant.reach = Reach::Named;
-                grant.scoped_by_type = Some(kind.to_string());
-            }
+        // A grant on every resource of one type is still scoped when the same statement
+        // names resources of another type narrowly (`instance/i-0abc` with `document/*` for
+        // `ssm:SendCommand`: the call involves both), or when some required type is granted
+        // only scoped (RunInstances on `instance/*`, the subnet under `ec2:Vpc` elsewhere).
+        let names_a_type = || st.resource.as_ref().is_some_and(|r| !r.negated) && self.names_a_type(rs, &types);
+        if grant.is_unscoped() && (!required_open || names_a_type()) {
+            grant.reach = Reach::Named;
         }
         Some(grant)
     }
 
-    /// A resource type of the action that the statement reaches only through values that
-    /// name resources narrowly (`instance/i-0abc`, while `document/*` reaches every
+    /// Whether the statement reaches a resource type of the action only through values
+    /// that name resources narrowly (`instance/i-0abc`, while `document/*` reaches every
     /// document). A type that a broad value also reaches does not count
     /// (`arn:aws:s3:::*` beside `arn:aws:s3:::logs/*`).
-    fn named_type<'t>(&self, rs: &ResolvedStatement, types: &[(&'t str, bool, Vec<&str>)]) -> Option<&'t str> {
+    fn names_a_type(&self, rs: &ResolvedStatement, types: &[(bool, Vec<&str>)]) -> bool {
         // reaches[value][type]
         let reaches: Vec<Vec<Option<Reach>>> = rs
             .resources
             .iter()
-            .map(|r| types.iter().map(|(_, _, f)| self.value_reach(&r.value.value, &r.parsed, f)).collect())
+            .map(|r| types.iter().map(|(_, f)| self.value_reach(&r.value.value, &r.parsed, f)).collect())
             .collect();
         let narrow = |v: &Vec<Option<Reach>>| v.iter().flatten().max() == Some(&Reach::Named);
-        types.iter().enumerate().find_map(|(t, (kind, _, _))| {
+        (0..types.len()).any(|t| {
             let widest = reaches.iter().filter_map(|v| v[t]).max();
-            let named_here = reaches.iter().any(|v| narrow(v) && v[t] == Some(Reach::Named));
-            (widest == Some(Reach::Named) && named_here).then_some(*kind)
+            widest == Some(Reach::Named) && reaches.iter().any(|v| narrow(v) && v[t] == Some(Reach::Named))
         })
     }
 
@@ -236,7 +223,6 @@ impl ResolvedDocument {
             resources: resource.values.iter().collect(),
             narrowing: narrowing(st, self.doc.kind),
             confined_by: None,
-            scoped_by_type: None,
         })
     }
 
@@ -330,7 +316,7 @@ impl ResolvedDocument {
             reach = Reach::Named;
         }
         let narrowing = narrowing(st, self.doc.kind);
-        Some(Grant { statement: st, resolved: rs, reach, resources, narrowing, confined_by, scoped_by_type: None })
+        Some(Grant { statement: st, resolved: rs, reach, resources, narrowing, confined_by })
     }
 }
 
@@ -379,16 +365,16 @@ fn names_star(value: &str) -> bool {
     wildcard_match(value, "*", false)
 }
 
-/// An action's resource types: name, whether AWS marks it required, its ARN formats
+/// An action's resource types: whether AWS marks each required, and its ARN formats
 /// (borrowed from the catalogue).
-fn action_types(catalogue: &Catalogue, action: ActionId) -> Vec<(&str, bool, Vec<&str>)> {
+fn action_types(catalogue: &Catalogue, action: ActionId) -> Vec<(bool, Vec<&str>)> {
     catalogue
         .action(action)
         .resources
         .iter()
         .filter_map(|r| {
             let t = catalogue.resource_type(action.service, &r.kind)?;
-            Some((t.name.as_ref(), r.required, t.arns.iter().map(|a| a.as_ref()).collect()))
+            Some((r.required, t.arns.iter().map(|a| a.as_ref()).collect()))
         })
         .collect()
 }
