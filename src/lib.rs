@@ -1,11 +1,17 @@
 //! iamlint: a static least-privilege linter for AWS IAM policies.
 //!
 //! The pipeline, one way: `discover` -> `formats` (load) -> `resolve` -> `rules` ->
-//! filter (rule selection, threshold) -> `report` (render).
+//! `filter` (rule selection, threshold, verdict) -> `report` (render), orchestrated by
+//! `lint` and driven by `cli`. Layers, bottom up: `source` and `diagnostic`; `policy`
+//! (the model, parses nothing); `catalogue` and `packs`; `formats`; `resolve`; `rules`;
+//! `lint`; `filter`; `report`; `cli`. No module imports one above it.
 
 pub mod catalogue;
 pub mod cli;
+pub mod config;
+pub mod diagnostic;
 pub mod discover;
+pub mod filter;
 pub mod formats;
 pub mod lint;
 pub mod packs;
@@ -14,3 +20,5 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod source;
+#[cfg(test)]
+pub(crate) mod testing;

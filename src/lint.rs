@@ -1,12 +1,14 @@
-//! The pipeline for one file and for many: load, resolve, run rules, collect findings.
+//! Orchestration, for one file and for many: read, load (the adapter registry), resolve,
+//! run the rules over each document and each principal, complete drafts into findings.
 
 use crate::catalogue::Catalogue;
+use crate::config::Settings;
+use crate::diagnostic::{Draft, Finding, Outcome, PrincipalRef};
 use crate::discover::{Candidate, io_reason};
-use crate::formats::{self, Loaded, LoadedFile, SyntaxProblem};
+use crate::formats::{self, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
 use crate::policy::PolicyKind;
-use crate::report::{Finding, Severity};
-use crate::resolve::{ResolvedDocument, resolve};
-use crate::rules::{Context, Rule};
+use crate::resolve::{ResolvedDocument, Subject, resolve};
+use crate::rules::{Check, Context, Rule};
 use crate::source::SourceFile;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -25,31 +27,12 @@ pub struct LintOptions {
     pub settings: Settings,
 }
 
-/// What rules may know about the user's environment (from the command line today, from
-/// a config file later).
-#[derive(Debug, Clone, Default)]
-pub struct Settings {
-    /// 12-digit ids of accounts the user trusts (their own organisation's): a trust policy
-    /// naming one is not a cross-account finding.
-    pub known_accounts: Vec<String>,
-}
-
 /// The result of linting one file.
 #[derive(Debug)]
 pub enum FileOutcome {
     Linted(Vec<Finding>),
     Skipped(String),
     Failed(String),
-}
-
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    /// Files that could not be linted at all (the run fails).
-    pub errors: Vec<(PathBuf, String)>,
-    pub checked: usize,
-    /// Files passed over as not policies, with the reason.
-    pub skipped: Vec<(PathBuf, String)>,
 }
 
 /// Lints many files in parallel; the outcome is in a deterministic order.
@@ -117,7 +100,8 @@ pub fn lint_bytes(
         }
     };
     let source = Arc::new(SourceFile::new(path, text));
-    let loaded = match formats::json::load(source, options.kind, explicit || encoding_problem.is_some()) {
+    let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
+    let loaded = match formats::load(source, &load) {
         Loaded::NotPolicy(reason) => return FileOutcome::Skipped(reason),
         Loaded::Policy(mut loaded) => {
             loaded.syntax.extend(encoding_problem);
@@ -127,10 +111,20 @@ pub fn lint_bytes(
     FileOutcome::Linted(check(loaded, options, catalogue))
 }
 
-/// Resolves a loaded file's documents and runs the rules over them.
+/// Resolves a loaded file's documents and runs the rules: document rules once over the
+/// file, subject rules on each document alone and then on each principal.
 pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Vec<Finding> {
-    let LoadedFile { source, syntax, documents } = loaded;
+    let LoadedFile { source, syntax, documents, principals } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
+    // Built once for every rule: each subject remembers what the grant model worked out.
+    let document_subjects: Vec<Subject<'_>> = documents.iter().map(Subject::document).collect();
+    let principal_subjects: Vec<Subject<'_>> = principals
+        .iter()
+        .map(|p| {
+            let pick = |list: &[usize]| list.iter().filter_map(|&i| documents.get(i)).collect::<Vec<_>>();
+            Subject::principal(pick(&p.documents), pick(&p.ceilings), &p.principal)
+        })
+        .collect();
     let mut findings = Vec::new();
     for rule in &options.rules {
         let mut ctx = Context {
@@ -141,11 +135,34 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
             documents: &documents,
             drafts: Vec::new(),
         };
-        (rule.check)(&mut ctx);
-        for d in ctx.drafts {
+        let mut principal_drafts: Vec<(Draft, &PrincipalRef)> = Vec::new();
+        match rule.check {
+            Check::Document(check) => check(&mut ctx),
+            Check::Subject(check) => {
+                for subject in &document_subjects {
+                    check(&mut ctx, subject);
+                }
+                let of_documents = std::mem::take(&mut ctx.drafts);
+                for (subject, p) in principal_subjects.iter().zip(&principals) {
+                    check(&mut ctx, subject);
+                    // What a principal's policies grant together adds what no one of them
+                    // grants alone; a finding one document already has is not repeated.
+                    for draft in std::mem::take(&mut ctx.drafts) {
+                        let repeated = of_documents.iter().any(|d| d.span == draft.span && d.message == draft.message);
+                        if !repeated {
+                            principal_drafts.push((draft, &p.principal));
+                        }
+                    }
+                }
+                ctx.drafts = of_documents;
+            }
+        }
+        let drafts =
+            ctx.drafts.into_iter().map(|d| (d, None)).chain(principal_drafts.into_iter().map(|(d, p)| (d, Some(p))));
+        for (d, principal) in drafts {
             findings.push(Finding {
-                rule: rule.id,
-                severity: d.severity.unwrap_or(rule.severity),
+                rule: &rule.meta,
+                severity: d.severity.unwrap_or(rule.meta.severity),
                 message: d.message,
                 source: source.clone(),
                 span: d.span,
@@ -156,14 +173,10 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
                 locator: d.locator.unwrap_or_default(),
                 statement: d.statement,
                 actions: d.actions,
+                principal: principal.cloned(),
             });
         }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings
-}
-
-/// Counts findings at or above a severity.
-pub fn count_at_least(findings: &[Finding], threshold: Severity) -> usize {
-    findings.iter().filter(|f| f.severity >= threshold).count()
 }

@@ -5,6 +5,19 @@ use std::path::PathBuf;
 /// Byte range into the original file's text.
 pub type Span = std::ops::Range<usize>;
 
+/// A value and where it stands in the original file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Spanned<T> {
+        Spanned { value, span }
+    }
+}
+
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as the user gave it (or as found under a directory they gave).

@@ -238,7 +238,7 @@ fn rules_and_explain() {
     let d = TempDir::new();
     let out = stdout(&iamlint(&["rules"], &d.0));
     for r in iamlint::rules::RULES {
-        assert!(out.lines().any(|l| l.starts_with(r.id) && l.contains(r.severity.as_str())), "{}", r.id);
+        assert!(out.lines().any(|l| l.starts_with(r.meta.id) && l.contains(r.meta.severity.as_str())), "{}", r.meta.id);
     }
     let o = iamlint(&["explain", "passrole-unscoped"], &d.0);
     assert!(stdout(&o).contains("## What it does"));

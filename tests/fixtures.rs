@@ -10,7 +10,8 @@
 //! (never under `CI=true`); read every blessed file before committing it.
 
 use iamlint::catalogue::Catalogue;
-use iamlint::lint::{FileOutcome, LintOptions, Settings, lint_bytes};
+use iamlint::config::Settings;
+use iamlint::lint::{FileOutcome, LintOptions, lint_bytes};
 use iamlint::policy::PolicyKind;
 use iamlint::report::human::{self, Style};
 use iamlint::rules::{RULES, Rule};
@@ -60,19 +61,19 @@ fn every_fixture_behaves_as_expected() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for rule in RULES {
-        let root = Path::new("fixtures").join(rule.id);
+        let root = Path::new("fixtures").join(rule.meta.id);
         for path in files(&root.join("pass")) {
             checked += 1;
             let (n, text) = render(rule, &path);
             if n != 0 {
-                failures.push(format!("{}: expected no {} finding, got:\n{text}", path.display(), rule.id));
+                failures.push(format!("{}: expected no {} finding, got:\n{text}", path.display(), rule.meta.id));
             }
         }
         for path in files(&root.join("fail")) {
             checked += 1;
             let (n, text) = render(rule, &path);
             if n == 0 {
-                failures.push(format!("{}: expected a {} finding, got none", path.display(), rule.id));
+                failures.push(format!("{}: expected a {} finding, got none", path.display(), rule.meta.id));
                 continue;
             }
             let expected_path = path.with_extension("expected");

@@ -1,7 +1,8 @@
 //! No input may crash iamlint: arbitrary bytes, mutated policies, hostile shapes.
 
 use iamlint::catalogue::Catalogue;
-use iamlint::lint::{FileOutcome, LintOptions, Settings, lint_bytes};
+use iamlint::config::Settings;
+use iamlint::lint::{FileOutcome, LintOptions, lint_bytes};
 use iamlint::rules::RULES;
 use proptest::prelude::*;
 use std::path::Path;
@@ -83,7 +84,7 @@ fn minified_policies_render_without_drawing_the_whole_line() {
     );
     assert!(text.len() > 70_000);
     let FileOutcome::Linted(findings) = lint(text.into_bytes()) else { panic!("not linted") };
-    let admin = findings.iter().find(|f| f.rule == "full-admin").expect("full-admin found");
+    let admin = findings.iter().find(|f| f.rule.id == "full-admin").expect("full-admin found");
     let rendered = iamlint::report::human::render(admin, iamlint::report::human::Style::PLAIN);
     assert!(rendered.contains("at fuzz.json (Statement[800]) line 1, column"), "{rendered}");
     assert!(rendered.lines().all(|l| l.chars().count() < 200), "{rendered}");
@@ -99,7 +100,7 @@ fn thousands_of_statements_with_one_sid_are_linted() {
     let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
     let outcome = lint_bytes(Path::new("many.json"), text.into_bytes(), true, &options, Catalogue::bundled());
     let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
-    assert_eq!(findings.iter().filter(|f| f.rule == "duplicate-sid").count(), 4_999);
+    assert_eq!(findings.iter().filter(|f| f.rule.id == "duplicate-sid").count(), 4_999);
 }
 
 #[test]
@@ -112,7 +113,7 @@ fn hundreds_of_unknown_condition_keys_under_every_action_are_linted() {
     let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
     let outcome = lint_bytes(Path::new("keys.json"), text.into_bytes(), true, &options, Catalogue::bundled());
     let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
-    assert_eq!(findings.iter().filter(|f| f.rule == "unknown-condition-key").count(), 500);
+    assert_eq!(findings.iter().filter(|f| f.rule.id == "unknown-condition-key").count(), 500);
 }
 
 /// Found by `mutated_policies_never_panic`: condition keys without a `:` (and with

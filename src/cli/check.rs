@@ -1,14 +1,15 @@
 //! `iamlint check`: discover, lint, filter by threshold, render, exit code.
 
-use super::{EXIT_ERROR, EXIT_FINDINGS, Format, paths_or_default, usage_error};
+use super::{EXIT_ERROR, EXIT_FINDINGS, paths_or_default, usage_error};
 use crate::catalogue::Catalogue;
+use crate::config::Settings;
+use crate::diagnostic::Severity;
 use crate::discover::{Filters, discover};
-use crate::lint::{LintOptions, Settings, count_at_least, lint_files};
+use crate::filter::{self, Verdict};
+use crate::lint::{LintOptions, lint_files};
 use crate::policy::PolicyKind;
-use crate::report::{Severity, concise, human, json};
-use crate::rules::{self, RULES, Rule};
+use crate::report::{self, Format, RenderOptions};
 use clap::{Args, ValueEnum};
-use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -110,33 +111,8 @@ pub enum ColorArg {
     Never,
 }
 
-/// The rules to run: `--select` (or all) minus `--ignore`; unknown ids are errors.
-pub fn selected_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static Rule>, String> {
-    // `--select a,` leaves an empty id: nothing to select.
-    let select: Vec<&String> = select.iter().filter(|s| !s.trim().is_empty()).collect();
-    let ignore: Vec<&String> = ignore.iter().filter(|s| !s.trim().is_empty()).collect();
-    for id in select.iter().chain(&ignore) {
-        if rules::find(id).is_none() {
-            let suggestion = RULES
-                .iter()
-                .map(|r| (strsim::jaro_winkler(r.id, id), r.id))
-                .filter(|(s, _)| *s > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, r)| format!(" (did you mean `{r}`?)"))
-                .unwrap_or_default();
-            return Err(format!("unknown rule `{id}`{suggestion}; `iamlint rules` lists them"));
-        }
-    }
-    Ok(RULES
-        .iter()
-        .copied()
-        .filter(|r| select.is_empty() || select.iter().any(|s| *s == r.id))
-        .filter(|r| !ignore.iter().any(|s| *s == r.id))
-        .collect())
-}
-
 pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
-    let rules = match selected_rules(&args.select, &args.ignore) {
+    let rules = match filter::selected_rules(&args.select, &args.ignore) {
         Ok(rules) => rules,
         Err(e) => return usage_error(&e),
     };
@@ -148,7 +124,6 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
         Err(e) => return usage_error(&e),
     };
     let catalogue = Catalogue::bundled();
-    let fail_on = Severity::from(args.fail_on);
     let discovered = discover(&paths_or_default(&args.paths), &filters);
     let options = LintOptions {
         rules,
@@ -161,108 +136,19 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
     outcome.skipped.sort();
     outcome.errors.sort();
 
-    let gated = count_at_least(&outcome.findings, fail_on);
-    let code = if !outcome.errors.is_empty() {
+    let verdict = Verdict::of(&outcome, Severity::from(args.fail_on));
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let render = RenderOptions { format: args.format, color, verbose: args.verbose };
+    report::render(&outcome, &verdict, &render, catalogue, out, &mut std::io::stderr().lock())?;
+    Ok(if verdict.broken {
         EXIT_ERROR
-    } else if gated > 0 {
+    } else if verdict.failed() {
         EXIT_FINDINGS
     } else {
         0
-    };
-
-    match args.format {
-        Format::Json => {
-            let report = json::Report {
-                version: 1,
-                tool: json::Tool { name: "iamlint", version: env!("CARGO_PKG_VERSION") },
-                catalogue: json::catalogue_info(catalogue),
-                findings: outcome.findings.iter().map(json::finding).collect(),
-                errors: outcome
-                    .errors
-                    .iter()
-                    .map(|(p, m)| json::JsonError { file: display(p), message: m.clone() })
-                    .collect(),
-                summary: json::Summary::new(
-                    &outcome.findings,
-                    outcome.checked,
-                    outcome.skipped.len(),
-                    fail_on,
-                    code != 0,
-                ),
-            };
-            serde_json::to_writer_pretty(&mut *out, &report)?;
-            writeln!(out)?;
-        }
-        Format::Concise => {
-            for f in &outcome.findings {
-                writeln!(out, "{}", concise::line(f))?;
-            }
-        }
-        Format::Human => {
-            let color = match args.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            let style = human::Style { color, ..human::Style::PLAIN };
-            // miette's layout is the costly part of a large run: render in parallel, print in order.
-            let render = |f| human::render(f, style);
-            let rendered: Vec<String> = if outcome.findings.len() > 16 {
-                outcome.findings.par_iter().map(render).collect()
-            } else {
-                outcome.findings.iter().map(render).collect()
-            };
-            for text in rendered {
-                write!(out, "{text}")?;
-            }
-            writeln!(out, "{}", summary_line(&outcome, fail_on, gated))?;
-        }
-    }
-    if args.verbose {
-        for (path, reason) in &outcome.skipped {
-            eprintln!("iamlint: skipped {}: {reason}", display(path));
-        }
-    }
-    if args.format != Format::Json {
-        for (path, message) in &outcome.errors {
-            eprintln!("iamlint: error: {}: {message}", display(path));
-        }
-    }
-    Ok(code)
-}
-
-fn display(p: &std::path::Path) -> String {
-    let s = p.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).replace('\\', "/")
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
-}
-
-fn summary_line(outcome: &crate::lint::Outcome, fail_on: Severity, gated: usize) -> String {
-    let mut counts = Vec::new();
-    for s in Severity::ALL {
-        let n = outcome.findings.iter().filter(|f| f.severity == s).count();
-        if n > 0 {
-            counts.push(format!("{n} {s}"));
-        }
-    }
-    let mut line = if outcome.findings.is_empty() {
-        format!("no findings in {}", plural(outcome.checked, "file"))
-    } else {
-        format!(
-            "{} ({}) in {}; {gated} at or above {fail_on}",
-            plural(outcome.findings.len(), "finding"),
-            counts.join(", "),
-            plural(outcome.checked, "file")
-        )
-    };
-    if !outcome.skipped.is_empty() {
-        line.push_str(&format!("; {} skipped (--verbose says why)", plural(outcome.skipped.len(), "file")));
-    }
-    if !outcome.errors.is_empty() {
-        line.push_str(&format!("; {} could not be linted", plural(outcome.errors.len(), "file")));
-    }
-    line
+    })
 }

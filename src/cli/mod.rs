@@ -5,7 +5,7 @@ mod check;
 mod rules;
 
 use crate::catalogue::Catalogue;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,16 +44,6 @@ pub enum Command {
         /// Rule id, e.g. `passrole-unscoped`
         rule: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Graphical diagnostics with the values underlined
-    Human,
-    /// One line per finding: path:line:col: severity rule-id: message
-    Concise,
-    /// One JSON object (the documented machine contract)
-    Json,
 }
 
 /// Exit codes: 0 clean, 1 findings at or above the threshold, 2 the run itself failed.

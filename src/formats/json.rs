@@ -5,10 +5,11 @@
 //! every such mistake is reported at once and linting goes on with the recovered
 //! document.
 
+use super::document::{self, DocumentOptions};
 use super::tree::Node;
-use super::{Loaded, LoadedFile, SyntaxProblem};
-use crate::policy::build::{self, DocumentOptions};
-use crate::policy::{PolicyKind, Spanned};
+use super::{Adapter, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
+use crate::policy::PolicyKind;
+use crate::source::Spanned;
 use crate::source::{SourceFile, Span};
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::common::Ranged;
@@ -19,10 +20,15 @@ use std::sync::Arc;
 
 const BOM: &str = "\u{feff}";
 
-/// Loads a `.json` file. `explicit` is true for a file named on the command line: such
-/// a file is always reported when it cannot be parsed, even if it does not look like a
-/// policy.
-pub fn load(source: Arc<SourceFile>, kind: Option<PolicyKind>, explicit: bool) -> Loaded {
+/// Raw policy JSON: every file the walk or the command line hands over that no more
+/// specific adapter claims (the walk takes `*.json`; a file named explicitly is read
+/// whatever its name).
+pub static ADAPTER: Adapter = Adapter { name: "policy JSON", claims: |_, _| true, load };
+
+/// Loads a policy JSON file. A file named on the command line is always reported when
+/// it cannot be parsed, even if it does not look like a policy.
+fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
+    let (kind, explicit) = (options.kind, options.explicit);
     let text = source.text.as_str();
     // A BOM is not JSON; skip it and keep offsets into the original text.
     let base = if text.starts_with(BOM) { BOM.len() } else { 0 };
@@ -31,7 +37,7 @@ pub fn load(source: Arc<SourceFile>, kind: Option<PolicyKind>, explicit: bool) -
 
     let Some(tree) = tree else {
         if explicit || looks_like_policy(body) {
-            return Loaded::Policy(LoadedFile { source, syntax, documents: Vec::new() });
+            return Loaded::Policy(LoadedFile::new(source, syntax, Vec::new()));
         }
         return Loaded::NotPolicy("not valid JSON, and it mentions no Statement or Effect".into());
     };
@@ -44,9 +50,9 @@ pub fn load(source: Arc<SourceFile>, kind: Option<PolicyKind>, explicit: bool) -
         Err(reason) => return Loaded::NotPolicy(reason),
     };
     let span = tree.span();
-    let size = build::aws_size(&source.text[span.clone()]);
-    let escape_overhead = build::escape_overhead(&source.text[span.clone()]);
-    let document = build::document(
+    let size = aws_size(&source.text[span.clone()]);
+    let escape_overhead = escape_overhead(&source.text[span.clone()]);
+    let document = document::build(
         &tree,
         &DocumentOptions {
             locator: String::new(),
@@ -56,7 +62,7 @@ pub fn load(source: Arc<SourceFile>, kind: Option<PolicyKind>, explicit: bool) -
             escape_overhead,
         },
     );
-    Loaded::Policy(LoadedFile { source, syntax, documents: vec![document] })
+    Loaded::Policy(LoadedFile::new(source, syntax, vec![document]))
 }
 
 /// A JSON array whose elements are policies (or statements): IAM takes one policy
@@ -65,8 +71,8 @@ fn load_array(source: Arc<SourceFile>, kind: Option<PolicyKind>, items: &[Node],
     let mut documents = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let Ok(shape) = classify(item) else { continue };
-        let size = build::aws_size(&source.text[item.span()]);
-        let escape_overhead = build::escape_overhead(&source.text[item.span()]);
+        let size = aws_size(&source.text[item.span()]);
+        let escape_overhead = escape_overhead(&source.text[item.span()]);
         let options = DocumentOptions {
             locator: format!("[{i}]"),
             kind,
@@ -74,7 +80,7 @@ fn load_array(source: Arc<SourceFile>, kind: Option<PolicyKind>, items: &[Node],
             size,
             escape_overhead,
         };
-        documents.push(build::document(item, &options));
+        documents.push(document::build(item, &options));
     }
     let Some(first) = documents.first_mut() else {
         return Loaded::NotPolicy("a JSON array at the top level, not a policy object".into());
@@ -89,7 +95,7 @@ fn load_array(source: Arc<SourceFile>, kind: Option<PolicyKind>, items: &[Node],
             statement: None,
         },
     );
-    Loaded::Policy(LoadedFile { source, syntax: Vec::new(), documents })
+    Loaded::Policy(LoadedFile::new(source, Vec::new(), documents))
 }
 
 #[derive(Debug, PartialEq)]
@@ -342,6 +348,56 @@ fn convert(value: &Value<'_>, base: usize) -> Node {
     }
 }
 
+/// Characters AWS counts toward a policy's size quota: whitespace outside strings is
+/// not counted (IAM quotas page, "IAM and AWS STS quotas").
+pub fn aws_size(json: &str) -> usize {
+    let mut count = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in json.as_bytes() {
+        // Count characters, not bytes: UTF-8 continuation bytes are not counted.
+        let starts_char = b & 0xC0 != 0x80;
+        if in_string {
+            count += starts_char as usize;
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+            count += 1;
+        } else if !b.is_ascii_whitespace() {
+            count += starts_char as usize;
+        }
+    }
+    count
+}
+
+/// How many of `aws_size`'s characters are JSON escape syntax beyond the one character
+/// each escape stands for (`\u0078` is 6 written, 1 meant). AWS does not document which
+/// of the two its quota counts.
+pub fn escape_overhead(json: &str) -> usize {
+    let bytes = json.as_bytes();
+    let (mut extra, mut i, mut in_string) = (0, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                let len = if bytes.get(i + 1) == Some(&b'u') { 6 } else { 2 };
+                extra += len - 1;
+                i += len;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    extra
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,6 +440,14 @@ mod tests {
         let got = problems("{\"a\": [1, 2,], // c\n \"b\": [");
         let messages: Vec<_> = got.iter().map(|(m, _)| m.as_str()).collect();
         assert_eq!(messages, vec!["trailing comma", "comment in JSON", "unclosed array"]);
+    }
+
+    #[test]
+    fn size_skips_whitespace_outside_strings_only() {
+        assert_eq!(aws_size("{ \"a b\" : 1 }"), 9);
+        assert_eq!(aws_size("{\"a\\\" b\":1}"), 11);
+        assert_eq!(aws_size("{\"caf\u{e9}\": 1}"), 10);
+        assert_eq!(escape_overhead(r#"{"a": "\u0078\n", "b\"": 1}"#), 5 + 1 + 1);
     }
 
     #[test]

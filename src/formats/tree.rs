@@ -1,8 +1,8 @@
-//! A format-neutral tree of spanned values: what every adapter (JSON today, YAML and
-//! HCL later) produces, and what the policy builder reads.
+//! A format-neutral tree of spanned values: what every adapter (JSON, YAML, HCL, ...)
+//! produces, and what the document builder reads.
 
-use crate::policy::Spanned;
-use crate::source::Span;
+use crate::policy::Unresolved;
+use crate::source::{Span, Spanned};
 
 #[derive(Debug, Clone)]
 pub enum Node {
@@ -10,6 +10,8 @@ pub enum Node {
     /// A number, kept as written.
     Number(Spanned<String>),
     Bool(Spanned<bool>),
+    /// A value unknown at lint time (`!Ref`, `${var.x}`): see `policy::Unresolved`.
+    Unresolved(Unresolved),
     Null(Span),
     Array(Vec<Node>, Span),
     /// Keys in document order; duplicates are kept so they can be reported.
@@ -21,6 +23,7 @@ impl Node {
         match self {
             Node::String(s) | Node::Number(s) => s.span.clone(),
             Node::Bool(b) => b.span.clone(),
+            Node::Unresolved(u) => u.value.span.clone(),
             Node::Null(span) | Node::Array(_, span) | Node::Object(_, span) => span.clone(),
         }
     }
@@ -31,16 +34,19 @@ impl Node {
             Node::String(_) => "a string",
             Node::Number(_) => "a number",
             Node::Bool(_) => "a boolean",
+            Node::Unresolved(_) => "a value unknown until deployment",
             Node::Null(_) => "null",
             Node::Array(..) => "an array",
             Node::Object(..) => "an object",
         }
     }
 
-    /// A scalar's text (strings, numbers, booleans), as IAM reads condition values.
+    /// A scalar's text (strings, numbers, booleans, unresolved values), as IAM reads
+    /// condition values.
     pub fn scalar_text(&self) -> Option<Spanned<String>> {
         match self {
             Node::String(s) | Node::Number(s) => Some(s.clone()),
+            Node::Unresolved(u) => Some(u.value.clone()),
             Node::Bool(b) => Some(Spanned::new(b.value.to_string(), b.span.clone())),
             _ => None,
         }

@@ -3,24 +3,14 @@
 //! Each value keeps the byte span of where it stands in the ORIGINAL file, so a
 //! finding can underline exactly the string the user wrote, whatever the format.
 
-pub mod build;
 pub mod operator;
+mod principal;
 
-use crate::source::Span;
+pub use principal::PrincipalPolicies;
+
+use crate::diagnostic::{Located, StatementRef};
+use crate::source::{Span, Spanned};
 use std::fmt;
-
-/// A value and where it stands in the original file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Spanned<T> {
-    pub value: T,
-    pub span: Span,
-}
-
-impl<T> Spanned<T> {
-    pub fn new(value: T, span: Span) -> Spanned<T> {
-        Spanned { value, span }
-    }
-}
 
 /// What a policy document is attached to; quotas and the meaning of Principal follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -95,6 +85,44 @@ pub struct PolicyDocument {
     /// How many of those characters are escape syntax (`\u0078` counts 6 as written, 1 as
     /// meant): a size over the quota only because of them is not certain.
     pub escape_overhead: usize,
+    /// The values of the document that are unknown at lint time, in document order.
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// A value unknown at lint time: a CloudFormation `Ref`, `Fn::GetAtt` or `Fn::Sub` of a
+/// parameter or resource, a Terraform variable or resource reference.
+///
+/// Rules read it through `value`, where each unknown part is written as a `${name}`
+/// substitution, the way `Fn::Sub` and Terraform spell it (`arn:aws:s3:::${Bucket}/*`;
+/// a whole `!GetAtt DeployRole.Arn` is `${DeployRole.Arn}`). The ARN parser reads such a
+/// part as unknown text (`FieldKind::Unknown`): neither a literal that can be checked nor
+/// a wildcard that widens a grant. Rules that can say more ask the document for the
+/// record (`PolicyDocument::unresolved_at`): the source text and the resource type each
+/// part stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unresolved {
+    /// The value as rules read it; its span is the whole value in the original file.
+    pub value: Spanned<String>,
+    /// The source text as written (`!GetAtt DeployRole.Arn`), for messages.
+    pub written: String,
+    /// Each unknown part, in order.
+    pub parts: Vec<UnresolvedPart>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnresolvedPart {
+    /// The name inside `${...}` in `value` (`DeployRole.Arn`, `var.bucket_name`).
+    pub name: String,
+    /// The resource type it stands for where the input says it (`AWS::S3::Bucket`,
+    /// `aws_s3_bucket`), and which attribute (`Arn`, `arn`, or empty for a `Ref`).
+    pub stands_for: Option<(String, String)>,
+}
+
+impl PolicyDocument {
+    /// The unresolved value at exactly this span, if the value there is one.
+    pub fn unresolved_at(&self, span: &Span) -> Option<&Unresolved> {
+        self.unresolved.iter().find(|u| u.value.span == *span)
+    }
 }
 
 impl PolicyDocument {
@@ -150,6 +178,16 @@ pub struct Statement {
     pub resource: Option<ValueList>,
     pub principal: Option<PrincipalBlock>,
     pub condition: Option<Condition>,
+}
+
+impl Located for Statement {
+    fn statement_ref(&self) -> StatementRef {
+        StatementRef { index: self.index, sid: self.sid.as_ref().map(|s| s.value.clone()) }
+    }
+
+    fn locator(&self) -> &str {
+        &self.locator
+    }
 }
 
 impl Statement {

@@ -1,12 +1,15 @@
 //! Human output: miette graphical diagnostics that underline the exact values.
 
-use super::{Finding, Severity};
+use crate::diagnostic::{Finding, Outcome, Severity};
+use crate::filter::Verdict;
 use crate::source::SourceFile;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
     SourceSpan, SpanContents,
 };
+use rayon::prelude::*;
 use std::fmt;
+use std::io::{self, Write};
 
 /// How the graphical report looks.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +75,7 @@ impl std::error::Error for View<'_> {}
 
 impl Diagnostic for View<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!("{}[{}]", self.finding.rule, self.finding.severity)))
+        Some(Box::new(format!("{}[{}]", self.finding.rule.id, self.finding.severity)))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -155,4 +158,54 @@ fn line_length(text: &str, offset: usize) -> usize {
     let start = text.as_bytes()[..offset].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let end = text.as_bytes()[offset..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| offset + i);
     end - start
+}
+
+/// Every finding, then the summary line.
+pub fn write(outcome: &Outcome, verdict: &Verdict, color: bool, out: &mut impl Write) -> io::Result<()> {
+    let style = Style { color, ..Style::PLAIN };
+    // miette's layout is the costly part of a large run: render in parallel, print in order.
+    let render = |f| render(f, style);
+    let rendered: Vec<String> = if outcome.findings.len() > 16 {
+        outcome.findings.par_iter().map(render).collect()
+    } else {
+        outcome.findings.iter().map(render).collect()
+    };
+    for text in rendered {
+        write!(out, "{text}")?;
+    }
+    writeln!(out, "{}", summary_line(outcome, verdict))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+/// `3 findings (1 high, 2 medium) in 2 files; 3 at or above medium; ...`
+pub fn summary_line(outcome: &Outcome, verdict: &Verdict) -> String {
+    let mut counts = Vec::new();
+    for s in Severity::ALL {
+        let n = outcome.findings.iter().filter(|f| f.severity == s).count();
+        if n > 0 {
+            counts.push(format!("{n} {s}"));
+        }
+    }
+    let mut line = if outcome.findings.is_empty() {
+        format!("no findings in {}", plural(outcome.checked, "file"))
+    } else {
+        format!(
+            "{} ({}) in {}; {} at or above {}",
+            plural(outcome.findings.len(), "finding"),
+            counts.join(", "),
+            plural(outcome.checked, "file"),
+            verdict.gated,
+            verdict.fail_on
+        )
+    };
+    if !outcome.skipped.is_empty() {
+        line.push_str(&format!("; {} skipped (--verbose says why)", plural(outcome.skipped.len(), "file")));
+    }
+    if !outcome.errors.is_empty() {
+        line.push_str(&format!("; {} could not be linted", plural(outcome.errors.len(), "file")));
+    }
+    line
 }

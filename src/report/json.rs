@@ -1,9 +1,11 @@
 //! `--format json`: the machine contract described in DESIGN.md ("version": 1).
 
-use super::{Finding, Severity, StatementRef};
 use crate::catalogue::Catalogue;
+use crate::diagnostic::{Finding, Outcome, PrincipalRef, Severity, StatementRef};
+use crate::filter::Verdict;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 #[derive(Serialize)]
 pub struct Report<'a> {
@@ -48,6 +50,8 @@ pub struct JsonFinding<'a> {
     pub locator: &'a str,
     pub statement: Option<&'a StatementRef>,
     pub actions: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<&'a PrincipalRef>,
     pub help: Option<&'a str>,
     pub note: Option<&'a str>,
     pub labels: Vec<JsonLabel<'a>>,
@@ -109,7 +113,7 @@ pub fn catalogue_info(catalogue: &Catalogue) -> CatalogueInfo<'_> {
 pub fn finding(f: &Finding) -> JsonFinding<'_> {
     let ((line, column), (end_line, end_column)) = f.range();
     JsonFinding {
-        rule: f.rule,
+        rule: f.rule.id,
         severity: f.severity,
         message: &f.message,
         file: f.source.display_path(),
@@ -120,6 +124,7 @@ pub fn finding(f: &Finding) -> JsonFinding<'_> {
         locator: &f.locator,
         statement: f.statement.as_ref(),
         actions: &f.actions,
+        principal: f.principal.as_ref(),
         help: f.help.as_deref(),
         note: f.note.as_deref(),
         labels: f
@@ -132,4 +137,24 @@ pub fn finding(f: &Finding) -> JsonFinding<'_> {
             })
             .collect(),
     }
+}
+
+/// The version-1 report: one JSON object.
+pub fn write(outcome: &Outcome, verdict: &Verdict, catalogue: &Catalogue, out: &mut impl Write) -> io::Result<()> {
+    let report = Report {
+        version: 1,
+        tool: Tool { name: "iamlint", version: env!("CARGO_PKG_VERSION") },
+        catalogue: catalogue_info(catalogue),
+        findings: outcome.findings.iter().map(finding).collect(),
+        errors: outcome.errors.iter().map(|(p, m)| JsonError { file: super::display(p), message: m.clone() }).collect(),
+        summary: Summary::new(
+            &outcome.findings,
+            outcome.checked,
+            outcome.skipped.len(),
+            verdict.fail_on,
+            verdict.failed(),
+        ),
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
 }

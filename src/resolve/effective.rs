@@ -24,10 +24,12 @@
 //! a Deny with NotResource confines the Allow to the resources it lists. A Deny with a
 //! condition removes nothing for sure, so it is not credited.
 
+use super::subject::{Entry, Subject};
 use super::{ResolvedDocument, ResolvedStatement};
 use crate::catalogue::arn::{Arn, FieldKind, ResourceValue, covers, covers_every, may_match};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, wildcard_match};
-use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Spanned, Statement};
+use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Statement};
+use crate::source::Spanned;
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -47,6 +49,8 @@ pub enum Reach {
 /// One Allow statement's grant of one action.
 #[derive(Debug)]
 pub struct Grant<'d> {
+    /// The document the statement stands in.
+    pub document: &'d ResolvedDocument,
     pub statement: &'d Statement,
     pub resolved: &'d ResolvedStatement,
     pub reach: Reach,
@@ -78,25 +82,26 @@ impl Grant<'_> {
     }
 }
 
-impl ResolvedDocument {
-    /// Every grant of `action` by the document's granting statements, in document order.
-    pub fn grants(&self, action: ActionId, catalogue: &Catalogue) -> Vec<Grant<'_>> {
+impl<'d> Subject<'d> {
+    /// Every grant of `action` by the subject's granting statements, in document order.
+    pub fn grants(&self, action: ActionId, catalogue: &Catalogue) -> Vec<Grant<'d>> {
         self.granting_statements().filter_map(|(st, rs)| self.grant(st, rs, action, catalogue)).collect()
     }
 
     /// How the statement grants `action`, after the document's Denies; `None` when it
     /// does not (not in its actions, no Resource value names it, or denied).
-    pub fn grant<'d>(
-        &'d self,
+    pub fn grant(
+        &self,
         st: &'d Statement,
         rs: &'d ResolvedStatement,
         action: ActionId,
         catalogue: &Catalogue,
     ) -> Option<Grant<'d>> {
-        if !rs.actions.contains(action) {
+        if !rs.actions.contains(action) || !self.ceilings_allow(action) {
             return None;
         }
-        if let Some(grant) = self.grant_on_star(st, rs, action, catalogue) {
+        let entry = self.entry(st);
+        if let Some(grant) = self.grant_on_star(entry, action, catalogue) {
             return Some(grant);
         }
         // Each call is authorized on every resource type AWS marks required: an action that
@@ -112,7 +117,7 @@ impl ResolvedDocument {
                 }
             }
         }
-        let mut grant = self.grant_with(st, rs, action, &catalogue.action_formats(action))?;
+        let mut grant = self.grant_with(entry, action, &catalogue.action_formats(action))?;
         // A grant on every resource of one type is still scoped when the same statement
         // names resources of another type narrowly (`instance/i-0abc` with `document/*` for
         // `ssm:SendCommand`: the call involves both), or when some required type is granted
@@ -149,7 +154,11 @@ impl ResolvedDocument {
             return *state;
         }
         let mut state = TypeState::Missing;
-        for (st, rs) in self.granting_statements().filter(|(_, rs)| rs.actions.contains(action)) {
+        for e in self.entries().filter(|e| e.doc.is_granting(e.st)) {
+            let (st, rs) = (e.st, e.rs);
+            if !rs.actions.contains(action) {
+                continue;
+            }
             let Some(resource) = &st.resource else { continue };
             let reach = if resource.negated {
                 let excluded =
@@ -159,8 +168,8 @@ impl ResolvedDocument {
                 rs.resources.iter().filter_map(|r| self.value_reach(&r.value.value, &r.parsed, formats)).max()
             };
             let open = reach == Some(Reach::Every)
-                && self.doc.kind != PolicyKind::Resource
-                && narrowing(st, self.doc.kind).is_empty();
+                && e.doc.doc.kind != PolicyKind::Resource
+                && narrowing(st, e.doc.doc.kind).is_empty();
             if open {
                 state = TypeState::Open;
                 break;
@@ -176,10 +185,9 @@ impl ResolvedDocument {
     /// How the statement grants `action` on the resources of these types of its service
     /// only (the types a rule cares about, such as the subnet of a launch), after the
     /// Denies.
-    pub fn grant_on<'d>(
-        &'d self,
+    pub fn grant_on(
+        &self,
         st: &'d Statement,
-        rs: &'d ResolvedStatement,
         action: ActionId,
         types: &[&str],
         catalogue: &Catalogue,
@@ -189,19 +197,17 @@ impl ResolvedDocument {
             .filter_map(|t| catalogue.resource_type(action.service, t))
             .flat_map(|t| t.arns.iter().map(|a| a.as_ref()))
             .collect();
-        self.grant_with(st, rs, action, &formats)
+        if !self.ceilings_allow(action) {
+            return None;
+        }
+        self.grant_with(self.entry(st), action, &formats)
     }
 
     /// The common case without parsing the action: `"Resource": "*"` and no
     /// unconditional Deny of the action in the document. Such a grant reaches every
     /// resource of every type, so it also satisfies the required-type check.
-    fn grant_on_star<'d>(
-        &'d self,
-        st: &'d Statement,
-        rs: &'d ResolvedStatement,
-        action: ActionId,
-        catalogue: &Catalogue,
-    ) -> Option<Grant<'d>> {
+    fn grant_on_star(&self, entry: Entry<'d>, action: ActionId, catalogue: &Catalogue) -> Option<Grant<'d>> {
+        let (st, rs, kind) = (entry.st, entry.rs, entry.doc.doc.kind);
         let resource = st.resource.as_ref().filter(|r| !r.negated)?;
         if rs.resources.is_empty() || !rs.resources.iter().all(|r| r.parsed == ResourceValue::Any) {
             return None;
@@ -211,28 +217,24 @@ impl ResolvedDocument {
         if denied {
             return None;
         }
-        let reach = match (catalogue.action_has_resource_types(action), self.doc.kind) {
+        let reach = match (catalogue.action_has_resource_types(action), kind) {
             (false, _) => Reach::StarOnly,
             (true, PolicyKind::Resource) => Reach::Named,
             (true, _) => Reach::Every,
         };
         Some(Grant {
+            document: entry.doc,
             statement: st,
             resolved: rs,
             reach,
             resources: resource.values.iter().collect(),
-            narrowing: narrowing(st, self.doc.kind),
+            narrowing: narrowing(st, kind),
             confined_by: None,
         })
     }
 
-    fn grant_with<'d>(
-        &'d self,
-        st: &'d Statement,
-        rs: &'d ResolvedStatement,
-        action: ActionId,
-        formats: &[impl AsRef<str>],
-    ) -> Option<Grant<'d>> {
+    fn grant_with(&self, entry: Entry<'d>, action: ActionId, formats: &[impl AsRef<str>]) -> Option<Grant<'d>> {
+        let (st, rs, kind) = (entry.st, entry.rs, entry.doc.doc.kind);
         if !rs.actions.contains(action) {
             return None;
         }
@@ -310,13 +312,13 @@ impl ResolvedDocument {
                 }
             }
         }
-        if self.doc.kind == PolicyKind::Resource && reach == Reach::Every {
+        if kind == PolicyKind::Resource && reach == Reach::Every {
             // A resource policy's Resource names only the resource it is attached to
             // (`"Resource": "*"` in a key policy is that key).
             reach = Reach::Named;
         }
-        let narrowing = narrowing(st, self.doc.kind);
-        Some(Grant { statement: st, resolved: rs, reach, resources, narrowing, confined_by })
+        let narrowing = narrowing(st, kind);
+        Some(Grant { document: entry.doc, statement: st, resolved: rs, reach, resources, narrowing, confined_by })
     }
 }
 
@@ -331,12 +333,12 @@ pub struct StatementGrants<'d> {
     pub grants: Vec<(ActionId, Grant<'d>)>,
 }
 
-impl ResolvedDocument {
+impl<'d> Subject<'d> {
     /// For each granting statement, the grants of the actions `wanted` selects (cheap:
     /// asked before any action is parsed) that `keep` keeps; statements with none are left
     /// out. A statement `full-admin` reports is left to it (`judged_statements`).
-    pub fn statement_grants<'d>(
-        &'d self,
+    pub fn statement_grants(
+        &self,
         catalogue: &Catalogue,
         wanted: impl Fn(ActionId) -> bool,
         keep: impl Fn(&Grant<'d>) -> bool,
@@ -385,7 +387,7 @@ fn narrowing(st: &Statement, kind: PolicyKind) -> Vec<(&ConditionOperator, &Cond
     condition.map(|c| c.restrictions().filter(|(_, e)| narrows(&e.key.value, kind)).collect()).unwrap_or_default()
 }
 
-/// What the model works out once per document. Keyed by addresses: of Resource values
+/// What the model works out once per subject. Keyed by addresses: of Resource values
 /// (owned by the document) and of ARN formats (owned by the catalogue: the model only
 /// asks about formats it takes from there, shared by the actions of a resource type).
 #[derive(Debug, Default)]
@@ -417,7 +419,7 @@ struct Fit {
     some: bool,
 }
 
-impl ResolvedDocument {
+impl Subject<'_> {
     /// How far one Resource value reaches for an action with these ARN formats; `None`
     /// when it names none of its resources.
     fn value_reach(&self, raw: &str, parsed: &ResourceValue, formats: &[impl AsRef<str>]) -> Option<Reach> {
@@ -528,31 +530,26 @@ pub fn narrows(key: &str, kind: PolicyKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::{self, Loaded};
-    use crate::resolve::resolve;
-    use crate::source::SourceFile;
-    use std::sync::Arc;
+    use crate::testing;
 
     fn document(json: &str) -> ResolvedDocument {
         document_of_kind(json, None)
     }
 
     fn document_of_kind(json: &str, kind: Option<PolicyKind>) -> ResolvedDocument {
-        let catalogue = Catalogue::bundled();
-        let source = Arc::new(SourceFile::new("p.json", json.to_string()));
-        let Loaded::Policy(loaded) = formats::json::load(source, kind, true) else { panic!("not a policy") };
-        resolve(loaded.documents.into_iter().next().expect("one document"), catalogue)
+        testing::resolved(json, kind)
     }
 
     /// (statement index, reach, unscoped) of each grant of `action`.
     fn grants(doc: &ResolvedDocument, action: &str) -> Vec<(usize, Reach, bool)> {
         let catalogue = Catalogue::bundled();
         let id = catalogue.lookup(action).expect("known action");
-        doc.grants(id, catalogue).iter().map(|g| (g.statement.index, g.reach, g.is_unscoped())).collect()
+        let subject = Subject::document(doc);
+        subject.grants(id, catalogue).iter().map(|g| (g.statement.index, g.reach, g.is_unscoped())).collect()
     }
 
     fn policy(statements: &str) -> ResolvedDocument {
-        document(&format!(r#"{{"Version": "2012-10-17", "Statement": [{statements}]}}"#))
+        document(&testing::policy(statements))
     }
 
     #[test]
@@ -687,7 +684,8 @@ mod tests {
         );
         let catalogue = Catalogue::bundled();
         let id = catalogue.lookup("s3:GetObject").unwrap();
-        let left = doc.grants(id, catalogue);
+        let subject = Subject::document(&doc);
+        let left = subject.grants(id, catalogue);
         assert_eq!(
             left.iter().map(|g| g.resources.iter().map(|v| v.value.as_str()).collect::<Vec<_>>()).collect::<Vec<_>>(),
             [["arn:aws:s3:::logs/*"]]

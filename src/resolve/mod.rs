@@ -3,23 +3,22 @@
 //! and each Resource value parsed into its ARN fields.
 
 mod effective;
+mod subject;
 
 pub use effective::{Grant, Reach, StatementGrants, narrows};
+pub use subject::Subject;
 
 use crate::catalogue::arn::{ResourceValue, parse_resource};
-use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
-use crate::policy::{PolicyDocument, Spanned, Statement};
+use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};
+use crate::policy::{PolicyDocument, Statement};
 use crate::source::Span;
-use std::collections::BTreeSet;
+use crate::source::Spanned;
 
 #[derive(Debug)]
 pub struct ResolvedDocument {
     pub doc: PolicyDocument,
     /// Parallel to `doc.statements`.
     pub statements: Vec<ResolvedStatement>,
-    /// What the grant model worked out so far (`effective`): how Resource values meet
-    /// ARN formats, and how far each resource type of an action is granted.
-    memo: effective::Memo,
 }
 
 #[derive(Debug)]
@@ -102,14 +101,27 @@ impl ResolvedDocument {
         self.doc.statements.iter().zip(&self.statements)
     }
 
-    /// The Allow statements that grant access to someone (not SCP/RCP/boundary ceilings,
-    /// not whole-account delegation): what least-privilege rules judge.
-    pub fn granting_statements(&self) -> impl Iterator<Item = (&Statement, &ResolvedStatement)> {
-        self.statements().filter(|(st, _)| st.is_allow() && self.doc.grants_access(st))
+    /// Whether the statement is an Allow that grants access to someone (not an SCP, RCP
+    /// or boundary ceiling, not whole-account delegation): what least-privilege rules judge.
+    pub fn is_granting(&self, st: &Statement) -> bool {
+        st.is_allow() && self.doc.grants_access(st)
     }
-}
 
-impl ResolvedDocument {
+    /// The granting statements (`is_granting`).
+    pub fn granting_statements(&self) -> impl Iterator<Item = (&Statement, &ResolvedStatement)> {
+        self.statements().filter(|(st, _)| self.is_granting(st))
+    }
+
+    /// The granting statements that least-privilege rules judge action by action: every
+    /// one but those `full-admin` reports (judging them would say the same thing 22,000
+    /// times). A conditional `*`, or `*` on `arn:aws:s3:::*`, is judged.
+    pub fn judged_statements<'d>(
+        &'d self,
+        catalogue: &'d Catalogue,
+    ) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> {
+        self.granting_statements().filter(move |(st, rs)| !self.is_full_admin(st, rs, catalogue))
+    }
+
     /// What `full-admin` reports: an Allow of every action with `"Resource": "*"` and no
     /// condition, in a policy that grants access.
     pub fn is_full_admin(&self, st: &Statement, rs: &ResolvedStatement, catalogue: &Catalogue) -> bool {
@@ -119,27 +131,11 @@ impl ResolvedDocument {
             && st.resource.as_ref().is_some_and(|r| !r.negated && r.values.iter().any(|v| v.value == "*"))
             && rs.actions.is_everything(catalogue)
     }
-
-    /// The granting statements that least-privilege rules judge action by action: every
-    /// one but those `full-admin` reports (judging them would say the same thing 22,000
-    /// times). A conditional `*`, or `*` on `arn:aws:s3:::*`, is judged.
-    pub fn judged_statements<'d>(
-        &'d self,
-        catalogue: &Catalogue,
-    ) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> {
-        self.granting_statements().filter(move |(st, rs)| !self.is_full_admin(st, rs, catalogue))
-    }
-
-    /// The services the judged statements grant something of (decided without parsing
-    /// them): what rules look pack actions up in, since a lookup parses the service.
-    pub fn judged_services(&self, catalogue: &Catalogue) -> BTreeSet<ServiceId> {
-        self.judged_statements(catalogue).flat_map(|(_, rs)| rs.actions.services()).collect()
-    }
 }
 
 pub fn resolve(doc: PolicyDocument, catalogue: &Catalogue) -> ResolvedDocument {
     let statements = doc.statements.iter().map(|st| statement(st, catalogue)).collect();
-    ResolvedDocument { doc, statements, memo: effective::Memo::default() }
+    ResolvedDocument { doc, statements }
 }
 
 fn statement(st: &Statement, catalogue: &Catalogue) -> ResolvedStatement {

@@ -1,21 +1,26 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::arn::star_like;
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue, ServiceId, wildcard_match};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity, and_list};
 use crate::policy::operator::{self, Family, SetQualifier};
 use crate::policy::{ConditionEntry, ConditionOperator, Statement};
-use crate::report::{Draft, Severity, and_list, grants};
-use crate::resolve::{Grant, Reach, ResolvedDocument, ResolvedStatement};
+use crate::resolve::{Grant, Reach, ResolvedStatement, Subject};
+use crate::rules::shared::wording;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub static RULE: Rule = Rule {
-    id: "abac-tag-bypass",
-    severity: Severity::High,
-    summary: "access is scoped by a resource tag, but tagging actions of the same service can set that tag on any resource",
-    doc: include_str!("../../rules/abac-tag-bypass.md"),
-    check,
+    meta: RuleMeta {
+        id: "abac-tag-bypass",
+        severity: Severity::High,
+        category: Category::LeastPrivilege,
+        summary: "access is scoped by a resource tag, but tagging actions of the same service can set that tag on any resource",
+        doc: include_str!("../../rules/abac-tag-bypass.md"),
+    },
+    check: Check::Subject(check),
 };
 
 /// An Allow statement's condition entry that scopes access by a resource tag
@@ -29,49 +34,47 @@ struct Scope<'d> {
     services: Vec<ServiceId>,
 }
 
-fn check(ctx: &mut Context<'_>) {
+fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
     let catalogue = ctx.catalogue;
-    for resolved in ctx.documents {
-        let scopes = scopes(resolved, catalogue);
-        if scopes.is_empty() {
-            continue;
+    let scopes = scopes(subject, catalogue);
+    if scopes.is_empty() {
+        return;
+    }
+    let wanted = |id: ActionId| {
+        scopes.iter().any(|s| s.services.contains(&id.service))
+            && catalogue.action_access(id) == AccessLevel::Tagging
+            && sets_tags(catalogue.action_short_name(id))
+    };
+    // A tagging grant on named resources can retag only those.
+    for found in subject.statement_grants(catalogue, wanted, |g| g.reach != Reach::Named) {
+        let st = found.statement;
+        let mut open: Vec<(ActionId, &Grant<'_>)> = Vec::new();
+        let mut bypassed: Vec<&Scope<'_>> = Vec::new();
+        for (id, grant) in &found.grants {
+            let mut reaches = false;
+            for scope in scopes.iter().filter(|s| s.services.contains(&id.service)) {
+                if limits(st, scope.tag) || denied(subject, *id, scope.tag) {
+                    continue;
+                }
+                reaches = true;
+                if !bypassed.iter().any(|b| std::ptr::eq(*b, scope)) {
+                    bypassed.push(scope);
+                }
+            }
+            if reaches {
+                open.push((*id, grant));
+            }
         }
-        let wanted = |id: ActionId| {
-            scopes.iter().any(|s| s.services.contains(&id.service))
-                && catalogue.action_access(id) == AccessLevel::Tagging
-                && sets_tags(catalogue.action_short_name(id))
-        };
-        // A tagging grant on named resources can retag only those.
-        for found in resolved.statement_grants(catalogue, wanted, |g| g.reach != Reach::Named) {
-            let st = found.statement;
-            let mut open: Vec<(ActionId, &Grant<'_>)> = Vec::new();
-            let mut bypassed: Vec<&Scope<'_>> = Vec::new();
-            for (id, grant) in &found.grants {
-                let mut reaches = false;
-                for scope in scopes.iter().filter(|s| s.services.contains(&id.service)) {
-                    if limits(st, scope.tag) || denied(resolved, *id, scope.tag) {
-                        continue;
-                    }
-                    reaches = true;
-                    if !bypassed.iter().any(|b| std::ptr::eq(*b, scope)) {
-                        bypassed.push(scope);
-                    }
-                }
-                if reaches {
-                    open.push((*id, grant));
-                }
-            }
-            if !open.is_empty() {
-                ctx.report(finding(resolved, st, found.resolved, &open, &bypassed, catalogue));
-            }
+        if !open.is_empty() {
+            ctx.report(finding(subject, st, found.resolved, &open, &bypassed, catalogue));
         }
     }
 }
 
 /// The tag scopes of the document's granting statements.
-fn scopes<'d>(resolved: &'d ResolvedDocument, catalogue: &Catalogue) -> Vec<Scope<'d>> {
+fn scopes<'d>(subject: &Subject<'d>, catalogue: &Catalogue) -> Vec<Scope<'d>> {
     let mut out = Vec::new();
-    for (st, rs) in resolved.granting_statements() {
+    for (st, rs) in subject.granting_statements() {
         let Some(condition) = &st.condition else { continue };
         for (_, entry) in condition.restrictions() {
             let Some((prefix, tag)) = tag_key(&entry.key.value, "ResourceTag") else { continue };
@@ -210,13 +213,16 @@ fn names_tag(entry: &ConditionEntry, wildcards: bool, tag: &str) -> bool {
 /// (only resources already in scope), `ForAnyValue:StringEquals` `aws:TagKeys` naming the
 /// tag, or `Null` `aws:RequestTag/<tag>` `false` (the tag cannot be set). A Deny with more
 /// entries denies only when all hold, so it is not credited.
-fn denied(resolved: &ResolvedDocument, action: ActionId, tag: &str) -> bool {
-    denies(resolved, action).any(|(d, drs)| deny_guard(d, drs, tag) == Guard::Guards)
+fn denied(subject: &Subject<'_>, action: ActionId, tag: &str) -> bool {
+    denies(subject, action).any(|(d, drs)| deny_guard(d, drs, tag) == Guard::Guards)
 }
 
 /// The Deny statements that cover `action`.
-fn denies(resolved: &ResolvedDocument, action: ActionId) -> impl Iterator<Item = (&Statement, &ResolvedStatement)> {
-    resolved.statements().filter(move |(d, drs)| d.is_deny() && drs.actions.contains(action))
+fn denies<'s, 'd>(
+    subject: &'s Subject<'d>,
+    action: ActionId,
+) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> + 's {
+    subject.statements().filter(move |(d, drs)| d.is_deny() && drs.actions.contains(action))
 }
 
 /// What a Deny does for one tag.
@@ -275,7 +281,7 @@ fn mentions(key: &str, tag: &str) -> bool {
 }
 
 fn finding(
-    resolved: &ResolvedDocument,
+    subject: &Subject<'_>,
     st: &Statement,
     rs: &ResolvedStatement,
     open: &[(ActionId, &Grant<'_>)],
@@ -304,7 +310,7 @@ fn finding(
         set.insert(*id);
         set
     });
-    let mut labels = grants::grantor_labels(st, rs, &set, catalogue);
+    let mut labels = wording::grantor_labels(st, rs, &set, catalogue);
     labels.sort_by_key(|(span, _)| span.start);
     let (primary, primary_label) =
         if labels.is_empty() { (st.span.clone(), "this statement".to_string()) } else { labels.remove(0) };
@@ -343,7 +349,7 @@ fn finding(
         );
     }
 
-    for (deny, guard) in uncredited_denies(resolved, open, &keys) {
+    for (deny, guard) in uncredited_denies(subject, open, &keys) {
         let Some(entry) = deny
             .condition
             .iter()
@@ -364,21 +370,21 @@ fn finding(
     }
     draft = draft.help(help(keys[0], open, catalogue));
     if open.len() > 1 {
-        draft = draft.note(format!("{} tagging actions: {}", open.len(), grants::by_service(&set, catalogue)));
+        draft = draft.note(format!("{} tagging actions: {}", open.len(), wording::by_service(&set, catalogue)));
     }
-    draft.in_statement(st).actions(grants::names(&set, catalogue, grants::ACTIONS_CAP))
+    draft.in_statement(st).actions(wording::names(&set, catalogue, wording::ACTIONS_CAP))
 }
 
 /// The Deny statements that cover an open action and mention a bypassed tag, but do not
 /// guard it, each once.
 fn uncredited_denies<'d>(
-    resolved: &'d ResolvedDocument,
+    subject: &Subject<'d>,
     open: &[(ActionId, &Grant<'_>)],
     keys: &[&Scope<'_>],
 ) -> Vec<(&'d Statement, Guard)> {
     let mut out: Vec<(&Statement, Guard)> = Vec::new();
     for (id, _) in open {
-        for (d, drs) in denies(resolved, *id) {
+        for (d, drs) in denies(subject, *id) {
             for scope in keys {
                 let guard = deny_guard(d, drs, scope.tag);
                 if !matches!(guard, Guard::Unrelated | Guard::Guards) && !out.iter().any(|(o, _)| std::ptr::eq(*o, d)) {
@@ -389,7 +395,6 @@ fn uncredited_denies<'d>(
     }
     out
 }
-
 
 /// A tag condition of the tagging statement that looks like a limit but is not one for
 /// the bypassed tags, and why.
@@ -415,7 +420,8 @@ fn help(scope: &Scope<'_>, open: &[(ActionId, &Grant<'_>)], catalogue: &Catalogu
     // global form (`ssm:resourceTag/team` is no key of ec2:CreateTags).
     let written = &scope.entry.key.value;
     let own = written.split_once(':').is_some_and(|(prefix, _)| {
-        prefix.eq_ignore_ascii_case("aws") || open.iter().all(|(id, _)| catalogue.prefix(id.service).eq_ignore_ascii_case(prefix))
+        prefix.eq_ignore_ascii_case("aws")
+            || open.iter().all(|(id, _)| catalogue.prefix(id.service).eq_ignore_ascii_case(prefix))
     });
     let key = if own { written.clone() } else { format!("aws:ResourceTag/{tag}") };
     let value = scope.entry.values.first().map_or("VALUE", |v| v.value.as_str());
@@ -445,30 +451,12 @@ fn help(scope: &Scope<'_>, open: &[(ActionId, &Grant<'_>)], catalogue: &Catalogu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::{self, Loaded};
-    use crate::lint::Settings;
-    use crate::resolve::resolve;
-    use crate::source::SourceFile;
-    use std::sync::Arc;
+    use crate::testing;
 
     /// The rule's findings on a policy with these statements: (statement index, actions).
     fn run(statements: &str) -> Vec<(usize, Vec<String>)> {
-        let catalogue = Catalogue::bundled();
-        let json = format!(r#"{{"Version": "2012-10-17", "Statement": [{statements}]}}"#);
-        let source = Arc::new(SourceFile::new("p.json", json));
-        let Loaded::Policy(loaded) = formats::json::load(source.clone(), None, true) else { panic!("not a policy") };
-        let documents: Vec<ResolvedDocument> = loaded.documents.into_iter().map(|d| resolve(d, catalogue)).collect();
-        let settings = Settings::default();
-        let mut ctx = Context {
-            catalogue,
-            settings: &settings,
-            source: &source,
-            syntax: &[],
-            documents: &documents,
-            drafts: Vec::new(),
-        };
-        check(&mut ctx);
-        ctx.drafts.into_iter().map(|d| (d.statement.map_or(usize::MAX, |s| s.index), d.actions)).collect()
+        let findings = testing::run(&RULE, "policy.json", &testing::policy(statements));
+        findings.into_iter().map(|f| (f.statement.map_or(usize::MAX, |s| s.index), f.actions)).collect()
     }
 
     const ABAC: &str = r#"{"Effect": "Allow", "Action": ["ec2:StartInstances", "ec2:StopInstances"], "Resource": "*",

@@ -1,17 +1,23 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::keys;
 use crate::catalogue::model::KeyType;
 use crate::catalogue::{ActionSet, Catalogue, Expansion};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator::{self, Family, Operator};
-use crate::policy::{ConditionEntry, ConditionOperator, Spanned};
-use crate::report::{Draft, Severity, grants};
+use crate::policy::{ConditionEntry, ConditionOperator};
+use crate::rules::shared::wording;
+use crate::source::Spanned;
 
 pub static RULE: Rule = Rule {
-    id: "condition-type-mismatch",
-    severity: Severity::Medium,
-    summary: "an operator of the wrong type for its key (`Bool` on `aws:SourceArn`) or a value invalid for it (bad CIDR, bad date)",
-    doc: include_str!("../../rules/condition-type-mismatch.md"),
-    check,
+    meta: RuleMeta {
+        id: "condition-type-mismatch",
+        severity: Severity::Medium,
+        category: Category::Validity,
+        summary: "an operator of the wrong type for its key (`Bool` on `aws:SourceArn`) or a value invalid for it (bad CIDR, bad date)",
+        doc: include_str!("../../rules/condition-type-mismatch.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {
@@ -75,7 +81,7 @@ fn operator_for(kind: KeyType, negated: bool) -> &'static str {
 
 /// The concrete actions a finding involves (none listed for `*`).
 fn involved(catalogue: &Catalogue, set: &ActionSet) -> Vec<String> {
-    if set.is_everything(catalogue) { Vec::new() } else { grants::names(set, catalogue, 20) }
+    if set.is_everything(catalogue) { Vec::new() } else { wording::names(set, catalogue, 20) }
 }
 
 fn family_noun(family: Family) -> &'static str {

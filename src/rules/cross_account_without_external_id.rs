@@ -1,13 +1,17 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::{PolicyKind, Principal, Statement};
-use crate::report::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
-    id: "cross-account-without-external-id",
-    severity: Severity::Medium,
-    summary: "trust policy lets another account assume the role without an `sts:ExternalId` condition",
-    doc: include_str!("../../rules/cross-account-without-external-id.md"),
-    check,
+    meta: RuleMeta {
+        id: "cross-account-without-external-id",
+        severity: Severity::Medium,
+        category: Category::Trust,
+        summary: "trust policy lets another account assume the role without an `sts:ExternalId` condition",
+        doc: include_str!("../../rules/cross-account-without-external-id.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {

@@ -1,14 +1,19 @@
-use super::credentials_exposure::{Scope, report_unscoped};
-use super::{Context, Rule};
+use super::shared::unscoped::{Scope, report_unscoped};
+use super::{Check, Context, Rule};
+use crate::diagnostic::Severity;
+use crate::diagnostic::{Category, RuleMeta};
 use crate::packs::sensitive_actions;
-use crate::report::Severity;
+use crate::resolve::Subject;
 
 pub static RULE: Rule = Rule {
-    id: "data-exfiltration",
-    severity: Severity::Medium,
-    summary: "actions that read stored data (objects, secrets, parameters, tables, decryption) allowed on every resource they apply to, with no narrowing condition",
-    doc: include_str!("../../rules/data-exfiltration.md"),
-    check,
+    meta: RuleMeta {
+        id: "data-exfiltration",
+        severity: Severity::Medium,
+        category: Category::LeastPrivilege,
+        summary: "actions that read stored data (objects, secrets, parameters, tables, decryption) allowed on every resource they apply to, with no narrowing condition",
+        doc: include_str!("../../rules/data-exfiltration.md"),
+    },
+    check: Check::Subject(check),
 };
 
 /// Where the catalogue's first ARN format is not the advice to give.
@@ -29,6 +34,6 @@ const SCOPES: &[Scope] = &[
     },
 ];
 
-fn check(ctx: &mut Context<'_>) {
-    report_unscoped(ctx, &sensitive_actions().classes.data, "data-reading actions", SCOPES);
+fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
+    report_unscoped(ctx, subject, &sensitive_actions().classes.data, "data-reading actions", SCOPES);
 }

@@ -1,14 +1,18 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::Statement;
-use crate::report::{Draft, Severity};
 use std::collections::{HashMap, HashSet};
 
 pub static RULE: Rule = Rule {
-    id: "duplicate-sid",
-    severity: Severity::Medium,
-    summary: "two statements of one policy share a Sid, which IAM rejects",
-    doc: include_str!("../../rules/duplicate-sid.md"),
-    check,
+    meta: RuleMeta {
+        id: "duplicate-sid",
+        severity: Severity::Medium,
+        category: Category::Validity,
+        summary: "two statements of one policy share a Sid, which IAM rejects",
+        doc: include_str!("../../rules/duplicate-sid.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {
@@ -18,7 +22,8 @@ fn check(ctx: &mut Context<'_>) {
         // Every Sid in use, plus the renames already suggested, so that two duplicates are
         // not offered the same one; the first statement of each Sid. Both are hashed: a
         // policy with thousands of statements must stay linear.
-        let mut taken: HashSet<String> = statements.iter().filter_map(|s| s.sid.as_ref().map(|v| v.value.clone())).collect();
+        let mut taken: HashSet<String> =
+            statements.iter().filter_map(|s| s.sid.as_ref().map(|v| v.value.clone())).collect();
         let mut first_of: HashMap<&str, &Statement> = HashMap::new();
         // Where the search for a free numbered rename of each Sid resumes.
         let mut next_number: HashMap<&str, usize> = HashMap::new();

@@ -1,13 +1,17 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::{Expansion, has_wildcard};
-use crate::report::{Draft, Severity, thousands};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity, thousands};
 
 pub static RULE: Rule = Rule {
-    id: "full-admin",
-    severity: Severity::Critical,
-    summary: "Allow of every action on every resource without a condition: full administrator access",
-    doc: include_str!("../../rules/full-admin.md"),
-    check,
+    meta: RuleMeta {
+        id: "full-admin",
+        severity: Severity::Critical,
+        category: Category::LeastPrivilege,
+        summary: "Allow of every action on every resource without a condition: full administrator access",
+        doc: include_str!("../../rules/full-admin.md"),
+    },
+    check: Check::Document(check),
 };
 
 const HELP: &str = "list the specific actions the workload needs, on its own resources (e.g. \"s3:GetObject\" on \

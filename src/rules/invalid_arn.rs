@@ -1,19 +1,23 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::arn::{
     Arn, Header, NotArn, PARTITIONS, ResourceValue, fits, format_field, formats_of_service, parse_resource,
 };
 use crate::catalogue::model::KeyType;
 use crate::catalogue::{ActionSet, Catalogue, keys};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator::{self, Family};
 use crate::policy::{ConditionEntry, ConditionOperator};
-use crate::report::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
-    id: "invalid-arn",
-    severity: Severity::High,
-    summary: "Resource values and ARN condition values that are not valid ARNs (prefix, fields, partition, region, account, resource type)",
-    doc: include_str!("../../rules/invalid-arn.md"),
-    check,
+    meta: RuleMeta {
+        id: "invalid-arn",
+        severity: Severity::High,
+        category: Category::Validity,
+        summary: "Resource values and ARN condition values that are not valid ARNs (prefix, fields, partition, region, account, resource type)",
+        doc: include_str!("../../rules/invalid-arn.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {

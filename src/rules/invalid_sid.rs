@@ -1,13 +1,17 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::PolicyKind;
-use crate::report::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
-    id: "invalid-sid",
-    severity: Severity::Low,
-    summary: "Sid with characters other than A-Z, a-z and 0-9 (or empty) in a policy kind that IAM restricts",
-    doc: include_str!("../../rules/invalid-sid.md"),
-    check,
+    meta: RuleMeta {
+        id: "invalid-sid",
+        severity: Severity::Low,
+        category: Category::Validity,
+        summary: "Sid with characters other than A-Z, a-z and 0-9 (or empty) in a policy kind that IAM restricts",
+        doc: include_str!("../../rules/invalid-sid.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {

@@ -1,12 +1,16 @@
-use super::{Context, Rule};
-use crate::report::{Draft, Severity};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
-    id: "malformed-json",
-    severity: Severity::Critical,
-    summary: "JSON syntax errors: comments, trailing or missing commas, unclosed brackets, invalid UTF-8",
-    doc: include_str!("../../rules/malformed-json.md"),
-    check,
+    meta: RuleMeta {
+        id: "malformed-json",
+        severity: Severity::Critical,
+        category: Category::Validity,
+        summary: "JSON syntax errors: comments, trailing or missing commas, unclosed brackets, invalid UTF-8",
+        doc: include_str!("../../rules/malformed-json.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {

@@ -1,12 +1,16 @@
-use super::{Context, Rule};
-use crate::report::{Draft, Severity};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
-    id: "malformed-policy",
-    severity: Severity::High,
-    summary: "policy structure IAM would reject: unknown or missing elements, wrong types, bare statements",
-    doc: include_str!("../../rules/malformed-policy.md"),
-    check,
+    meta: RuleMeta {
+        id: "malformed-policy",
+        severity: Severity::High,
+        category: Category::Validity,
+        summary: "policy structure IAM would reject: unknown or missing elements, wrong types, bare statements",
+        doc: include_str!("../../rules/malformed-policy.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {

@@ -1,16 +1,21 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::Catalogue;
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator::{self, Family};
 use crate::policy::{ConditionEntry, ConditionOperator, Statement};
-use crate::report::{Draft, Severity, grants};
 use crate::resolve::ResolvedStatement;
+use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
-    id: "mfa-condition-antipattern",
-    severity: Severity::High,
-    summary: "an `aws:MultiFactorAuthPresent` condition that does not require MFA the way it reads",
-    doc: include_str!("../../rules/mfa-condition-antipattern.md"),
-    check,
+    meta: RuleMeta {
+        id: "mfa-condition-antipattern",
+        severity: Severity::High,
+        category: Category::Suspicious,
+        summary: "an `aws:MultiFactorAuthPresent` condition that does not require MFA the way it reads",
+        doc: include_str!("../../rules/mfa-condition-antipattern.md"),
+    },
+    check: Check::Document(check),
 };
 
 const KEY: &str = "aws:MultiFactorAuthPresent";
@@ -65,7 +70,6 @@ impl Test<'_> {
     }
 }
 
-
 /// A statement that tests the key, and what its tests let through together.
 struct Mfa<'a> {
     st: &'a Statement,
@@ -88,7 +92,7 @@ fn check(ctx: &mut Context<'_>) {
             // The actions whose MFA requirement is not what it reads (not every action
             // of AWS for a `*`).
             if !s.rs.actions.is_everything(catalogue) {
-                draft = draft.actions(grants::names(&s.rs.actions, catalogue, grants::ACTIONS_CAP));
+                draft = draft.actions(wording::names(&s.rs.actions, catalogue, wording::ACTIONS_CAP));
             }
             ctx.report(draft.in_statement(s.st));
         }

@@ -1,20 +1,24 @@
+use super::{Check, Context, Rule};
 use crate::catalogue::arn::{covers, may_match};
-use super::{Context, Rule};
 use crate::catalogue::{ActionId, Catalogue, Expansion, has_wildcard};
-use crate::policy::{ConditionEntry, Statement, ValueList};
-use crate::report::{Draft, Severity};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator;
-use crate::resolve::{Reach, ResolvedDocument, ResolvedStatement};
+use crate::policy::{ConditionEntry, Statement, ValueList};
+use crate::resolve::{Reach, ResolvedStatement, Subject};
 use crate::source::Span;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
 pub static RULE: Rule = Rule {
-    id: "missing-vpc-condition",
-    severity: Severity::Medium,
-    summary: "EC2 actions that place or change network resources allowed in any VPC (no `ec2:Vpc` condition)",
-    doc: include_str!("../../rules/missing-vpc-condition.md"),
-    check,
+    meta: RuleMeta {
+        id: "missing-vpc-condition",
+        severity: Severity::Medium,
+        category: Category::LeastPrivilege,
+        summary: "EC2 actions that place or change network resources allowed in any VPC (no `ec2:Vpc` condition)",
+        doc: include_str!("../../rules/missing-vpc-condition.md"),
+    },
+    check: Check::Subject(check),
 };
 
 /// `rules/packs/network-placement.json`: the actions, and the resource types that fix
@@ -61,12 +65,11 @@ struct Placed<'a> {
     formats: Vec<&'a str>,
 }
 
-fn check(ctx: &mut Context<'_>) {
-    let documents = ctx.documents;
+fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
     let catalogue = ctx.catalogue;
     let Some(ec2) = catalogue.find_service("ec2") else { return };
-    // Looking the pack up parses the ec2 service: only for files that grant some of it.
-    if !documents.iter().any(|d| d.statements.iter().any(|rs| rs.actions.services().any(|s| s == ec2))) {
+    // Looking the pack up parses the ec2 service: only for subjects that grant some of it.
+    if !subject.statements().any(|(_, rs)| rs.actions.services().any(|s| s == ec2)) {
         return;
     }
     let placed: Vec<Placed<'_>> = pack()
@@ -82,18 +85,16 @@ fn check(ctx: &mut Context<'_>) {
             Some(Placed { entry, id, formats })
         })
         .collect();
-    for resolved in documents {
-        // A statement full-admin reports is left to it.
-        for (st, rs) in resolved.judged_statements(catalogue) {
-            let Some(resource) = &st.resource else { continue };
-            let open: Vec<&Placed<'_>> = placed
-                .iter()
-                .filter(|p| rs.actions.contains(p.id) && in_any_vpc(st, resource, p))
-                .filter(|p| !denied_elsewhere(resolved, st, rs, p, catalogue))
-                .collect();
-            if !open.is_empty() {
-                ctx.report(finding(st, rs, resource, &open, catalogue));
-            }
+    // A statement full-admin reports is left to it.
+    for (st, rs) in subject.judged_statements(catalogue) {
+        let Some(resource) = &st.resource else { continue };
+        let open: Vec<&Placed<'_>> = placed
+            .iter()
+            .filter(|p| rs.actions.contains(p.id) && in_any_vpc(st, resource, p))
+            .filter(|p| !denied_elsewhere(subject, st, p, catalogue))
+            .collect();
+        if !open.is_empty() {
+            ctx.report(finding(st, rs, resource, &open, catalogue));
         }
     }
 }
@@ -124,19 +125,13 @@ fn in_any_vpc(st: &Statement, resource: &ValueList, p: &Placed<'_>) -> bool {
 /// (the effective-grant model, asked about those types only), or
 /// one that denies it when the VPC is not the chosen one (`"StringNotEquals": {"ec2:Vpc":
 /// ...}`, the guard-rail form of the VPC condition).
-fn denied_elsewhere(
-    resolved: &ResolvedDocument,
-    st: &Statement,
-    rs: &ResolvedStatement,
-    p: &Placed<'_>,
-    catalogue: &Catalogue,
-) -> bool {
+fn denied_elsewhere(subject: &Subject<'_>, st: &Statement, p: &Placed<'_>, catalogue: &Catalogue) -> bool {
     let types: Vec<&str> = p.entry.placed_by.iter().map(String::as_str).collect();
-    let model = resolved.grant_on(st, rs, p.id, &types, catalogue);
+    let model = subject.grant_on(st, p.id, &types, catalogue);
     if model.is_none_or(|g| g.confined_by.is_some() && g.reach == Reach::Named) {
         return true;
     }
-    resolved.statements().any(|(deny, drs)| {
+    subject.statements().any(|(deny, drs)| {
         let on_placed = deny.resource.as_ref().is_some_and(|r| r.negated)
             || drs.resources.iter().any(|r| p.formats.iter().any(|f| may_match(&r.value.value, f)));
         deny.is_deny()
@@ -152,7 +147,8 @@ fn denied_elsewhere(
                 let negated = operator::parse(&op.name.value).is_some_and(|o| o.base.negated);
                 let vpc_key = e.key.value.eq_ignore_ascii_case("ec2:Vpc")
                     || p.entry.keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key.value));
-                let names_a_vpc = !e.values.is_empty() && e.values.iter().all(|v| !v.value.chars().all(|c| c == '*' || c == '?'));
+                let names_a_vpc =
+                    !e.values.is_empty() && e.values.iter().all(|v| !v.value.chars().all(|c| c == '*' || c == '?'));
                 negated && vpc_key && names_a_vpc
             })
     })

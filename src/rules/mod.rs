@@ -1,30 +1,42 @@
-//! The rule registry. A rule is one file here (id, default severity, summary, docs,
-//! check function), its documentation `rules/<rule-id>.md` and its fixtures
-//! `fixtures/<rule-id>/{pass,fail}/`. Adding a rule adds one line to `RULES`.
+//! The rule registry. A rule is one file here (its `RuleMeta` and check function), its
+//! documentation `rules/<rule-id>.md` and its fixtures `fixtures/<rule-id>/{pass,fail}/`.
+//! Adding a rule adds its `mod` line and one entry in `RULES`: plain declarations, so that
+//! rustfmt sees every rule file (a macro would hide them from it).
 
 use crate::catalogue::Catalogue;
+use crate::config::Settings;
+use crate::diagnostic::{Draft, RuleMeta};
 use crate::formats::SyntaxProblem;
-use crate::lint::Settings;
-use crate::report::{Draft, Severity};
-use crate::resolve::ResolvedDocument;
+use crate::resolve::{ResolvedDocument, Subject};
 use crate::source::SourceFile;
 use std::sync::Arc;
 
+pub mod shared;
+
 pub struct Rule {
-    /// Kebab-case name of the pattern found, used verbatim everywhere.
-    pub id: &'static str,
-    pub severity: Severity,
-    /// One line for `iamlint rules`.
-    pub summary: &'static str,
-    /// The rule's documentation, `rules/<rule-id>.md`.
-    pub doc: &'static str,
-    /// Reads the file's resolved documents and reports drafts; never prints or parses.
-    pub check: fn(&mut Context<'_>),
+    pub meta: RuleMeta,
+    pub check: Check,
+}
+
+/// What a rule looks at.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// The file: its syntax problems and every document in it (names, values, grammar).
+    Document(fn(&mut Context<'_>)),
+    /// A subject of the grant model: each document alone, then each principal (its
+    /// documents together, under its ceilings). Written once, it runs on both.
+    Subject(fn(&mut Context<'_>, &Subject<'_>)),
+}
+
+impl Rule {
+    pub fn id(&self) -> &'static str {
+        self.meta.id
+    }
 }
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id)
+        f.write_str(self.meta.id)
     }
 }
 
@@ -45,56 +57,85 @@ impl Context<'_> {
     }
 }
 
-/// Declares each rule module and lists its `RULE` in `RULES`, in this order.
-macro_rules! registry {
-    ($($module:ident,)*) => {
-        $(mod $module;)*
-        /// Every rule, in the order `iamlint rules` lists them.
-        pub static RULES: &[&Rule] = &[$(&$module::RULE,)*];
-    };
-}
+mod abac_tag_bypass;
+mod condition_type_mismatch;
+mod credentials_exposure;
+mod cross_account_without_external_id;
+mod data_exfiltration;
+mod duplicate_sid;
+mod full_admin;
+mod invalid_arn;
+mod invalid_sid;
+mod malformed_json;
+mod malformed_policy;
+mod mfa_condition_antipattern;
+mod missing_vpc_condition;
+mod not_action_allow;
+mod not_principal_allow;
+mod not_resource_allow;
+mod oidc_trust_without_subject;
+mod passrole_unscoped;
+mod passrole_without_service_condition;
+mod placeholder;
+mod policy_size;
+mod policy_version;
+mod privilege_escalation;
+mod public_principal;
+mod redundant_action;
+mod resource_exposure;
+mod resource_mismatch;
+mod service_linked_role_unscoped;
+mod service_principal_without_source;
+mod service_wildcard;
+mod set_operator_on_single_valued_key;
+mod unknown_action;
+mod unknown_condition_key;
+mod unknown_condition_operator;
+mod unknown_service;
+mod unscoped_write;
+mod wildcard_in_equals_operator;
 
-// One line per rule.
-registry! {
-    malformed_json,
-    malformed_policy,
-    policy_version,
-    duplicate_sid,
-    invalid_sid,
-    unknown_service,
-    unknown_action,
-    full_admin,
-    service_wildcard,
-    passrole_unscoped,
-    passrole_without_service_condition,
-    missing_vpc_condition,
-    placeholder,
-    unknown_condition_operator,
-    wildcard_in_equals_operator,
-    mfa_condition_antipattern,
-    policy_size,
-    redundant_action,
-    invalid_arn,
-    resource_mismatch,
-    unknown_condition_key,
-    condition_type_mismatch,
-    set_operator_on_single_valued_key,
-    not_action_allow,
-    not_resource_allow,
-    not_principal_allow,
-    service_linked_role_unscoped,
-    public_principal,
-    cross_account_without_external_id,
-    oidc_trust_without_subject,
-    service_principal_without_source,
-    unscoped_write,
-    resource_exposure,
-    credentials_exposure,
-    data_exfiltration,
-    privilege_escalation,
-    abac_tag_bypass,
-}
+/// Every rule, in the order `iamlint rules` lists them.
+pub static RULES: &[&Rule] = &[
+    &malformed_json::RULE,
+    &malformed_policy::RULE,
+    &policy_version::RULE,
+    &duplicate_sid::RULE,
+    &invalid_sid::RULE,
+    &unknown_service::RULE,
+    &unknown_action::RULE,
+    &full_admin::RULE,
+    &service_wildcard::RULE,
+    &passrole_unscoped::RULE,
+    &passrole_without_service_condition::RULE,
+    &missing_vpc_condition::RULE,
+    &placeholder::RULE,
+    &unknown_condition_operator::RULE,
+    &wildcard_in_equals_operator::RULE,
+    &mfa_condition_antipattern::RULE,
+    &policy_size::RULE,
+    &redundant_action::RULE,
+    &invalid_arn::RULE,
+    &resource_mismatch::RULE,
+    &unknown_condition_key::RULE,
+    &condition_type_mismatch::RULE,
+    &set_operator_on_single_valued_key::RULE,
+    &not_action_allow::RULE,
+    &not_resource_allow::RULE,
+    &not_principal_allow::RULE,
+    &service_linked_role_unscoped::RULE,
+    &public_principal::RULE,
+    &cross_account_without_external_id::RULE,
+    &oidc_trust_without_subject::RULE,
+    &service_principal_without_source::RULE,
+    &unscoped_write::RULE,
+    &resource_exposure::RULE,
+    &credentials_exposure::RULE,
+    &data_exfiltration::RULE,
+    &privilege_escalation::RULE,
+    &abac_tag_bypass::RULE,
+];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
-    RULES.iter().copied().find(|r| r.id == id)
+    RULES.iter().copied().find(|r| r.meta.id == id)
 }

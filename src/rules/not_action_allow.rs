@@ -1,17 +1,21 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionSet, Catalogue};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity, thousands};
 use crate::policy::{Statement, ValueList};
-use crate::report::{Draft, Severity, grants, thousands};
+use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
-    id: "not-action-allow",
-    severity: Severity::Medium,
-    summary: "Allow with `NotAction`: grants every action not listed, including those added to AWS later",
-    doc: include_str!("../../rules/not-action-allow.md"),
-    check,
+    meta: RuleMeta {
+        id: "not-action-allow",
+        severity: Severity::Medium,
+        category: Category::LeastPrivilege,
+        summary: "Allow with `NotAction`: grants every action not listed, including those added to AWS later",
+        doc: include_str!("../../rules/not-action-allow.md"),
+    },
+    check: Check::Document(check),
 };
-
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
@@ -31,13 +35,13 @@ fn check(ctx: &mut Context<'_>) {
                      \"s3:PutObject\"]); to keep actions out of a broader grant, add a Deny statement that names \
                      them in `Action`",
                 )
-                .note(format!("grants {}", grants::describe(&rs.actions, catalogue)))
+                .note(format!("grants {}", wording::describe(&rs.actions, catalogue)))
                 .in_statement(st);
             if let Some(resource) = &st.resource {
                 draft = draft.also(resource.span.clone(), resource_label(resource));
             }
             if !rs.actions.is_everything(catalogue) {
-                draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
+                draft = draft.actions(wording::names(&rs.actions, catalogue, wording::ACTIONS_CAP));
             }
             if st.is_conditional() {
                 draft = condition_label(draft, st).severity(Severity::Low);

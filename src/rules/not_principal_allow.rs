@@ -1,16 +1,20 @@
 use super::not_action_allow::condition_label;
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::{Principal, PrincipalBlock};
-use crate::report::{Draft, Severity, grants};
+use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
-    id: "not-principal-allow",
-    severity: Severity::High,
-    summary: "Allow with `NotPrincipal`: grants access to everyone not listed, including anonymous users",
-    doc: include_str!("../../rules/not-principal-allow.md"),
-    check,
+    meta: RuleMeta {
+        id: "not-principal-allow",
+        severity: Severity::High,
+        category: Category::Trust,
+        summary: "Allow with `NotPrincipal`: grants access to everyone not listed, including anonymous users",
+        doc: include_str!("../../rules/not-principal-allow.md"),
+    },
+    check: Check::Document(check),
 };
-
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
@@ -38,7 +42,7 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.also(action.span.clone(), "granted to them");
             }
             if !rs.actions.is_empty() && !rs.actions.is_everything(catalogue) {
-                draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
+                draft = draft.actions(wording::names(&rs.actions, catalogue, wording::ACTIONS_CAP));
             }
             if st.is_conditional() {
                 draft = condition_label(draft, st).severity(Severity::Medium);

@@ -1,18 +1,22 @@
 use super::not_action_allow::condition_label;
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::has_wildcard;
 use crate::catalogue::{ActionSet, Catalogue};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity, thousands};
 use crate::policy::ValueList;
-use crate::report::{Draft, Severity, grants, thousands};
+use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
-    id: "not-resource-allow",
-    severity: Severity::Medium,
-    summary: "Allow with `NotResource`: grants the actions on every resource not listed, in any account",
-    doc: include_str!("../../rules/not-resource-allow.md"),
-    check,
+    meta: RuleMeta {
+        id: "not-resource-allow",
+        severity: Severity::Medium,
+        category: Category::LeastPrivilege,
+        summary: "Allow with `NotResource`: grants the actions on every resource not listed, in any account",
+        doc: include_str!("../../rules/not-resource-allow.md"),
+    },
+    check: Check::Document(check),
 };
-
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
@@ -45,10 +49,10 @@ fn check(ctx: &mut Context<'_>) {
                 }
             }
             if action.negated || action.values.iter().any(|v| has_wildcard(&v.value)) {
-                draft = draft.note(format!("grants {}", grants::describe(&rs.actions, catalogue)));
+                draft = draft.note(format!("grants {}", wording::describe(&rs.actions, catalogue)));
             }
             if !rs.actions.is_everything(catalogue) {
-                draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
+                draft = draft.actions(wording::names(&rs.actions, catalogue, wording::ACTIONS_CAP));
             }
             if st.is_conditional() {
                 draft = condition_label(draft, st).severity(Severity::Low);

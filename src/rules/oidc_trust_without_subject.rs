@@ -1,16 +1,20 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::has_wildcard;
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator::{self, Family};
 use crate::policy::{ConditionEntry, ConditionOperator, Principal, Statement};
-use crate::report::{Draft, Severity};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
-    id: "oidc-trust-without-subject",
-    severity: Severity::Critical,
-    summary: "Web identity trust without a condition on the token's subject: anyone the OIDC provider issues a token to can assume the role",
-    doc: include_str!("../../rules/oidc-trust-without-subject.md"),
-    check,
+    meta: RuleMeta {
+        id: "oidc-trust-without-subject",
+        severity: Severity::Critical,
+        category: Category::Trust,
+        summary: "Web identity trust without a condition on the token's subject: anyone the OIDC provider issues a token to can assume the role",
+        doc: include_str!("../../rules/oidc-trust-without-subject.md"),
+    },
+    check: Check::Document(check),
 };
 
 const ASSUME: &str = "sts:AssumeRoleWithWebIdentity";

@@ -1,19 +1,24 @@
-use super::passrole_unscoped::{PASS_ROLE, pass_role_grants};
-use super::{Context, Rule};
-use crate::report::{Draft, Severity, grants};
+use super::shared::passrole::{PASS_ROLE, pass_role_grants};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
+use crate::resolve::Subject;
+use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
-    id: "passrole-without-service-condition",
-    severity: Severity::Low,
-    summary: "`iam:PassRole` on named roles without an `iam:PassedToService` condition",
-    doc: include_str!("../../rules/passrole-without-service-condition.md"),
-    check,
+    meta: RuleMeta {
+        id: "passrole-without-service-condition",
+        severity: Severity::Low,
+        category: Category::LeastPrivilege,
+        summary: "`iam:PassRole` on named roles without an `iam:PassedToService` condition",
+        doc: include_str!("../../rules/passrole-without-service-condition.md"),
+    },
+    check: Check::Subject(check),
 };
 
-fn check(ctx: &mut Context<'_>) {
-    let documents = ctx.documents;
+fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
     let catalogue = ctx.catalogue;
-    for (st, grant) in pass_role_grants(documents, catalogue) {
+    for (st, grant) in pass_role_grants(subject, catalogue) {
         // An unscoped grant is passrole-unscoped's finding, whatever its condition.
         if grant.is_unscoped() || grant.passed_to_service {
             continue;
@@ -39,7 +44,7 @@ fn check(ctx: &mut Context<'_>) {
             )
             .in_statement(st)
             .actions(vec!["iam:PassRole".to_string()]);
-        if let Some(note) = grants::grantors_note(&grant.grantors, catalogue) {
+        if let Some(note) = wording::grantors_note(&grant.grantors, catalogue) {
             draft = draft.note(note);
         }
         ctx.report(draft);

@@ -1,15 +1,20 @@
-use super::{Context, Rule};
-use crate::policy::{Principal, Spanned, Statement};
-use crate::report::{Draft, Severity};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
+use crate::policy::{Principal, Statement};
 use crate::source::SourceFile;
+use crate::source::Spanned;
 use std::ops::Range;
 
 pub static RULE: Rule = Rule {
-    id: "placeholder",
-    severity: Severity::High,
-    summary: "template placeholders left in a policy: `<account-id>`, `[VPC_ID]`, `REPLACE_ME`, AWS's example accounts",
-    doc: include_str!("../../rules/placeholder.md"),
-    check,
+    meta: RuleMeta {
+        id: "placeholder",
+        severity: Severity::High,
+        category: Category::Validity,
+        summary: "template placeholders left in a policy: `<account-id>`, `[VPC_ID]`, `REPLACE_ME`, AWS's example accounts",
+        doc: include_str!("../../rules/placeholder.md"),
+    },
+    check: Check::Document(check),
 };
 
 // What the scanner recognises, as data. Each table is exercised by the unit tests below.

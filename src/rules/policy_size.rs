@@ -1,14 +1,18 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity, thousands};
 use crate::policy::{PolicyDocument, PolicyKind};
-use crate::report::{Draft, Severity, thousands};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
-    id: "policy-size",
-    severity: Severity::High,
-    summary: "policy longer than the AWS quota for its kind (managed policy 6,144 characters, trust policy 2,048, SCP 5,120)",
-    doc: include_str!("../../rules/policy-size.md"),
-    check,
+    meta: RuleMeta {
+        id: "policy-size",
+        severity: Severity::High,
+        category: Category::Validity,
+        summary: "policy longer than the AWS quota for its kind (managed policy 6,144 characters, trust policy 2,048, SCP 5,120)",
+        doc: include_str!("../../rules/policy-size.md"),
+    },
+    check: Check::Document(check),
 };
 
 /// The size quota of one kind of policy document.

@@ -1,13 +1,18 @@
-use super::{Context, Rule};
-use crate::policy::{PolicyDocument, Spanned};
-use crate::report::{Draft, Severity};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
+use crate::policy::PolicyDocument;
+use crate::source::Spanned;
 
 pub static RULE: Rule = Rule {
-    id: "policy-version",
-    severity: Severity::Low,
-    summary: "missing Version or the 2008-10-17 policy language, which takes policy variables literally",
-    doc: include_str!("../../rules/policy-version.md"),
-    check,
+    meta: RuleMeta {
+        id: "policy-version",
+        severity: Severity::Low,
+        category: Category::Validity,
+        summary: "missing Version or the 2008-10-17 policy language, which takes policy variables literally",
+        doc: include_str!("../../rules/policy-version.md"),
+    },
+    check: Check::Document(check),
 };
 
 /// The policy language a policy without `Version` is read with; it predates policy

@@ -1,7 +1,8 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::{ActionId, Catalogue, ServiceId, has_wildcard, wildcard_match};
-use crate::report::{Draft, Severity};
-use crate::resolve::{Grant, Reach, ResolvedDocument};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
+use crate::resolve::{Grant, Reach, Subject};
 use crate::source::Span;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -9,11 +10,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 pub static RULE: Rule = Rule {
-    id: "privilege-escalation",
-    severity: Severity::High,
-    summary: "the document grants every action of a known privilege-escalation path (rules/packs/privilege-escalation.json)",
-    doc: include_str!("../../rules/privilege-escalation.md"),
-    check,
+    meta: RuleMeta {
+        id: "privilege-escalation",
+        severity: Severity::High,
+        category: Category::LeastPrivilege,
+        summary: "the document grants every action of a known privilege-escalation path (rules/packs/privilege-escalation.json)",
+        doc: include_str!("../../rules/privilege-escalation.md"),
+    },
+    check: Check::Subject(check),
 };
 
 /// `rules/packs/privilege-escalation.json`. Strings are borrowed from the bundled text
@@ -63,32 +67,30 @@ const SHOWN_IDS: usize = 8;
 /// pass, a scoped `iam:PassRole` does not limit what the passed role does.
 const ROLE_EDITS: [&str; 3] = ["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion"];
 
-fn check(ctx: &mut Context<'_>) {
+fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
     let catalogue = ctx.catalogue;
-    for resolved in ctx.documents {
-        let mut found = Found::new(resolved, catalogue);
-        if found.services.is_empty() {
-            continue;
+    let mut found = Found::new(subject, catalogue);
+    if found.services.is_empty() {
+        return;
+    }
+    let mut tiers: Vec<(Severity, Vec<Match>)> = Vec::new();
+    for path in &pack().paths {
+        let Some(m) = found.path(path) else { continue };
+        let severity = m.severity(&mut found);
+        match tiers.iter_mut().find(|(s, _)| *s == severity) {
+            Some((_, list)) => list.push(m),
+            None => tiers.push((severity, vec![m])),
         }
-        let mut tiers: Vec<(Severity, Vec<Match>)> = Vec::new();
-        for path in &pack().paths {
-            let Some(m) = found.path(path) else { continue };
-            let severity = m.severity(&mut found);
-            match tiers.iter_mut().find(|(s, _)| *s == severity) {
-                Some((_, list)) => list.push(m),
-                None => tiers.push((severity, vec![m])),
-            }
-        }
-        tiers.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
-        for (severity, matches) in tiers {
-            ctx.report(finding(severity, &matches, &mut found, catalogue));
-        }
+    }
+    tiers.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
+    for (severity, matches) in tiers {
+        ctx.report(finding(severity, &matches, &mut found, catalogue));
     }
 }
 
 /// What one document grants, asked action by action and remembered.
 struct Found<'d> {
-    doc: &'d ResolvedDocument,
+    doc: &'d Subject<'d>,
     catalogue: &'d Catalogue,
     /// Services some granting statement grants (not counting statements that grant every
     /// action: full-admin reports those).
@@ -97,7 +99,7 @@ struct Found<'d> {
 }
 
 impl<'d> Found<'d> {
-    fn new(doc: &'d ResolvedDocument, catalogue: &'d Catalogue) -> Found<'d> {
+    fn new(doc: &'d Subject<'d>, catalogue: &'d Catalogue) -> Found<'d> {
         let services = doc.judged_services(catalogue);
         Found { doc, catalogue, services, grants: HashMap::new() }
     }
@@ -119,7 +121,9 @@ impl<'d> Found<'d> {
         let (doc, catalogue) = (self.doc, self.catalogue);
         self.grants.entry(id).or_insert_with(|| {
             let mut grants = doc.grants(id, catalogue);
-            grants.retain(|g| !doc.is_full_admin(g.statement, g.resolved, catalogue) && !limited_to_named_policies(g));
+            grants.retain(|g| {
+                !g.document.is_full_admin(g.statement, g.resolved, catalogue) && !limited_to_named_policies(g)
+            });
             grants
         })
     }
@@ -169,11 +173,7 @@ fn passes_to(g: &Grant<'_>, path: &EscalationPath<'_>) -> bool {
 fn limited_to_named_policies(g: &Grant<'_>) -> bool {
     let mut values = g.narrowing_on("iam:PolicyARN").flat_map(|e| &e.values).peekable();
     values.peek().is_some()
-        && values.all(|v| {
-            !has_wildcard(&v.value)
-                && !v.value.contains("${")
-                && !is_admin_policy(&v.value)
-        })
+        && values.all(|v| !has_wildcard(&v.value) && !v.value.contains("${") && !is_admin_policy(&v.value))
 }
 
 /// One of the pack's administrator policies, in any partition
@@ -242,7 +242,9 @@ impl Match {
     fn roles(&self, found: &Found<'_>) -> Vec<String> {
         let uses = [found.id(PASS_ROLE), found.id(ASSUME_ROLE)];
         let mut roles: Vec<String> = Vec::new();
-        for role in self.step_grants(found).filter(|(id, _)| uses.contains(&Some(*id))).flat_map(|(_, g)| resources_of(g)) {
+        for role in
+            self.step_grants(found).filter(|(id, _)| uses.contains(&Some(*id))).flat_map(|(_, g)| resources_of(g))
+        {
             if !roles.contains(&role) {
                 roles.push(role);
             }
@@ -331,9 +333,7 @@ fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalog
                 }
             }
             for entry in g.narrowing_on("iam:PolicyARN") {
-                let admin = entry.values.iter().find(|v| {
-                    has_wildcard(&v.value) || is_admin_policy(&v.value)
-                });
+                let admin = entry.values.iter().find(|v| has_wildcard(&v.value) || is_admin_policy(&v.value));
                 if let Some(admin) = admin
                     && !labelled.contains(&admin.span)
                 {
@@ -421,8 +421,11 @@ mod tests {
                 assert_eq!(&catalogue.action_name(id), name, "{}: spelled as the catalogue does", path.id);
             }
         }
-        let prefixes: BTreeSet<&str> =
-            pack.paths.iter().flat_map(|p| p.actions.iter().filter_map(|a| a.split_once(':').map(|(s, _)| s))).collect();
+        let prefixes: BTreeSet<&str> = pack
+            .paths
+            .iter()
+            .flat_map(|p| p.actions.iter().filter_map(|a| a.split_once(':').map(|(s, _)| s)))
+            .collect();
         for service in pack.passed_to_aliases.keys() {
             assert!(prefixes.contains(service.as_ref()), "passed_to_aliases: {service} is no path's service");
         }

@@ -1,16 +1,20 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::{PolicyKind, Principal, Statement};
-use crate::report::{Draft, Severity, grants};
+use crate::rules::shared::wording;
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
-    id: "public-principal",
-    severity: Severity::Critical,
-    summary: "resource or trust policy allows `\"Principal\": \"*\"` with no condition on who the caller is",
-    doc: include_str!("../../rules/public-principal.md"),
-    check,
+    meta: RuleMeta {
+        id: "public-principal",
+        severity: Severity::Critical,
+        category: Category::Trust,
+        summary: "resource or trust policy allows `\"Principal\": \"*\"` with no condition on who the caller is",
+        doc: include_str!("../../rules/public-principal.md"),
+    },
+    check: Check::Document(check),
 };
-
 
 /// Condition keys (compared case-insensitively) whose value narrows who can use a
 /// statement: the caller's account, organization, ARN or network origin, or the resource
@@ -74,9 +78,9 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.also(condition.key_span.clone(), "does not restrict who the caller is");
             }
             if !rs.actions.is_empty() {
-                draft = draft.note(format!("anyone may call {}", grants::describe(&rs.actions, catalogue)));
+                draft = draft.note(format!("anyone may call {}", wording::describe(&rs.actions, catalogue)));
                 if !rs.actions.is_everything(catalogue) {
-                    draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
+                    draft = draft.actions(wording::names(&rs.actions, catalogue, wording::ACTIONS_CAP));
                 }
             }
             ctx.report(draft);

@@ -1,16 +1,21 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
-use crate::policy::Spanned;
-use crate::report::{Draft, Severity, grants};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
+use crate::rules::shared::wording;
+use crate::source::Spanned;
 use std::collections::HashMap;
 use std::hash::Hash;
 
 pub static RULE: Rule = Rule {
-    id: "redundant-action",
-    severity: Severity::Info,
-    summary: "action listed twice in a statement, or already covered by a wildcard of the same statement",
-    doc: include_str!("../../rules/redundant-action.md"),
-    check,
+    meta: RuleMeta {
+        id: "redundant-action",
+        severity: Severity::Info,
+        category: Category::Suspicious,
+        summary: "action listed twice in a statement, or already covered by a wildcard of the same statement",
+        doc: include_str!("../../rules/redundant-action.md"),
+    },
+    check: Check::Document(check),
 };
 
 /// Covering values named in a message before "and N other values".
@@ -162,12 +167,15 @@ fn finding(values: &[Value<'_>], i: usize, kept: &[usize], key: &str, negated: b
     // Say what the wildcard involved really matches: the redundant value's, else the one
     // that covers it.
     if has_wildcard(written) {
-        draft = draft.note(format!("`{written}` matches {}", grants::describe(value.set, catalogue)));
+        draft = draft.note(format!("`{written}` matches {}", wording::describe(value.set, catalogue)));
     } else if let Some(j) = single.filter(|&j| has_wildcard(&values[j].written.value)) {
-        draft =
-            draft.note(format!("`{}` matches {}", values[j].written.value, grants::describe(values[j].set, catalogue)));
+        draft = draft.note(format!(
+            "`{}` matches {}",
+            values[j].written.value,
+            wording::describe(values[j].set, catalogue)
+        ));
     }
-    draft.help(help).actions(grants::names(value.set, catalogue, grants::ACTIONS_CAP))
+    draft.help(help).actions(wording::names(value.set, catalogue, wording::ACTIONS_CAP))
 }
 
 fn count<K: Hash + Eq>(map: &HashMap<K, usize>, key: K) -> usize {

@@ -1,39 +1,43 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue};
+use crate::diagnostic::Severity;
+use crate::diagnostic::{Category, RuleMeta};
 use crate::packs::{Members, sensitive_actions};
-use crate::report::{Severity, grants};
-use crate::resolve::{Reach, ResolvedDocument, StatementGrants};
+use crate::resolve::Subject;
+use crate::resolve::{Reach, StatementGrants};
+use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
-    id: "resource-exposure",
-    severity: Severity::High,
-    summary: "Permissions management and sharing actions (resource policies, ACLs, grants, shares) allowed on every resource, with no narrowing condition",
-    doc: include_str!("../../rules/resource-exposure.md"),
-    check,
+    meta: RuleMeta {
+        id: "resource-exposure",
+        severity: Severity::High,
+        category: Category::LeastPrivilege,
+        summary: "Permissions management and sharing actions (resource policies, ACLs, grants, shares) allowed on every resource, with no narrowing condition",
+        doc: include_str!("../../rules/resource-exposure.md"),
+    },
+    check: Check::Subject(check),
 };
 
 const WHAT: &str = "permissions and sharing actions";
 
-fn check(ctx: &mut Context<'_>) {
+fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
     let catalogue = ctx.catalogue;
-    for resolved in ctx.documents {
-        let exposure = exposure_actions(resolved, catalogue);
-        let wanted = |id| exposure.contains(id) || catalogue.action_access(id) == AccessLevel::PermissionsManagement;
-        // `is_unrestricted` also keeps grants of `*`-only actions with no narrowing
-        // condition: `*` is all they can be granted on, and they still expose
-        // (`logs:PutResourcePolicy`, `s3:PutAccountPublicAccessBlock`).
-        for found in resolved.statement_grants(catalogue, wanted, |g| g.is_unrestricted()) {
-            let draft = grants::unscoped(&found, WHAT, catalogue).help(help(&found, catalogue));
-            ctx.report(draft);
-        }
+    let exposure = exposure_actions(subject, catalogue);
+    let wanted = |id| exposure.contains(id) || catalogue.action_access(id) == AccessLevel::PermissionsManagement;
+    // `is_unrestricted` also keeps grants of `*`-only actions with no narrowing
+    // condition: `*` is all they can be granted on, and they still expose
+    // (`logs:PutResourcePolicy`, `s3:PutAccountPublicAccessBlock`).
+    for found in subject.statement_grants(catalogue, wanted, |g| g.is_unrestricted()) {
+        let draft = wording::unscoped(&found, WHAT, catalogue).help(help(&found, catalogue));
+        ctx.report(draft);
     }
 }
 
 /// The pack's `exposure` actions of the services the document grants (see
 /// `packs::Members`).
-fn exposure_actions(resolved: &ResolvedDocument, catalogue: &Catalogue) -> ActionSet {
-    Members::of(&sensitive_actions().classes.exposure, &resolved.judged_services(catalogue), catalogue).set
+fn exposure_actions(subject: &Subject<'_>, catalogue: &Catalogue) -> ActionSet {
+    Members::of(&sensitive_actions().classes.exposure, &subject.judged_services(catalogue), catalogue).set
 }
 
 /// What to write instead: name the resources or narrow them; an action that takes only
@@ -123,16 +127,11 @@ fn shown(keys: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::{self, Loaded};
-    use crate::resolve::resolve;
-    use crate::source::SourceFile;
-    use std::sync::Arc;
+    use crate::resolve::ResolvedDocument;
+    use crate::testing;
 
     fn document(statements: &str) -> ResolvedDocument {
-        let json = format!(r#"{{"Version": "2012-10-17", "Statement": [{statements}]}}"#);
-        let source = Arc::new(SourceFile::new("p.json", json));
-        let Loaded::Policy(loaded) = formats::json::load(source, None, true) else { panic!("not a policy") };
-        resolve(loaded.documents.into_iter().next().expect("one document"), Catalogue::bundled())
+        testing::resolved(&testing::policy(statements), None)
     }
 
     fn names(set: &ActionSet) -> Vec<String> {
@@ -147,7 +146,7 @@ mod tests {
             r#"{"Effect": "Allow", "Action": ["ram:*", "ec2:Describe*"], "Resource": "*"},
                {"Effect": "Deny", "Action": "rds:*", "Resource": "*"}"#,
         );
-        let set = exposure_actions(&doc, catalogue);
+        let set = exposure_actions(&Subject::document(&doc), catalogue);
         assert_eq!(
             names(&set),
             [
@@ -165,7 +164,7 @@ mod tests {
     fn every_action_statement_looks_nothing_up() {
         let catalogue = Catalogue::bundled();
         let doc = document(r#"{"Effect": "Allow", "Action": "*", "Resource": "*"}"#);
-        assert!(exposure_actions(&doc, catalogue).is_empty());
+        assert!(exposure_actions(&Subject::document(&doc), catalogue).is_empty());
     }
 
     #[test]

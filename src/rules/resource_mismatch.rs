@@ -1,17 +1,22 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::arn::{Arn, Header, ResourceValue, fits, formats_of_service, parse_resource, star_like};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, has_wildcard};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity, and_list};
 use crate::policy::Statement;
-use crate::report::{Draft, Severity, and_list, grants};
 use crate::resolve::{ResolvedResource, ResolvedStatement};
+use crate::rules::shared::wording;
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
-    id: "resource-mismatch",
-    severity: Severity::Medium,
-    summary: "allowed actions that none of the statement's resources can apply to",
-    doc: include_str!("../../rules/resource-mismatch.md"),
-    check,
+    meta: RuleMeta {
+        id: "resource-mismatch",
+        severity: Severity::Medium,
+        category: Category::Validity,
+        summary: "allowed actions that none of the statement's resources can apply to",
+        doc: include_str!("../../rules/resource-mismatch.md"),
+    },
+    check: Check::Document(check),
 };
 
 /// Formats named in a message or label.
@@ -149,7 +154,11 @@ fn finding(st: &Statement, span: Span, found: &[Mismatch<'_>], catalogue: &Catal
         }
         (_, true) if star_only => format!("{} take only `\"Resource\": \"*\"`, not these resources", and_list(&names)),
         (_, true) => {
-            format!("{} apply to none of these resources: they take {}", and_list(&names), quoted_formats(&literal_formats))
+            format!(
+                "{} apply to none of these resources: they take {}",
+                and_list(&names),
+                quoted_formats(&literal_formats)
+            )
         }
         ([_], false) => format!("no action of {} applies to these resources", names[0]),
         _ => format!("{} action values apply to none of these resources", found.len()),
@@ -184,9 +193,9 @@ fn finding(st: &Statement, span: Span, found: &[Mismatch<'_>], catalogue: &Catal
          or remove the actions if they are not needed"
             .to_string()
     };
-    draft = draft.help(help).in_statement(st).actions(grants::names(&all, catalogue, 50));
+    draft = draft.help(help).in_statement(st).actions(wording::names(&all, catalogue, 50));
     if found.iter().any(|m| m.literal.is_none()) || count > 3 {
-        draft = draft.note(format!("mismatched: {}", grants::describe(&all, catalogue)));
+        draft = draft.note(format!("mismatched: {}", wording::describe(&all, catalogue)));
     }
     if star_only {
         // The reference lists no resource type for these actions; AWS adds resource-level
@@ -200,4 +209,3 @@ fn finding(st: &Statement, span: Span, found: &[Mismatch<'_>], catalogue: &Catal
     }
     draft
 }
-

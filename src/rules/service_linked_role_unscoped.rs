@@ -1,17 +1,22 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::arn::{covers, may_match};
 use crate::catalogue::has_wildcard;
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::{ConditionEntry, Statement};
-use crate::report::{Draft, Severity, grants};
 use crate::resolve::ResolvedStatement;
+use crate::rules::shared::wording;
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
-    id: "service-linked-role-unscoped",
-    severity: Severity::Medium,
-    summary: "`iam:CreateServiceLinkedRole` allowed for any service, without an `iam:AWSServiceName` condition",
-    doc: include_str!("../../rules/service-linked-role-unscoped.md"),
-    check,
+    meta: RuleMeta {
+        id: "service-linked-role-unscoped",
+        severity: Severity::Medium,
+        category: Category::LeastPrivilege,
+        summary: "`iam:CreateServiceLinkedRole` allowed for any service, without an `iam:AWSServiceName` condition",
+        doc: include_str!("../../rules/service-linked-role-unscoped.md"),
+    },
+    check: Check::Document(check),
 };
 
 const CREATE_SLR: &str = "iam:CreateServiceLinkedRole";
@@ -66,7 +71,7 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.also(entry.key.span.clone(), why);
             }
             draft = draft.help(HELP).in_statement(st).actions(vec![CREATE_SLR.to_string()]);
-            if let Some(note) = grants::grantors_note(&grantors, catalogue) {
+            if let Some(note) = wording::grantors_note(&grantors, catalogue) {
                 draft = draft.note(note);
             }
             ctx.report(draft);

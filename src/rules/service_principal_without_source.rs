@@ -1,19 +1,23 @@
 use super::oidc_trust_without_subject::{restrictions, why_ignored};
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::{has_wildcard, wildcard_match};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Principal, Statement};
-use crate::report::{Draft, Severity, grants};
+use crate::rules::shared::wording;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
 pub static RULE: Rule = Rule {
-    id: "service-principal-without-source",
-    severity: Severity::Low,
-    summary: "Service principal allowed without `aws:SourceArn` / `aws:SourceAccount`: the service may act for any account (confused deputy)",
-    doc: include_str!("../../rules/service-principal-without-source.md"),
-    check,
+    meta: RuleMeta {
+        id: "service-principal-without-source",
+        severity: Severity::Low,
+        category: Category::Trust,
+        summary: "Service principal allowed without `aws:SourceArn` / `aws:SourceAccount`: the service may act for any account (confused deputy)",
+        doc: include_str!("../../rules/service-principal-without-source.md"),
+    },
+    check: Check::Document(check),
 };
-
 
 /// The global keys a service sets to the resource (and its account or organization)
 /// it acts for.
@@ -104,10 +108,10 @@ fn check(ctx: &mut Context<'_>) {
                     draft = draft.also(entry.key.span.clone(), why);
                 }
                 if st.action.iter().flat_map(|a| &a.values).any(|v| has_wildcard(&v.value)) {
-                    draft = draft.note(grants::describe(&rs.actions, catalogue));
+                    draft = draft.note(wording::describe(&rs.actions, catalogue));
                 }
                 if !rs.actions.is_empty() && !rs.actions.is_everything(catalogue) {
-                    draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
+                    draft = draft.actions(wording::names(&rs.actions, catalogue, wording::ACTIONS_CAP));
                 }
                 ctx.report(draft);
             }

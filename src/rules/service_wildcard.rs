@@ -1,17 +1,21 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::{Statement, ValueList};
-use crate::report::{Draft, Severity, grants};
+use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
-    id: "service-wildcard",
-    severity: Severity::High,
-    summary: "Allow of every action of a service (`ec2:*`), including its Write and Permissions management actions",
-    doc: include_str!("../../rules/service-wildcard.md"),
-    check,
+    meta: RuleMeta {
+        id: "service-wildcard",
+        severity: Severity::High,
+        category: Category::LeastPrivilege,
+        summary: "Allow of every action of a service (`ec2:*`), including its Write and Permissions management actions",
+        doc: include_str!("../../rules/service-wildcard.md"),
+    },
+    check: Check::Document(check),
 };
-
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
@@ -40,8 +44,8 @@ fn check(ctx: &mut Context<'_>) {
                 )
                 .label(format!("all {total} {service} actions"))
                 .help(help(written, set, catalogue))
-                .note(grants::describe(set, catalogue))
-                .actions(grants::names(set, catalogue, grants::ACTIONS_CAP))
+                .note(wording::describe(set, catalogue))
+                .actions(wording::names(set, catalogue, wording::ACTIONS_CAP))
                 .in_statement(st);
                 if let Some(resource) = &st.resource {
                     draft = draft.also(resource.span.clone(), resource_label(resource));

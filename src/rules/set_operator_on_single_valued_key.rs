@@ -1,16 +1,21 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::Expansion;
 use crate::catalogue::keys;
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator::{self, Family, Operator, SetQualifier};
 use crate::policy::{Condition, ConditionEntry, ConditionOperator};
-use crate::report::{Draft, Severity, grants};
+use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
-    id: "set-operator-on-single-valued-key",
-    severity: Severity::High,
-    summary: "`ForAllValues:`/`ForAnyValue:` on a single-valued key, or `ForAllValues:` in an Allow without a `Null` guard",
-    doc: include_str!("../../rules/set-operator-on-single-valued-key.md"),
-    check,
+    meta: RuleMeta {
+        id: "set-operator-on-single-valued-key",
+        severity: Severity::High,
+        category: Category::Validity,
+        summary: "`ForAllValues:`/`ForAnyValue:` on a single-valued key, or `ForAllValues:` in an Allow without a `Null` guard",
+        doc: include_str!("../../rules/set-operator-on-single-valued-key.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {
@@ -137,5 +142,5 @@ fn guarded(condition: &Condition, key: &str) -> bool {
 
 /// The concrete actions a finding involves (none listed for `*`).
 fn involved(catalogue: &crate::catalogue::Catalogue, set: &crate::catalogue::ActionSet) -> Vec<String> {
-    if set.is_everything(catalogue) { Vec::new() } else { grants::names(set, catalogue, 20) }
+    if set.is_everything(catalogue) { Vec::new() } else { wording::names(set, catalogue, 20) }
 }

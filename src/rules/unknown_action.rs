@@ -1,16 +1,21 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::{Catalogue, Expansion, has_wildcard, operation_hint};
-use crate::policy::{Effect, Spanned, Statement, ValueList};
-use crate::report::{Draft, Severity, and_list};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity, and_list};
+use crate::policy::{Effect, Statement, ValueList};
 use crate::resolve::{ResolvedAction, ResolvedStatement};
 use crate::source::Span;
+use crate::source::Spanned;
 
 pub static RULE: Rule = Rule {
-    id: "unknown-action",
-    severity: Severity::High,
-    summary: "action values that name no action: misspellings, API operation names, patterns that match nothing, no `service:` prefix",
-    doc: include_str!("../../rules/unknown-action.md"),
-    check,
+    meta: RuleMeta {
+        id: "unknown-action",
+        severity: Severity::High,
+        category: Category::Validity,
+        summary: "action values that name no action: misspellings, API operation names, patterns that match nothing, no `service:` prefix",
+        doc: include_str!("../../rules/unknown-action.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {
@@ -179,7 +184,6 @@ pub(super) fn consequence(
         )),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

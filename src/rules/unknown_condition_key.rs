@@ -1,15 +1,20 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::keys::{self, KeyMatch};
 use crate::catalogue::{ActionSet, Catalogue, Expansion};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::{ConditionEntry, PolicyKind};
-use crate::report::{Draft, Severity, grants};
+use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
-    id: "unknown-condition-key",
-    severity: Severity::Medium,
-    summary: "a condition key that no action of the statement has (`s3:prefixx`, `s3:prefix` on `s3:GetObject`)",
-    doc: include_str!("../../rules/unknown-condition-key.md"),
-    check,
+    meta: RuleMeta {
+        id: "unknown-condition-key",
+        severity: Severity::Medium,
+        category: Category::Validity,
+        summary: "a condition key that no action of the statement has (`s3:prefixx`, `s3:prefix` on `s3:GetObject`)",
+        doc: include_str!("../../rules/unknown-condition-key.md"),
+    },
+    check: Check::Document(check),
 };
 
 /// Actions listed in a finding (the granted set may be every action).
@@ -53,13 +58,13 @@ fn check(ctx: &mut Context<'_>) {
                         let note = format!(
                             "{}; the statement grants {}",
                             draft.note.take().unwrap_or_default(),
-                            grants::describe(&rs.actions, catalogue)
+                            wording::describe(&rs.actions, catalogue)
                         );
                         draft = draft.note(note);
                     }
                 }
                 if !rs.actions.is_everything(catalogue) {
-                    draft = draft.actions(grants::names(&rs.actions, catalogue, ACTIONS_CAP));
+                    draft = draft.actions(wording::names(&rs.actions, catalogue, ACTIONS_CAP));
                 }
                 ctx.report(draft);
             }
@@ -74,7 +79,9 @@ fn diagnose<'a>(catalogue: &'a Catalogue, kind: PolicyKind, set: &ActionSet, key
     }
     // IoT Core policies use the IAM language with keys of their own (the connection, the
     // device certificate).
-    if keys::iot_core_policy_key(key) && catalogue.find_service("iot").is_some_and(|iot| set.services().any(|s| s == iot)) {
+    if keys::iot_core_policy_key(key)
+        && catalogue.find_service("iot").is_some_and(|iot| set.services().any(|s| s == iot))
+    {
         return None;
     }
     let provider = keys::identity_provider(key).is_some();
@@ -220,7 +227,7 @@ fn granted_wording(catalogue: &Catalogue, set: &ActionSet) -> String {
     }
     match set.len(catalogue) {
         1 => set.iter(catalogue).next().map(|id| format!("`{}`", catalogue.action_name(id))).unwrap_or_default(),
-        n => format!("any of the {} actions the statement grants", crate::report::thousands(n)),
+        n => format!("any of the {} actions the statement grants", crate::diagnostic::thousands(n)),
     }
 }
 

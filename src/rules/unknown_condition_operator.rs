@@ -1,13 +1,17 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator::{self, Unknown};
-use crate::report::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
-    id: "unknown-condition-operator",
-    severity: Severity::High,
-    summary: "a Condition operator IAM does not know (`StringEqual`, `stringEquals`, `NullIfExists`)",
-    doc: include_str!("../../rules/unknown-condition-operator.md"),
-    check,
+    meta: RuleMeta {
+        id: "unknown-condition-operator",
+        severity: Severity::High,
+        category: Category::Validity,
+        summary: "a Condition operator IAM does not know (`StringEqual`, `stringEquals`, `NullIfExists`)",
+        doc: include_str!("../../rules/unknown-condition-operator.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {

@@ -1,14 +1,18 @@
 use super::unknown_action::{consequence, plausible, trimmed_fix};
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
 use crate::catalogue::{Expansion, has_wildcard};
-use crate::report::{Draft, Severity};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 
 pub static RULE: Rule = Rule {
-    id: "unknown-service",
-    severity: Severity::High,
-    summary: "action values whose service prefix names no AWS service, with a did-you-mean",
-    doc: include_str!("../../rules/unknown-service.md"),
-    check,
+    meta: RuleMeta {
+        id: "unknown-service",
+        severity: Severity::High,
+        category: Category::Validity,
+        summary: "action values whose service prefix names no AWS service, with a did-you-mean",
+        doc: include_str!("../../rules/unknown-service.md"),
+    },
+    check: Check::Document(check),
 };
 
 fn check(ctx: &mut Context<'_>) {

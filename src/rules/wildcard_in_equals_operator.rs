@@ -1,16 +1,21 @@
-use super::{Context, Rule};
+use super::{Check, Context, Rule};
+use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator::{self, Family, Operator};
-use crate::policy::{ConditionEntry, ConditionOperator, Spanned, Statement};
-use crate::report::{Draft, Severity, grants};
+use crate::policy::{ConditionEntry, ConditionOperator, Statement};
+use crate::rules::shared::wording;
+use crate::source::Spanned;
 
 pub static RULE: Rule = Rule {
-    id: "wildcard-in-equals-operator",
-    severity: Severity::Medium,
-    summary: "`*` or `?` in a `StringEquals`-style condition value, where it is matched literally",
-    doc: include_str!("../../rules/wildcard-in-equals-operator.md"),
-    check,
+    meta: RuleMeta {
+        id: "wildcard-in-equals-operator",
+        severity: Severity::Medium,
+        category: Category::Suspicious,
+        summary: "`*` or `?` in a `StringEquals`-style condition value, where it is matched literally",
+        doc: include_str!("../../rules/wildcard-in-equals-operator.md"),
+    },
+    check: Check::Document(check),
 };
-
 
 fn check(ctx: &mut Context<'_>) {
     let documents = ctx.documents;
@@ -27,7 +32,7 @@ fn check(ctx: &mut Context<'_>) {
                     // The actions the condition was meant to restrict (not every action of
                     // AWS for a `*`).
                     if !rs.actions.is_everything(catalogue) {
-                        draft = draft.actions(grants::names(&rs.actions, catalogue, grants::ACTIONS_CAP));
+                        draft = draft.actions(wording::names(&rs.actions, catalogue, wording::ACTIONS_CAP));
                     }
                     ctx.report(draft);
                 }

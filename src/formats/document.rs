@@ -1,10 +1,11 @@
-//! Builds a `PolicyDocument` from a format-neutral tree, recording every structural
+//! Builds a `PolicyDocument` from a format-neutral tree (any adapter's), recording every structural
 //! problem IAM would reject instead of stopping at the first one.
 //!
 //! Grammar: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html>
 
-use super::*;
-use crate::formats::tree::Node;
+use super::tree::Node;
+use crate::policy::*;
+use crate::source::{Span, Spanned};
 
 pub struct DocumentOptions {
     pub locator: String,
@@ -24,9 +25,23 @@ const PRINCIPAL_TYPES: [&str; 4] = ["AWS", "Service", "Federated", "CanonicalUse
 struct Builder {
     problems: Vec<Problem>,
     statement: Option<usize>,
+    /// Unresolved values met so far, in document order.
+    unresolved: Vec<Unresolved>,
 }
 
 impl Builder {
+    /// A string value, or an unresolved one (recorded for the document).
+    fn text(&mut self, node: &Node) -> Option<Spanned<String>> {
+        match node {
+            Node::String(s) => Some(s.clone()),
+            Node::Unresolved(u) => {
+                self.unresolved.push(u.clone());
+                Some(u.value.clone())
+            }
+            _ => None,
+        }
+    }
+
     fn problem(&mut self, span: Span, message: String, label: &str, help: Option<String>) {
         self.problems.push(Problem { span, message, label: label.to_string(), help, statement: self.statement });
     }
@@ -70,8 +85,8 @@ impl Builder {
     }
 }
 
-pub fn document(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
-    let mut b = Builder { problems: Vec::new(), statement: None };
+pub fn build(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
+    let mut b = Builder { problems: Vec::new(), statement: None, unresolved: Vec::new() };
     let mut doc = PolicyDocument {
         locator: options.locator.clone(),
         kind: options.kind.unwrap_or(PolicyKind::Identity),
@@ -85,6 +100,7 @@ pub fn document(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
         bare_statement: options.bare_statement,
         size: options.size,
         escape_overhead: options.escape_overhead,
+        unresolved: Vec::new(),
     };
     let Node::Object(props, span) = tree else {
         b.wrong_type("a policy", tree, "an object");
@@ -203,6 +219,7 @@ pub fn document(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
         }
     }
     doc.problems = b.problems;
+    doc.unresolved = b.unresolved;
     doc
 }
 
@@ -334,7 +351,7 @@ fn effect(b: &mut Builder, value: &Node) -> Option<Spanned<Effect>> {
 
 fn strings(b: &mut Builder, what: &str, value: &Node) -> Vec<Spanned<String>> {
     match value {
-        Node::String(s) => vec![s.clone()],
+        Node::String(_) | Node::Unresolved(_) => b.text(value).into_iter().collect(),
         Node::Array(items, span) => {
             if items.is_empty() {
                 b.problem(
@@ -346,12 +363,12 @@ fn strings(b: &mut Builder, what: &str, value: &Node) -> Vec<Spanned<String>> {
             }
             items
                 .iter()
-                .filter_map(|item| match item {
-                    Node::String(s) => Some(s.clone()),
-                    other => {
-                        b.wrong_type(&format!("a value in {what}"), other, "a string");
-                        None
+                .filter_map(|item| {
+                    let text = b.text(item);
+                    if text.is_none() {
+                        b.wrong_type(&format!("a value in {what}"), item, "a string");
                     }
+                    text
                 })
                 .collect()
         }
@@ -437,7 +454,7 @@ fn condition(b: &mut Builder, key: &Spanned<String>, value: &Node) -> Option<Con
                     items
                         .iter()
                         .filter_map(|item| {
-                            let text = item.scalar_text();
+                            let text = b.text(item).or_else(|| item.scalar_text());
                             if text.is_none() {
                                 b.wrong_type(&format!("a value of `{}`", k.value), item, "a string, number or boolean");
                             }
@@ -445,7 +462,7 @@ fn condition(b: &mut Builder, key: &Spanned<String>, value: &Node) -> Option<Con
                         })
                         .collect()
                 }
-                other => match other.scalar_text() {
+                other => match b.text(other).or_else(|| other.scalar_text()) {
                     Some(t) => vec![t],
                     None => {
                         b.wrong_type(
@@ -462,67 +479,4 @@ fn condition(b: &mut Builder, key: &Spanned<String>, value: &Node) -> Option<Con
         operators.push(ConditionOperator { name: name.clone(), entries: parsed });
     }
     Some(Condition { key_span: key.span.clone(), span: span.clone(), operators })
-}
-
-/// Characters AWS counts toward a policy's size quota: whitespace outside strings is
-/// not counted (IAM quotas page, "IAM and AWS STS quotas").
-pub fn aws_size(json: &str) -> usize {
-    let mut count = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in json.as_bytes() {
-        // Count characters, not bytes: UTF-8 continuation bytes are not counted.
-        let starts_char = b & 0xC0 != 0x80;
-        if in_string {
-            count += starts_char as usize;
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-            count += 1;
-        } else if !b.is_ascii_whitespace() {
-            count += starts_char as usize;
-        }
-    }
-    count
-}
-
-/// How many of `aws_size`'s characters are JSON escape syntax beyond the one character
-/// each escape stands for (`\u0078` is 6 written, 1 meant). AWS does not document which
-/// of the two its quota counts.
-pub fn escape_overhead(json: &str) -> usize {
-    let bytes = json.as_bytes();
-    let (mut extra, mut i, mut in_string) = (0, 0, false);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => in_string = !in_string,
-            b'\\' if in_string => {
-                let len = if bytes.get(i + 1) == Some(&b'u') { 6 } else { 2 };
-                extra += len - 1;
-                i += len;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    extra
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn size_skips_whitespace_outside_strings_only() {
-        assert_eq!(aws_size("{ \"a b\" : 1 }"), 9);
-        assert_eq!(aws_size("{\"a\\\" b\":1}"), 11);
-        assert_eq!(aws_size("{\"caf\u{e9}\": 1}"), 10);
-        assert_eq!(escape_overhead(r#"{"a": "\u0078\n", "b\"": 1}"#), 5 + 1 + 1);
-    }
 }

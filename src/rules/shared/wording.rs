@@ -1,9 +1,9 @@
 //! Wording for what an action set grants, shared by every finding that involves a
 //! wildcard: small sets are listed, large ones summarised by access level.
 
-use super::Draft;
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
+use crate::diagnostic::Draft;
 use crate::policy::PolicyKind;
 use crate::policy::Statement;
 use crate::resolve::{Grantor, Reach, ResolvedStatement, StatementGrants, narrows};

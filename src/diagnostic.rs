@@ -1,0 +1,286 @@
+//! The diagnostic types every stage shares: `Severity`, what a rule reports (`Draft`),
+//! and the `Finding` the engine completes it into, carrying its rule's metadata. The
+//! bottom layer with `source`: it knows no policy model, rule or renderer.
+
+use crate::source::{SourceFile, Span};
+use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
+
+/// Risk of a finding. Ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `22218` -> `22,218`, for counts in messages.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `a`, `a and b`, `a, b and c`: items in a message.
+pub fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// A secondary label: another value involved in the finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatementRef {
+    pub index: usize,
+    pub sid: Option<String>,
+}
+
+/// The principal a finding is about, when a rule judged a principal (a role and the
+/// policies attached to it) rather than one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrincipalRef {
+    /// `role`, `user` or `group`.
+    pub kind: &'static str,
+    pub name: String,
+    /// The ARN when the input says it (an account dump); otherwise empty.
+    pub arn: String,
+    /// Where the principal stands in its file (`Resources.DeployRole`).
+    #[serde(skip)]
+    pub locator: String,
+}
+
+/// Where a finding sits in a document: the policy model's statements implement it, so
+/// that this layer needs no policy model.
+pub trait Located {
+    fn statement_ref(&self) -> StatementRef;
+    fn locator(&self) -> &str;
+}
+
+/// The family a rule belongs to: what config selects by group and SARIF tags carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// The file or policy is not what IAM accepts (syntax, grammar, unknown names).
+    Validity,
+    /// The policy grants more than it needs to.
+    LeastPrivilege,
+    /// Who may act: trust and resource policy principals.
+    Trust,
+    /// Valid, but likely not what the author meant.
+    Suspicious,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Validity => "validity",
+            Category::LeastPrivilege => "least-privilege",
+            Category::Trust => "trust",
+            Category::Suspicious => "suspicious",
+        }
+    }
+}
+
+/// What a rule is, apart from its check: every finding carries it, so renderers (SARIF's
+/// `rules[]`) describe rules without a lookup.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Kebab-case name of the pattern found, used verbatim everywhere.
+    pub id: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// One line for `iamlint rules`.
+    pub summary: &'static str,
+    /// The rule's documentation, `rules/<rule-id>.md`.
+    pub doc: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    /// One line, lower-case start, no trailing period: what is wrong.
+    pub message: String,
+    pub source: Arc<SourceFile>,
+    /// The value the finding is about (underlined).
+    pub span: Span,
+    pub label: String,
+    pub labels: Vec<Label>,
+    /// What to write instead.
+    pub help: Option<String>,
+    /// Extra facts, such as what a wildcard really grants.
+    pub note: Option<String>,
+    pub locator: String,
+    pub statement: Option<StatementRef>,
+    /// Concrete catalogue actions involved, `service:Action`.
+    pub actions: Vec<String>,
+    /// Set when the finding is about a principal's policies taken together.
+    pub principal: Option<PrincipalRef>,
+}
+
+impl Finding {
+    /// 1-based (line, column) of the start and end of the primary span.
+    pub fn range(&self) -> ((usize, usize), (usize, usize)) {
+        let end = if self.span.end > self.span.start { self.span.end } else { self.span.start };
+        (self.source.line_col(self.span.start), self.source.line_col(end))
+    }
+
+    /// The order every output uses: file, position, rule, then message.
+    pub fn sort_key(&self) -> (String, usize, usize, &'static str, &str) {
+        (self.source.display_path(), self.span.start, self.span.end, self.rule.id, &self.message)
+    }
+}
+
+/// What a run produced: the findings, the files that could not be linted, and those
+/// passed over as not policies.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    /// Files that could not be linted at all (the run fails).
+    pub errors: Vec<(std::path::PathBuf, String)>,
+    pub checked: usize,
+    /// Files passed over as not policies, with the reason.
+    pub skipped: Vec<(std::path::PathBuf, String)>,
+}
+
+/// What a rule reports; the engine completes it into a `Finding`.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub span: Span,
+    pub message: String,
+    pub label: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+    pub note: Option<String>,
+    pub severity: Option<Severity>,
+    pub locator: Option<String>,
+    pub statement: Option<StatementRef>,
+    pub actions: Vec<String>,
+}
+
+impl Draft {
+    pub fn new(span: Span, message: impl Into<String>) -> Draft {
+        Draft {
+            span,
+            message: message.into(),
+            label: String::new(),
+            labels: Vec::new(),
+            help: None,
+            note: None,
+            severity: None,
+            locator: None,
+            statement: None,
+            actions: Vec::new(),
+        }
+    }
+
+    /// The text under the primary span.
+    pub fn label(mut self, text: impl Into<String>) -> Draft {
+        self.label = text.into();
+        self
+    }
+
+    /// Another value involved, underlined with its own text.
+    pub fn also(mut self, span: Span, text: impl Into<String>) -> Draft {
+        self.labels.push(Label { span, text: text.into() });
+        self
+    }
+
+    pub fn help(mut self, text: impl Into<String>) -> Draft {
+        self.help = Some(text.into());
+        self
+    }
+
+    pub fn note(mut self, text: impl Into<String>) -> Draft {
+        self.note = Some(text.into());
+        self
+    }
+
+    /// Overrides the rule's default severity for this finding.
+    pub fn severity(mut self, severity: Severity) -> Draft {
+        self.severity = Some(severity);
+        self
+    }
+
+    /// The statement the finding is in (sets the locator too).
+    pub fn in_statement(mut self, statement: &impl Located) -> Draft {
+        self.statement = Some(statement.statement_ref());
+        self.locator = Some(statement.locator().to_string());
+        self
+    }
+
+    pub fn locator(mut self, locator: impl Into<String>) -> Draft {
+        self.locator = Some(locator.into());
+        self
+    }
+
+    pub fn actions(mut self, actions: Vec<String>) -> Draft {
+        self.actions = actions;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{and_list, thousands};
+
+    #[test]
+    fn and_list_joins_naturally() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(and_list(&v(&["a"])), "a");
+        assert_eq!(and_list(&v(&["a", "b"])), "a and b");
+        assert_eq!(and_list(&v(&["a", "b", "c"])), "a, b and c");
+    }
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(22218), "22,218");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

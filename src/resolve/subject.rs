@@ -1,0 +1,141 @@
+//! What the grant model judges: a *subject*. One document alone, or a principal: the
+//! documents that grant it access (inline, attached managed, its groups' policies)
+//! together, under its ceilings (a permissions boundary, service control policies).
+//!
+//! The same rules run on both, so an escalation split over two policies of one role is
+//! found without any rule knowing where its statements came from.
+
+use super::effective::Memo;
+use super::{ResolvedDocument, ResolvedStatement};
+use crate::catalogue::{ActionId, Catalogue, ServiceId};
+use crate::diagnostic::PrincipalRef;
+use crate::policy::{PolicyKind, Statement};
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Debug)]
+pub struct Subject<'d> {
+    /// Every statement of the granting documents, in document order.
+    entries: Vec<Entry<'d>>,
+    /// Statement address -> index in `entries`.
+    index: HashMap<usize, usize>,
+    /// Documents that bound what the others grant: an action none of their Allows
+    /// names (or one they deny unconditionally) is not granted.
+    ceilings: Vec<&'d ResolvedDocument>,
+    /// Set when the subject is a principal.
+    pub principal: Option<&'d PrincipalRef>,
+    pub(super) memo: Memo,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Entry<'d> {
+    pub doc: &'d ResolvedDocument,
+    pub st: &'d Statement,
+    pub rs: &'d ResolvedStatement,
+}
+
+impl<'d> Subject<'d> {
+    /// One document judged alone.
+    pub fn document(doc: &'d ResolvedDocument) -> Subject<'d> {
+        Subject::new(std::slice::from_ref(&doc).iter().copied(), Vec::new(), None)
+    }
+
+    /// A principal: the documents that grant it access, and its ceilings.
+    pub fn principal(
+        documents: impl IntoIterator<Item = &'d ResolvedDocument>,
+        ceilings: Vec<&'d ResolvedDocument>,
+        principal: &'d PrincipalRef,
+    ) -> Subject<'d> {
+        Subject::new(documents, ceilings, Some(principal))
+    }
+
+    fn new(
+        documents: impl IntoIterator<Item = &'d ResolvedDocument>,
+        ceilings: Vec<&'d ResolvedDocument>,
+        principal: Option<&'d PrincipalRef>,
+    ) -> Subject<'d> {
+        let mut entries = Vec::new();
+        for doc in documents {
+            for (st, rs) in doc.statements() {
+                entries.push(Entry { doc, st, rs });
+            }
+        }
+        let index = entries.iter().enumerate().map(|(i, e)| (e.st as *const Statement as usize, i)).collect();
+        Subject { entries, index, ceilings, principal, memo: Memo::default() }
+    }
+
+    pub(super) fn entries(&self) -> impl Iterator<Item = Entry<'d>> + '_ {
+        self.entries.iter().copied()
+    }
+
+    /// The entry of a statement of this subject.
+    pub(super) fn entry(&self, st: &Statement) -> Entry<'d> {
+        self.entries[self.index[&(st as *const Statement as usize)]]
+    }
+
+    /// The kind of the document a statement of this subject stands in.
+    pub fn kind_of(&self, st: &Statement) -> PolicyKind {
+        self.entry(st).doc.doc.kind
+    }
+
+    /// The documents of the subject, in order.
+    pub fn documents(&self) -> Vec<&'d ResolvedDocument> {
+        let mut out: Vec<&'d ResolvedDocument> = Vec::new();
+        for e in &self.entries {
+            if !out.last().is_some_and(|d| std::ptr::eq(*d, e.doc)) {
+                out.push(e.doc);
+            }
+        }
+        out
+    }
+
+    /// Every statement, Allow and Deny, of every document.
+    pub fn statements(&self) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> + '_ {
+        self.entries.iter().map(|e| (e.st, e.rs))
+    }
+
+    /// The Allow statements that grant access to someone (not SCP/RCP/boundary ceilings,
+    /// not whole-account delegation): what least-privilege rules judge.
+    pub fn granting_statements(&self) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> + '_ {
+        self.entries.iter().filter(|e| e.doc.is_granting(e.st)).map(|e| (e.st, e.rs))
+    }
+
+    /// The granting statements that least-privilege rules judge action by action: every
+    /// one but those `full-admin` reports (judging them would say the same thing 22,000
+    /// times). A conditional `*`, or `*` on `arn:aws:s3:::*`, is judged.
+    pub fn judged_statements<'s>(
+        &'s self,
+        catalogue: &'s Catalogue,
+    ) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> + 's {
+        self.entries
+            .iter()
+            .filter(move |e| e.doc.is_granting(e.st) && !e.doc.is_full_admin(e.st, e.rs, catalogue))
+            .map(|e| (e.st, e.rs))
+    }
+
+    /// Whether a statement of this subject is one `full-admin` reports.
+    pub fn is_full_admin(&self, st: &Statement, rs: &ResolvedStatement, catalogue: &Catalogue) -> bool {
+        self.entry(st).doc.is_full_admin(st, rs, catalogue)
+    }
+
+    /// The services the judged statements grant something of (decided without parsing
+    /// them): what rules look pack actions up in, since a lookup parses the service.
+    pub fn judged_services(&self, catalogue: &Catalogue) -> BTreeSet<ServiceId> {
+        self.judged_statements(catalogue).flat_map(|(_, rs)| rs.actions.services()).collect()
+    }
+
+    /// Whether the ceilings let `action` through: each ceiling has an Allow naming it
+    /// and no unconditional Deny of it on `*`. Judged per action: a ceiling that allows
+    /// the action on some resources only is taken to let it through.
+    pub(super) fn ceilings_allow(&self, action: ActionId) -> bool {
+        self.ceilings.iter().all(|c| {
+            let allowed = c.statements().any(|(st, rs)| st.is_allow() && rs.actions.contains(action));
+            let denied = c.statements().any(|(st, rs)| {
+                st.is_deny()
+                    && !st.is_conditional()
+                    && rs.actions.contains(action)
+                    && st.resource.as_ref().is_some_and(|r| !r.negated && r.values.iter().any(|v| v.value == "*"))
+            });
+            allowed && !denied
+        })
+    }
+}

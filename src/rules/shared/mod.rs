@@ -1,0 +1,6 @@
+//! Analysis and wording that several rules share. Not rules: each module is named after
+//! what it holds.
+
+pub mod passrole;
+pub mod unscoped;
+pub mod wording;
