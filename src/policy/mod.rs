@@ -267,6 +267,43 @@ impl Condition {
     pub fn restrictions(&self) -> impl Iterator<Item = (&ConditionOperator, &ConditionEntry)> {
         self.entries().filter(|(op, entry)| op.requires_key() && !entry.matches_any_value(&op.name.value))
     }
+
+    /// The entries on `key` (compared case-insensitively, as IAM compares keys) whose
+    /// operator requires the key: negated operators (`StringNotEquals`), `...IfExists` and
+    /// `ForAllValues:` hold when the key is absent, `Null` only tests presence, and an
+    /// operator IAM rejects restricts nothing. Whether each also matches every value is
+    /// `Restriction::matches_anything`.
+    pub fn requiring(&self, key: &str) -> Vec<Restriction<'_>> {
+        self.entries()
+            .filter(|(op, entry)| entry.key.value.eq_ignore_ascii_case(key) && op.requires_key())
+            .map(|(op, entry)| Restriction {
+                op,
+                entry,
+                wildcards: operator::parse(&op.name.value).is_some_and(|parsed| parsed.base.wildcards),
+            })
+            .collect()
+    }
+
+    /// The entries on `key` whose operator does not require it (see `requiring`).
+    pub fn not_requiring(&self, key: &str) -> Vec<(&ConditionOperator, &ConditionEntry)> {
+        self.entries().filter(|(op, entry)| entry.key.value.eq_ignore_ascii_case(key) && !op.requires_key()).collect()
+    }
+}
+
+/// A condition entry whose operator requires its key.
+#[derive(Debug, Clone, Copy)]
+pub struct Restriction<'s> {
+    pub op: &'s ConditionOperator,
+    pub entry: &'s ConditionEntry,
+    /// The operator reads `*` and `?` in values as wildcards.
+    pub wildcards: bool,
+}
+
+impl Restriction<'_> {
+    /// Some value matches every request (`ConditionEntry::matches_any_value`).
+    pub fn matches_anything(&self) -> bool {
+        self.entry.matches_any_value(&self.op.name.value)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -299,16 +336,17 @@ impl ConditionOperator {
 }
 
 impl ConditionEntry {
-    /// Whether the entry, under `operator`, accepts any value of its key
-    /// (`"StringLike": {"iam:ResourceTag/team": "*"}`, or `"?*"`, any non-empty value): it
-    /// only asks that the key exist. Values are alternatives: one such value is enough.
-    /// Under `StringEquals` a `*` is a literal character and limits.
+    /// Whether the entry, under `operator`, accepts any value of its key: the one
+    /// definition every rule uses. Under an operator that reads wildcards (`StringLike`,
+    /// `ArnLike`) a value made only of `*` and `?` with at least one `*` (`"*"`, `"?*"`,
+    /// any non-empty value) matches every value; values are alternatives, so one such
+    /// value is enough. Under `StringEquals` a `*` is a literal character and limits. An
+    /// empty value list (which IAM rejects) limits nothing.
     pub fn matches_any_value(&self, operator: &str) -> bool {
-        let op = operator.to_ascii_lowercase();
-        op.contains("like")
-            && !op.contains("not")
-            && !self.values.is_empty()
-            && self.values.iter().any(|v| v.value.contains('*') && v.value.bytes().all(|c| c == b'*' || c == b'?'))
+        let wildcards = operator::parse(operator).is_some_and(|op| op.base.wildcards && !op.base.negated);
+        self.values.is_empty()
+            || wildcards
+                && self.values.iter().any(|v| v.value.contains('*') && v.value.bytes().all(|c| c == b'*' || c == b'?'))
     }
 }
 
@@ -326,6 +364,33 @@ pub struct Problem {
 #[cfg(test)]
 mod tests {
     use super::is_account;
+    use crate::testing;
+
+    /// `(requiring, matching anything)` for the first statement's `key`.
+    fn restrictions_of(operator: &str, key: &str, values: &str) -> (usize, bool) {
+        let json = testing::policy(&format!(
+            r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {{"{operator}": {{"{key}": {values}}}}}}}"#
+        ));
+        let loaded = testing::load("policy.json", &json, None);
+        let condition = loaded.documents[0].statements[0].condition.as_ref().unwrap();
+        let required = condition.requiring(key);
+        (required.len(), required.iter().all(|r| r.matches_anything()))
+    }
+
+    #[test]
+    fn one_definition_of_matching_anything() {
+        // "?*" is any non-empty value: it restricts nothing, for every rule.
+        assert_eq!(restrictions_of("StringLike", "aws:SourceArn", r#""?*""#), (1, true));
+        assert_eq!(restrictions_of("StringLike", "aws:SourceArn", r#""*""#), (1, true));
+        assert_eq!(restrictions_of("ArnLike", "aws:SourceArn", r#"["arn:aws:sns:*:111122223333:t", "*"]"#), (1, true));
+        assert_eq!(restrictions_of("StringLike", "aws:SourceArn", r#""arn:aws:sns:*:111122223333:*""#), (1, false));
+        // Under StringEquals `*` is a literal character: it limits.
+        assert_eq!(restrictions_of("StringEquals", "aws:SourceArn", r#""*""#), (1, false));
+        // Operators that do not require the key are not restrictions at all.
+        assert_eq!(restrictions_of("StringNotLike", "aws:SourceArn", r#""x""#), (0, true));
+        assert_eq!(restrictions_of("StringLikeIfExists", "aws:SourceArn", r#""x""#), (0, true));
+        assert_eq!(restrictions_of("StringEquals", "aws:SourceArn", "[]"), (1, true));
+    }
 
     #[test]
     fn recognises_whole_accounts() {

@@ -139,3 +139,26 @@ pub static RULES: &[&Rule] = &[
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.meta.id == id)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing;
+
+    /// `"?*"` (any non-empty value) restricts nothing, for every rule that asks
+    /// (`ConditionEntry::matches_any_value`): the two that once disagreed both report it.
+    #[test]
+    fn any_value_conditions_restrict_nothing_for_every_rule() {
+        let trust = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": "arn:aws:sqs:us-east-1:111122223333:q",
+            "Condition": {"StringLike": {"aws:SourceArn": "?*"}}}]}"#;
+        let found = testing::run(&super::service_principal_without_source::RULE, "q.json", trust);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let pass = testing::policy(
+            r#"{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+                "Condition": {"StringLike": {"iam:ResourceTag/team": "?*"}}}"#,
+        );
+        let found = testing::run(&super::passrole_unscoped::RULE, "p.json", &pass);
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+}

@@ -3,7 +3,7 @@ use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionSet, Catalogue};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity, thousands};
-use crate::policy::{Statement, ValueList};
+use crate::policy::ValueList;
 use crate::rules::shared::wording;
 
 pub static RULE: Rule = Rule {
@@ -44,7 +44,7 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.actions(wording::names(&rs.actions, catalogue, wording::ACTIONS_CAP));
             }
             if st.is_conditional() {
-                draft = condition_label(draft, st).severity(Severity::Low);
+                draft = wording::condition_label(draft, st).severity(Severity::Low);
             }
             ctx.report(draft);
         }
@@ -78,11 +78,4 @@ pub(crate) fn resource_label(resource: &ValueList) -> String {
     } else {
         "on these resources".to_string()
     }
-}
-
-/// Labels the statement's first condition key; a condition narrows the grant, so the
-/// finding is lowered, not dropped: which actions it allows is still open-ended.
-pub(crate) fn condition_label(draft: Draft, st: &Statement) -> Draft {
-    let Some((op, entry)) = st.condition.as_ref().and_then(|c| c.entries().next()) else { return draft };
-    draft.also(entry.key.span.clone(), format!("only when this `{}` condition holds", op.name.value))
 }

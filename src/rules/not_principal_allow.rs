@@ -1,4 +1,3 @@
-use super::not_action_allow::condition_label;
 use super::{Check, Context, Rule};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
@@ -45,7 +44,7 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.actions(wording::names(&rs.actions, catalogue, wording::ACTIONS_CAP));
             }
             if st.is_conditional() {
-                draft = condition_label(draft, st).severity(Severity::Medium);
+                draft = wording::condition_label(draft, st).severity(Severity::Medium);
             }
             ctx.report(draft);
         }

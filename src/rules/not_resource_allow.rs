@@ -1,4 +1,3 @@
-use super::not_action_allow::condition_label;
 use super::{Check, Context, Rule};
 use crate::catalogue::has_wildcard;
 use crate::catalogue::{ActionSet, Catalogue};
@@ -55,7 +54,7 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.actions(wording::names(&rs.actions, catalogue, wording::ACTIONS_CAP));
             }
             if st.is_conditional() {
-                draft = condition_label(draft, st).severity(Severity::Low);
+                draft = wording::condition_label(draft, st).severity(Severity::Low);
             }
             ctx.report(draft);
         }

@@ -2,8 +2,8 @@ use super::{Check, Context, Rule};
 use crate::catalogue::has_wildcard;
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
-use crate::policy::operator::{self, Family};
-use crate::policy::{ConditionEntry, ConditionOperator, Principal, Statement};
+use crate::policy::{ConditionEntry, ConditionOperator, Principal, Restriction, Statement};
+use crate::rules::shared::wording;
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
@@ -73,58 +73,14 @@ fn subject_claim(host: &str) -> &'static str {
     }
 }
 
-/// A condition entry on a key that IAM will only pass for the values listed.
-pub(crate) struct Restriction<'s> {
-    pub op: &'s ConditionOperator,
-    pub entry: &'s ConditionEntry,
-    /// The operator reads `*` and `?` in values as wildcards.
-    pub wildcards: bool,
+/// The entries of `key` whose operator requires it (`Condition::requiring`).
+fn restrictions<'s>(st: &'s Statement, key: &str) -> Vec<Restriction<'s>> {
+    st.condition.as_ref().map(|c| c.requiring(key)).unwrap_or_default()
 }
 
-impl Restriction<'_> {
-    /// Some value matches every request (`"*"` under a Like operator).
-    pub fn matches_anything(&self) -> bool {
-        self.entry.values.is_empty()
-            || (self.wildcards
-                && self.entry.values.iter().any(|v| !v.value.is_empty() && v.value.bytes().all(|b| b == b'*')))
-    }
-}
-
-/// The entries of `key` (case-insensitive, as IAM compares keys) in the statement's
-/// condition whose operator requires the key: negated operators (`StringNotEquals`),
-/// `...IfExists` and `ForAllValues:` are true when the key is absent, `Null` only tests
-/// presence, and an operator IAM rejects restricts nothing.
-pub(crate) fn restrictions<'s>(st: &'s Statement, key: &str) -> Vec<Restriction<'s>> {
-    let Some(condition) = &st.condition else { return Vec::new() };
-    condition
-        .entries()
-        .filter(|(op, entry)| entry.key.value.eq_ignore_ascii_case(key) && op.requires_key())
-        .map(|(op, entry)| {
-            let wildcards = operator::parse(&op.name.value).is_some_and(|parsed| parsed.base.wildcards);
-            Restriction { op, entry, wildcards }
-        })
-        .collect()
-}
-
-/// The entries of `key` whose operator does not require it (see `restrictions`).
+/// The entries of `key` whose operator does not require it.
 fn ignored<'s>(st: &'s Statement, key: &str) -> Vec<(&'s ConditionOperator, &'s ConditionEntry)> {
-    let Some(condition) = &st.condition else { return Vec::new() };
-    let required = restrictions(st, key);
-    condition
-        .entries()
-        .filter(|(_, entry)| entry.key.value.eq_ignore_ascii_case(key))
-        .filter(|(_, entry)| !required.iter().any(|r| std::ptr::eq(r.entry, *entry)))
-        .collect()
-}
-
-/// Why an entry of `ignored` lets any token through.
-pub(crate) fn why_ignored(name: &str, what: &str) -> String {
-    match operator::parse(name) {
-        Some(op) if op.base.negated => format!("`{name}` holds for every {what} that does not match"),
-        Some(op) if op.base.family == Family::Null => format!("`{name}` only tests whether the key is present"),
-        Some(_) => format!("`{name}` holds for a {what} without this key"),
-        None => format!("`{name}` is not a condition operator"),
-    }
+    st.condition.as_ref().map(|c| c.not_requiring(key)).unwrap_or_default()
 }
 
 /// `acme` in `repo:acme/*`.
@@ -213,7 +169,7 @@ fn findings(st: &Statement, host_path: &str, span: &Span) -> Vec<Draft> {
                 format!("any identity of `{host_path}` can assume the role: `{key}` is not required to match"),
             )
             .label(accepted)
-            .also(entry.key.span.clone(), why_ignored(&op.name.value, "token")),
+            .also(entry.key.span.clone(), wording::why_ignored(&op.name.value, "token")),
             (None, None) => Draft::new(
                 span.clone(),
                 format!("any identity of `{host_path}` can assume the role: no condition on `{key}`"),

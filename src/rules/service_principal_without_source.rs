@@ -1,4 +1,3 @@
-use super::oidc_trust_without_subject::{restrictions, why_ignored};
 use super::{Check, Context, Rule};
 use crate::catalogue::{has_wildcard, wildcard_match};
 use crate::diagnostic::{Category, RuleMeta};
@@ -59,7 +58,9 @@ fn service(principal: &str, kind: PolicyKind) -> Option<&'static Service> {
 
 /// Some source key is required with a value that is not `*`.
 fn has_source_condition(st: &Statement) -> bool {
-    SOURCE_KEYS.iter().any(|key| restrictions(st, key).iter().any(|r| !r.matches_anything()))
+    SOURCE_KEYS
+        .iter()
+        .any(|key| st.condition.as_ref().is_some_and(|c| c.requiring(key).iter().any(|r| !r.matches_anything())))
 }
 
 /// The source key entries the statement has (none of which restricts, when reporting).
@@ -100,8 +101,8 @@ fn check(ctx: &mut Context<'_>) {
                     draft = draft.also(action.span.clone(), "granted to it");
                 }
                 for (op, entry) in source_entries(st) {
-                    let why = if restrictions(st, &entry.key.value).is_empty() {
-                        why_ignored(&op.name.value, "request")
+                    let why = if st.condition.as_ref().is_none_or(|c| c.requiring(&entry.key.value).is_empty()) {
+                        wording::why_ignored(&op.name.value, "request")
                     } else {
                         format!("`{}` with `*` matches every source", op.name.value)
                     };

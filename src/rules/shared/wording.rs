@@ -4,8 +4,8 @@
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
 use crate::diagnostic::Draft;
-use crate::policy::PolicyKind;
-use crate::policy::Statement;
+use crate::policy::operator::{self, Family};
+use crate::policy::{PolicyKind, Statement};
 use crate::resolve::{Grantor, Reach, ResolvedStatement, StatementGrants, narrows};
 use crate::source::Span;
 
@@ -192,4 +192,21 @@ pub fn grantor_labels(
         out.push((value.value.span.clone(), text));
     }
     out
+}
+
+/// Why a condition entry whose operator does not require its key lets any `what`
+/// (request, token) through.
+pub fn why_ignored(name: &str, what: &str) -> String {
+    match operator::parse(name) {
+        Some(op) if op.base.negated => format!("`{name}` holds for every {what} that does not match"),
+        Some(op) if op.base.family == Family::Null => format!("`{name}` only tests whether the key is present"),
+        Some(_) => format!("`{name}` holds for a {what} without this key"),
+        None => format!("`{name}` is not a condition operator"),
+    }
+}
+
+/// Labels the statement's first condition entry: the finding holds only when it does.
+pub fn condition_label(draft: Draft, st: &Statement) -> Draft {
+    let Some((op, entry)) = st.condition.as_ref().and_then(|c| c.entries().next()) else { return draft };
+    draft.also(entry.key.span.clone(), format!("only when this `{}` condition holds", op.name.value))
 }
