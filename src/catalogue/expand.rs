@@ -1,6 +1,7 @@
 //! What one `Action` value grants: its expansion against the catalogue.
 
 use super::{ActionSet, Catalogue, cmp_ignore_case, has_wildcard, wildcard_match};
+use crate::packs::pack;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -107,14 +108,12 @@ struct OperationsPack {
     operations: BTreeMap<String, Vec<String>>,
 }
 
-const OPERATIONS_PACK: &str = include_str!("../../rules/packs/api-operations.json");
-
 /// The IAM actions that authorize an API operation which is not itself an action
 /// (`s3:CreateMultipartUpload` is authorized by `s3:PutObject`), when known.
 pub fn operation_hint(name: &str) -> Option<&'static [String]> {
     static PACK: OnceLock<BTreeMap<String, Vec<String>>> = OnceLock::new();
     let pack = PACK.get_or_init(|| {
-        let pack: OperationsPack = serde_json::from_str(OPERATIONS_PACK).expect("api-operations pack is valid");
+        let pack: OperationsPack = pack!("api-operations.json");
         pack.operations.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()
     });
     pack.get(&name.to_ascii_lowercase()).map(Vec::as_slice)

@@ -8,6 +8,7 @@
 
 use super::model::{ConditionKey, KeyType};
 use super::{ActionId, ActionSet, Catalogue, ServiceId};
+use crate::packs::pack;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -261,8 +262,6 @@ pub struct ProviderKey {
     pub multi_valued: bool,
 }
 
-const PROVIDERS: &str = include_str!("../../rules/packs/identity-provider-keys.json");
-
 #[derive(Deserialize)]
 struct ProviderPack {
     prefixes: Vec<String>,
@@ -272,7 +271,7 @@ struct ProviderPack {
 
 fn providers() -> &'static ProviderPack {
     static PACK: OnceLock<ProviderPack> = OnceLock::new();
-    PACK.get_or_init(|| serde_json::from_str(PROVIDERS).expect("identity-provider-keys pack is valid"))
+    PACK.get_or_init(|| pack!("identity-provider-keys.json"))
 }
 
 /// Whether `key` is a key of an identity provider, valid where web identity or SAML
@@ -333,8 +332,6 @@ pub fn suggest<'c>(key: &str, candidates: impl IntoIterator<Item = &'c str>) -> 
     best.map(|(_, written)| written)
 }
 
-const IOT_CORE: &str = include_str!("../../rules/packs/iot-core-policy-keys.json");
-
 #[derive(Deserialize)]
 struct IotCorePack {
     keys: Vec<String>,
@@ -345,7 +342,7 @@ struct IotCorePack {
 /// `rules/packs/iot-core-policy-keys.json`: valid where iot actions are granted.
 pub fn iot_core_policy_key(key: &str) -> bool {
     static PACK: OnceLock<IotCorePack> = OnceLock::new();
-    let pack = PACK.get_or_init(|| serde_json::from_str(IOT_CORE).expect("iot-core-policy-keys pack is valid"));
+    let pack = PACK.get_or_init(|| pack!("iot-core-policy-keys.json"));
     let lower = key.to_ascii_lowercase();
     pack.keys.iter().any(|k| k.eq_ignore_ascii_case(key))
         || pack.prefixes.iter().any(|p| lower.starts_with(&p.to_ascii_lowercase()) && lower.len() > p.len())

@@ -5,11 +5,11 @@
 //! IAM compares operator names case-sensitively: `stringEquals` is rejected with
 //! `MalformedPolicyDocument: Invalid Condition type`.
 
+use crate::packs::pack;
 use serde::Deserialize;
 use std::fmt;
 use std::sync::OnceLock;
 
-const PACK: &str = include_str!("../../rules/packs/condition-operators.json");
 const IF_EXISTS: &str = "IfExists";
 /// Names longer than this are not near misses of any operator.
 const LONGEST: usize = 64;
@@ -96,7 +96,7 @@ struct Pack {
 fn pack() -> &'static [OperatorDef] {
     static OPERATORS: OnceLock<Vec<OperatorDef>> = OnceLock::new();
     OPERATORS.get_or_init(|| {
-        let pack: Pack = serde_json::from_str(PACK).expect("condition-operators pack is valid");
+        let pack: Pack = pack!("condition-operators.json");
         debug_assert!(pack.qualifiers.iter().map(String::as_str).eq(SetQualifier::ALL.map(SetQualifier::as_str)));
         pack.operators
     })

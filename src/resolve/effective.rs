@@ -28,6 +28,7 @@ use super::subject::{Entry, Subject};
 use super::{ResolvedDocument, ResolvedStatement};
 use crate::catalogue::arn::{Arn, FieldKind, ResourceValue, covers, covers_every, may_match};
 use crate::catalogue::{ActionId, ActionSet, Catalogue, wildcard_match};
+use crate::packs::pack;
 use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Statement};
 use crate::source::Spanned;
 use serde::Deserialize;
@@ -495,8 +496,6 @@ struct PackKey {
     key: String,
 }
 
-const PACK: &str = include_str!("../../rules/packs/non-narrowing-keys.json");
-
 /// `rules/packs/non-narrowing-keys.json`, lower-cased: the keys that never narrow a
 /// grant, and those that do not in an identity policy (they describe its holder).
 struct Keys {
@@ -507,7 +506,7 @@ struct Keys {
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let pack: Pack = serde_json::from_str(PACK).expect("non-narrowing-keys pack is valid");
+        let pack: Pack = pack!("non-narrowing-keys.json");
         let lower = |list: Vec<PackKey>| list.into_iter().map(|k| k.key.to_ascii_lowercase()).collect();
         Keys { never: lower(pack.keys), identity: lower(pack.identity_keys) }
     })

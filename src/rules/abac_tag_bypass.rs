@@ -4,6 +4,7 @@ use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue, ServiceId, wildcard_match};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity, and_list};
+use crate::packs::pack;
 use crate::policy::operator::{self, Family, SetQualifier};
 use crate::policy::{ConditionEntry, ConditionOperator, Statement};
 use crate::resolve::{Grant, Reach, ResolvedStatement, Subject};
@@ -121,8 +122,7 @@ fn tag_owners() -> &'static HashMap<String, Vec<String>> {
     }
     static OWNERS: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
     OWNERS.get_or_init(|| {
-        let pack: Pack =
-            serde_json::from_str(include_str!("../../rules/packs/tag-owners.json")).expect("tag-owners pack is valid");
+        let pack: Pack = pack!("tag-owners.json");
         pack.owners
     })
 }

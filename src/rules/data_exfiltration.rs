@@ -2,7 +2,7 @@ use super::shared::unscoped::{Scope, report_unscoped};
 use super::{Check, Context, Rule};
 use crate::diagnostic::Severity;
 use crate::diagnostic::{Category, RuleMeta};
-use crate::packs::sensitive_actions;
+use crate::packs::sensitive::sensitive_actions;
 use crate::resolve::Subject;
 
 pub static RULE: Rule = Rule {

@@ -3,6 +3,7 @@ use crate::catalogue::arn::{covers, may_match};
 use crate::catalogue::{ActionId, Catalogue, Expansion, has_wildcard};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
+use crate::packs::pack;
 use crate::policy::operator;
 use crate::policy::{ConditionEntry, Statement, ValueList};
 use crate::resolve::{Reach, ResolvedStatement, Subject};
@@ -48,12 +49,10 @@ impl Placement {
     }
 }
 
-const PACK: &str = include_str!("../../rules/packs/network-placement.json");
-
 fn pack() -> &'static [Placement] {
     static PLACEMENTS: OnceLock<Vec<Placement>> = OnceLock::new();
     PLACEMENTS.get_or_init(|| {
-        let pack: Pack = serde_json::from_str(PACK).expect("network-placement pack is valid");
+        let pack: Pack = pack!("network-placement.json");
         pack.actions
     })
 }
@@ -373,7 +372,7 @@ mod tests {
     fn every_pack_action_is_in_the_catalogue_with_its_resource_types() {
         let catalogue = Catalogue::bundled();
         let ec2 = catalogue.find_service("ec2").expect("ec2 in the catalogue");
-        let raw: serde_json::Value = serde_json::from_str(PACK).unwrap();
+        let raw: serde_json::Value = pack!("network-placement.json");
         let entries = raw["actions"].as_array().unwrap();
         assert_eq!(entries.len(), pack().len());
         let mut previous = String::new();

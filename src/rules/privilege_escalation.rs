@@ -2,6 +2,7 @@ use super::{Check, Context, Rule};
 use crate::catalogue::{ActionId, Catalogue, ServiceId, has_wildcard, wildcard_match};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
+use crate::packs::pack;
 use crate::resolve::{Grant, Reach, Subject};
 use crate::source::Span;
 use serde::Deserialize;
@@ -51,12 +52,10 @@ struct EscalationPath<'a> {
     references: Vec<Cow<'a, str>>,
 }
 
-const PACK: &str = include_str!("../../rules/packs/privilege-escalation.json");
-
 fn pack() -> &'static Pack<'static> {
     static PACK_DATA: OnceLock<Pack<'static>> = OnceLock::new();
     // The pack is checked by the test suite; a broken one is a build defect.
-    PACK_DATA.get_or_init(|| serde_json::from_str(PACK).expect("privilege-escalation pack is valid"))
+    PACK_DATA.get_or_init(|| pack!("privilege-escalation.json"))
 }
 
 const PASS_ROLE: &str = "iam:PassRole";

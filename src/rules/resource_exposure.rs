@@ -3,7 +3,7 @@ use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue};
 use crate::diagnostic::Severity;
 use crate::diagnostic::{Category, RuleMeta};
-use crate::packs::{Members, sensitive_actions};
+use crate::packs::sensitive::{Members, sensitive_actions};
 use crate::resolve::Subject;
 use crate::resolve::{Reach, StatementGrants};
 use crate::rules::shared::wording;

@@ -2,6 +2,7 @@ use super::{Check, Context, Rule};
 use crate::catalogue::{has_wildcard, wildcard_match};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
+use crate::packs::pack;
 use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Principal, Statement};
 use crate::rules::shared::wording;
 use serde::Deserialize;
@@ -35,12 +36,10 @@ struct Pack {
     services: Vec<Service>,
 }
 
-const PACK: &str = include_str!("../../rules/packs/confused-deputy-services.json");
-
 fn pack() -> &'static [Service] {
     static SERVICES: OnceLock<Vec<Service>> = OnceLock::new();
     SERVICES.get_or_init(|| {
-        let pack: Pack = serde_json::from_str(PACK).expect("confused-deputy-services pack is valid");
+        let pack: Pack = pack!("confused-deputy-services.json");
         pack.services
     })
 }

@@ -1,4 +1,4 @@
-use super::unknown_action::{consequence, plausible, trimmed_fix};
+use super::shared::suggest::{consequence, plausible, trimmed_fix};
 use super::{Check, Context, Rule};
 use crate::catalogue::{Expansion, has_wildcard};
 use crate::diagnostic::{Category, RuleMeta};

@@ -2,5 +2,6 @@
 //! what it holds.
 
 pub mod passrole;
+pub mod suggest;
 pub mod unscoped;
 pub mod wording;

@@ -4,7 +4,7 @@
 
 use super::wording;
 use crate::catalogue::{ActionId, Catalogue};
-use crate::packs::{Members, SensitiveAction};
+use crate::packs::sensitive::{Members, SensitiveAction};
 use crate::resolve::{Reach, StatementGrants, Subject};
 use crate::rules::Context;
 
@@ -177,7 +177,7 @@ fn fill_placeholders(format: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::packs::sensitive_actions;
+    use crate::packs::sensitive::sensitive_actions;
 
     #[test]
     fn placeholders_in_capitals() {

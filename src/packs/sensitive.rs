@@ -1,7 +1,8 @@
-//! Knowledge packs read by more than one rule (`rules/packs/*.json`), parsed once on
-//! first use. A pack read by one rule only is loaded in that rule's file.
+//! The sensitive-actions pack (`rules/packs/sensitive-actions.json`), read by several
+//! rules, and which of its actions a subject's services hold.
 
 use crate::catalogue::{ActionId, ActionSet, Catalogue, ServiceId};
+use crate::packs::pack;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -37,12 +38,10 @@ pub struct SensitiveAction<'a> {
     pub star_only_ok: bool,
 }
 
-const SENSITIVE: &str = include_str!("../rules/packs/sensitive-actions.json");
-
 pub fn sensitive_actions() -> &'static SensitiveActions<'static> {
     static PACK: OnceLock<SensitiveActions<'static>> = OnceLock::new();
     // The pack is checked by the test suite; a broken one is a build defect.
-    PACK.get_or_init(|| serde_json::from_str(SENSITIVE).expect("sensitive-actions pack is valid"))
+    PACK.get_or_init(|| pack!("sensitive-actions.json"))
 }
 
 /// The entries of a class that can matter for a file: those in the services its
