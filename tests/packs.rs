@@ -1,0 +1,158 @@
+//! Every knowledge pack in `rules/packs/`: its structure, the actions it names, and, for
+//! the escalation pack, that each path fires on a policy granting exactly its actions and
+//! falls silent when any one of them is missing. A new path needs no fixture of its own.
+
+use iamlint::catalogue::Catalogue;
+use iamlint::config::Settings;
+use iamlint::lint::{FileOutcome, LintOptions, lint_bytes};
+use iamlint::rules;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn pack(name: &str) -> Value {
+    let text = std::fs::read_to_string(Path::new("rules/packs").join(name)).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn strings<'v>(v: &'v Value, what: &str) -> Vec<&'v str> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("{what} is not a list"))
+        .iter()
+        .map(|s| s.as_str().unwrap_or_else(|| panic!("{what}: {s} is not a string")))
+        .collect()
+}
+
+/// The action, spelt exactly as the catalogue spells it.
+fn known_action(catalogue: &Catalogue, name: &str, what: &str) {
+    let id = catalogue.lookup(name).unwrap_or_else(|| panic!("{what}: {name} is not an action"));
+    assert_eq!(catalogue.action_name(id), name, "{what}: spelt as the catalogue does");
+}
+
+#[test]
+fn every_pack_has_provenance() {
+    let mut names: Vec<String> = std::fs::read_dir("rules/packs")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 10, "a new pack gets its structure checked here: {names:?}");
+    for name in &names {
+        let p = pack(name);
+        let about = p.get("description").or_else(|| p.get("about")).and_then(Value::as_str);
+        assert!(about.is_some_and(|a| a.len() > 20), "{name}: no description");
+        // The sensitive-actions pack's provenance is per entry: each says why
+        // (`pack_actions_exist`), and the actions are the catalogue's.
+        if name != "sensitive-actions.json" {
+            let refs = p.get("references").or_else(|| p.get("sources")).and_then(Value::as_array);
+            assert!(refs.is_some_and(|r| !r.is_empty()), "{name}: no references or sources");
+        }
+    }
+}
+
+#[test]
+fn pack_actions_exist() {
+    let catalogue = Catalogue::bundled();
+    for entry in pack("network-placement.json")["actions"].as_array().unwrap() {
+        known_action(catalogue, entry["action"].as_str().unwrap(), "network-placement");
+        assert!(!strings(&entry["placed_by"], "placed_by").is_empty());
+    }
+    for (class, entries) in pack("sensitive-actions.json")["classes"].as_object().unwrap() {
+        assert!(!entries.as_array().unwrap().is_empty(), "{class} is empty");
+        for entry in entries.as_array().unwrap() {
+            known_action(catalogue, entry["action"].as_str().unwrap(), class);
+            assert!(entry["why"].as_str().is_some_and(|w| !w.is_empty()), "{class}: {entry}");
+        }
+    }
+}
+
+#[test]
+fn confused_deputy_services_are_well_formed() {
+    let mut seen = BTreeSet::new();
+    for service in pack("confused-deputy-services.json")["services"].as_array().unwrap() {
+        let principal = service["principal"].as_str().unwrap();
+        assert!(principal.ends_with(".amazonaws.com"), "{principal}");
+        assert!(seen.insert(principal.to_string()), "{principal} twice");
+        for kind in strings(&service["policies"], principal) {
+            assert!(["trust", "resource"].contains(&kind), "{principal}: policies has {kind}");
+        }
+        assert!(service["reference"].as_str().is_some_and(|r| r.starts_with("https://")), "{principal}");
+    }
+}
+
+fn escalation_paths() -> Vec<(String, String, Vec<String>)> {
+    let pack = pack("privilege-escalation.json");
+    pack["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let actions = strings(&p["actions"], "actions").into_iter().map(str::to_string).collect();
+            (p["id"].as_str().unwrap().to_string(), p["category"].as_str().unwrap().to_string(), actions)
+        })
+        .collect()
+}
+
+#[test]
+fn escalation_paths_are_well_formed() {
+    let catalogue = Catalogue::bundled();
+    let paths = escalation_paths();
+    assert!(paths.len() >= 93, "{} paths", paths.len());
+    let mut ids = BTreeSet::new();
+    for (id, category, actions) in &paths {
+        assert!(ids.insert(id.clone()), "{id} twice");
+        assert!(
+            ["self-escalation", "principal-access", "new-passrole", "existing-passrole"].contains(&category.as_str()),
+            "{id}: category {category}"
+        );
+        assert!(!actions.is_empty(), "{id}");
+        for name in actions {
+            known_action(catalogue, name, id);
+        }
+    }
+    let pack = pack("privilege-escalation.json");
+    let prefixes: BTreeSet<&str> =
+        paths.iter().flat_map(|(_, _, a)| a.iter().filter_map(|a| a.split_once(':').map(|(s, _)| s))).collect();
+    for (service, aliases) in pack["passed_to_aliases"].as_object().unwrap() {
+        assert!(prefixes.contains(service.as_str()), "passed_to_aliases: {service} is no path's service");
+        assert!(strings(aliases, service).iter().all(|a| !a.is_empty() && !a.contains('.')), "{service}: aliases are service names");
+    }
+    for policy in strings(&pack["admin_policies"], "admin_policies") {
+        assert!(policy.starts_with("arn:aws:iam::aws:policy/"), "{policy}");
+    }
+}
+
+/// The path ids privilege-escalation names (in the message or the note) for a policy
+/// granting exactly these actions on every resource.
+fn paths_found(actions: &[String]) -> BTreeSet<String> {
+    let rule = rules::find("privilege-escalation").unwrap();
+    let json = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
+    let options = LintOptions { rules: vec![rule], kind: None, settings: Settings::default() };
+    let bytes = serde_json::to_vec(&json).unwrap();
+    let FileOutcome::Linted(findings) = lint_bytes(Path::new("p.json"), bytes, true, &options, Catalogue::bundled())
+    else {
+        panic!("not linted")
+    };
+    let text: String =
+        findings.iter().map(|f| format!("{} {}\n", f.message, f.note.as_deref().unwrap_or(""))).collect();
+    // Ids are `service-NNN` or `iamlint-NNN`: read them as whole words.
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).map(str::to_string).collect()
+}
+
+#[test]
+fn every_escalation_path_fires_on_exactly_its_actions() {
+    let mut failures = Vec::new();
+    for (id, _, actions) in escalation_paths() {
+        if !paths_found(&actions).contains(&id) {
+            failures.push(format!("{id}: not reported for {actions:?}"));
+        }
+        for i in 0..actions.len() {
+            let mut fewer = actions.clone();
+            let dropped = fewer.remove(i);
+            if paths_found(&fewer).contains(&id) {
+                failures.push(format!("{id}: still reported without {dropped}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
