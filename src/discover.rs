@@ -21,6 +21,9 @@ pub struct DiscoverError {
 pub struct Filters {
     include: GlobSet,
     exclude: GlobSet,
+    /// Walk without `.gitignore`, `.ignore` and git's exclude file (`--no-ignore`): a pull
+    /// request cannot then hide a policy by adding an ignore file.
+    pub no_ignore: bool,
 }
 
 /// Files a directory walk picks up when no `--include` is given.
@@ -30,7 +33,7 @@ impl Filters {
     pub fn new(include: &[String], exclude: &[String]) -> Result<Filters, String> {
         let defaults: Vec<String> = DEFAULT_INCLUDE.iter().map(|s| s.to_string()).collect();
         let include = if include.is_empty() { &defaults } else { include };
-        Ok(Filters { include: build(include)?, exclude: build(exclude)? })
+        Ok(Filters { include: build(include)?, exclude: build(exclude)?, no_ignore: false })
     }
 
     /// Whether a walked file is linted. Globs without `/` match the file name anywhere;
@@ -113,9 +116,15 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> Discovered {
 }
 
 fn walk(root: &Path, filters: &Filters, found: &mut Vec<Candidate>, errors: &mut Vec<DiscoverError>) {
+    let honour = !filters.no_ignore;
     let walker = ignore::WalkBuilder::new(root)
         // Honour .gitignore even outside a git checkout (CI tarballs, fresh copies).
         .require_git(false)
+        .git_ignore(honour)
+        .git_exclude(honour)
+        .git_global(honour)
+        .ignore(honour)
+        .parents(honour)
         .follow_links(false)
         .build();
     for entry in walker {

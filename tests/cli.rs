@@ -182,9 +182,29 @@ fn an_explicit_file_that_cannot_be_parsed_is_always_reported() {
     d.write("walked/data.json", "not json at all");
     let o = iamlint(&["check", "--format", "concise", "data.json"], &d.0);
     assert!(stdout(&o).contains("data.json:1:1: critical malformed-json"), "{}", stdout(&o));
+    // A walk that finds no policy checks nothing: the gate fails (exit 2) and says so,
+    // unless the caller accepts an empty run.
     let o = iamlint(&["check", "--format", "concise", "walked"], &d.0);
     assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no file here holds a policy iamlint reads (1 file skipped"), "{err}");
+    assert!(err.contains("--allow-empty"), "{err}");
+    let o = iamlint(&["check", "--format", "concise", "--allow-empty", "walked"], &d.0);
     assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn no_ignore_walks_what_gitignore_hides() {
+    let d = TempDir::new();
+    d.write(".gitignore", "hidden.json\n");
+    d.write("hidden.json", r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#);
+    d.write("clean.json", r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}]}"#);
+    let o = iamlint(&["check", "--format", "concise", "."], &d.0);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = iamlint(&["check", "--format", "concise", "--no-ignore", "."], &d.0);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("hidden.json:1:"), "{}", stdout(&o));
 }
 
 #[test]

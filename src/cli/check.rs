@@ -58,6 +58,15 @@ pub struct CheckArgs {
     /// Also say which files were skipped and why
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Walk directories without honouring .gitignore, .ignore and git's exclude file
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Exit 0 when no file holds a policy iamlint reads (by default such a run exits 2:
+    /// a gate that checked nothing must not pass)
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -119,10 +128,11 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
     if let Some(bad) = args.known_accounts.iter().find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
         return usage_error(&format!("--known-accounts takes 12-digit account ids; `{bad}` is not one"));
     }
-    let filters = match Filters::new(&args.include, &args.exclude) {
+    let mut filters = match Filters::new(&args.include, &args.exclude) {
         Ok(f) => f,
         Err(e) => return usage_error(&e),
     };
+    filters.no_ignore = args.no_ignore;
     let catalogue = Catalogue::bundled();
     let discovered = discover(&paths_or_default(&args.paths), &filters);
     let options = LintOptions {
@@ -135,6 +145,17 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
     outcome.skipped.extend(discovered.excluded.into_iter().map(|p| (p, "matches an --exclude glob".to_string())));
     outcome.skipped.sort();
     outcome.errors.sort();
+    if outcome.checked == 0 && outcome.errors.is_empty() && !args.allow_empty {
+        let paths = paths_or_default(&args.paths).iter().map(|p| report::display(p)).collect::<Vec<_>>().join(", ");
+        let skipped = match outcome.skipped.len() {
+            0 => String::new(),
+            n => format!(" ({n} file{} skipped: --verbose says why)", if n == 1 { "" } else { "s" }),
+        };
+        outcome.errors.push((
+            PathBuf::from(paths),
+            format!("no file here holds a policy iamlint reads{skipped}; pass --allow-empty to accept a run that checks nothing"),
+        ));
+    }
 
     let verdict = Verdict::of(&outcome, Severity::from(args.fail_on));
     let color = match args.color {
