@@ -2,9 +2,9 @@
 //!
 //! The pipeline, one way: `discover` -> `formats` (load) -> `resolve` -> `rules` ->
 //! `filter` (rule selection, threshold, verdict) -> `report` (render), orchestrated by
-//! `lint` and driven by `cli`. Layers, bottom up: `source` and `diagnostic`; `policy`
-//! (the model, parses nothing); `catalogue` and `packs`; `formats`; `resolve`; `rules`;
-//! `lint`; `filter`; `report`; `cli`. No module imports one above it.
+//! `lint` and driven by `cli`. Layers, bottom up (`tests/layers.rs` enforces them):
+//! `source`, `diagnostic`, `config`, the pack loader; `catalogue`; `policy`; `discover`,
+//! `formats`; `resolve`; `rules`; `lint`; `filter`; `report`; `cli`.
 
 pub mod catalogue;
 pub mod cli;

@@ -198,7 +198,10 @@ fn an_explicit_file_that_cannot_be_parsed_is_always_reported() {
 fn no_ignore_walks_what_gitignore_hides() {
     let d = TempDir::new();
     d.write(".gitignore", "hidden.json\n");
-    d.write("hidden.json", r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#);
+    d.write(
+        "hidden.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
+    );
     d.write("clean.json", r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}]}"#);
     let o = iamlint(&["check", "--format", "concise", "."], &d.0);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));

@@ -115,7 +115,10 @@ fn escalation_paths_are_well_formed() {
         paths.iter().flat_map(|(_, _, a)| a.iter().filter_map(|a| a.split_once(':').map(|(s, _)| s))).collect();
     for (service, aliases) in pack["passed_to_aliases"].as_object().unwrap() {
         assert!(prefixes.contains(service.as_str()), "passed_to_aliases: {service} is no path's service");
-        assert!(strings(aliases, service).iter().all(|a| !a.is_empty() && !a.contains('.')), "{service}: aliases are service names");
+        assert!(
+            strings(aliases, service).iter().all(|a| !a.is_empty() && !a.contains('.')),
+            "{service}: aliases are service names"
+        );
     }
     for policy in strings(&pack["admin_policies"], "admin_policies") {
         assert!(policy.starts_with("arn:aws:iam::aws:policy/"), "{policy}");

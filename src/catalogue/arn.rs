@@ -175,6 +175,42 @@ impl Arn {
     }
 }
 
+/// The fields of an ARN as written, borrowed: `[partition, service, region, account,
+/// resource]`, the resource keeping any further `:` (`dbuser:cluster/name`). Colons inside
+/// a `${...}` substitution do not split (`arn:aws:iam::${AWS::AccountId}:root`). `None`
+/// when the text does not start with `arn:` or has fewer fields. The one place ARN text
+/// is cut into fields; `parse_resource` classifies them.
+pub fn split(value: &str) -> Option<[&str; 5]> {
+    let rest = value.strip_prefix("arn:")?;
+    let bytes = rest.as_bytes();
+    let mut cuts = [0usize; 4];
+    let (mut found, mut i) = (0, 0);
+    while i < bytes.len() && found < 4 {
+        if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{') {
+            match rest[i..].find('}') {
+                Some(end) => i += end + 1,
+                None => i = bytes.len(),
+            }
+            continue;
+        }
+        if bytes[i] == b':' {
+            cuts[found] = i;
+            found += 1;
+        }
+        i += 1;
+    }
+    if found < 4 {
+        return None;
+    }
+    Some([
+        &rest[..cuts[0]],
+        &rest[cuts[0] + 1..cuts[1]],
+        &rest[cuts[1] + 1..cuts[2]],
+        &rest[cuts[2] + 1..cuts[3]],
+        &rest[cuts[3] + 1..],
+    ])
+}
+
 /// Partitions AWS has (ARN field 2).
 pub const PARTITIONS: [&str; 8] =
     ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
@@ -526,6 +562,20 @@ fn index(catalogue: &Catalogue) -> HashMap<&'static str, Vec<&'static str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_keeps_substitutions_and_the_resource_whole() {
+        assert_eq!(split("arn:aws:iam::111122223333:role/a/b"), Some(["aws", "iam", "", "111122223333", "role/a/b"]));
+        assert_eq!(
+            split("arn:aws:rds-db:eu-west-1:1:dbuser:db/u"),
+            Some(["aws", "rds-db", "eu-west-1", "1", "dbuser:db/u"])
+        );
+        assert_eq!(split("arn:aws:iam::${AWS::AccountId}:root"), Some(["aws", "iam", "", "${AWS::AccountId}", "root"]));
+        assert_eq!(split("arn:aws:s3:::b"), Some(["aws", "s3", "", "", "b"]));
+        assert_eq!(split("arn:aws:s3"), None);
+        assert_eq!(split("*"), None);
+        assert_eq!(split("arn:aws:iam::${broken"), None);
+    }
 
     const ROLE: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
     const SUBNET: &str = "arn:${Partition}:ec2:${Region}:${Account}:subnet/${SubnetId}";

@@ -8,6 +8,7 @@ mod principal;
 
 pub use principal::PrincipalPolicies;
 
+use crate::catalogue::arn;
 use crate::diagnostic::{Located, StatementRef};
 use crate::source::{Span, Spanned};
 use std::fmt;
@@ -150,17 +151,11 @@ fn delegates_to_accounts(st: &Statement) -> bool {
 
 /// `111122223333` or `arn:<partition>:iam::111122223333:root`.
 fn is_account(principal: &str) -> bool {
-    let id = match principal.strip_prefix("arn:") {
-        Some(rest) => {
-            let mut parts = rest.splitn(5, ':');
-            let (Some(_partition), Some("iam"), Some(""), Some(account), Some("root")) =
-                (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                return false;
-            };
-            account
-        }
-        None => principal,
+    let id = if principal.starts_with("arn:") {
+        let Some([_, "iam", "", account, "root"]) = arn::split(principal) else { return false };
+        account
+    } else {
+        principal
     };
     id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }

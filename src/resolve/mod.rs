@@ -4,6 +4,7 @@
 
 mod effective;
 mod subject;
+pub mod types;
 
 pub use effective::{Grant, Reach, StatementGrants, narrows};
 pub use subject::Subject;

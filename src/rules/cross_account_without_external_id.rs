@@ -1,4 +1,5 @@
 use super::{Check, Context, Rule};
+use crate::catalogue::arn;
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::policy::{PolicyKind, Principal, Statement};
@@ -68,20 +69,14 @@ fn has_external_id(st: &Statement) -> bool {
 /// a role/user ARN (`arn:aws:iam::111122223333:role/x`, `arn:aws:sts::...:assumed-role/..`)
 /// of an account not listed in `known`.
 fn third_party_account<'a>(principal: &'a str, known: &[String]) -> Option<&'a str> {
-    let account = match principal.strip_prefix("arn:") {
-        Some(rest) => {
-            let mut parts = rest.splitn(5, ':');
-            let (Some(_partition), Some("iam" | "sts"), Some(""), Some(account), Some(resource)) =
-                (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                return None;
-            };
-            if resource.is_empty() {
-                return None;
-            }
-            account
+    let account = if principal.starts_with("arn:") {
+        let [_, "iam" | "sts", "", account, resource] = arn::split(principal)? else { return None };
+        if resource.is_empty() {
+            return None;
         }
-        None => principal,
+        account
+    } else {
+        principal
     };
     let is_id = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
     (is_id && !known.iter().any(|k| k == account)).then_some(account)

@@ -1,11 +1,12 @@
 use super::{Check, Context, Rule};
-use crate::catalogue::arn::{covers, may_match};
+use crate::catalogue::arn;
 use crate::catalogue::{ActionId, Catalogue, Expansion, has_wildcard};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::packs::pack;
 use crate::policy::operator;
 use crate::policy::{ConditionEntry, Statement, ValueList};
+use crate::resolve::types::{self, TypeReach};
 use crate::resolve::{Reach, ResolvedStatement, Subject};
 use crate::source::Span;
 use serde::Deserialize;
@@ -75,12 +76,8 @@ fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
         .iter()
         .filter_map(|entry| {
             let id = catalogue.lookup(&entry.action)?;
-            let formats = entry
-                .placed_by
-                .iter()
-                .filter_map(|t| catalogue.resource_type(ec2, t))
-                .flat_map(|r| r.arns.iter().map(|a| a.as_ref()))
-                .collect();
+            let placed_by: Vec<&str> = entry.placed_by.iter().map(String::as_str).collect();
+            let formats = types::formats(catalogue, ec2, &placed_by);
             Some(Placed { entry, id, formats })
         })
         .collect();
@@ -104,17 +101,10 @@ fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
 /// statement on images, volumes or network interfaces needs none (VPC policy examples,
 /// "Launch instances into a specific VPC").
 fn in_any_vpc(st: &Statement, resource: &ValueList, p: &Placed<'_>) -> bool {
-    if resource.negated {
-        // NotResource grants every placed resource unless its values exclude them all.
-        if p.formats.iter().all(|f| resource.values.iter().any(|v| covers(&v.value, f))) {
-            return false;
-        }
-    } else {
-        let mut matching = resource.values.iter().filter(|v| p.formats.iter().any(|f| may_match(&v.value, f)));
-        let Some(first) = matching.next() else { return false };
-        if std::iter::once(first).chain(matching).all(|v| pins(&v.value, &p.entry.placed_by)) {
-            return false;
-        }
+    match types::reach(resource, &p.formats) {
+        None => return false,
+        Some(TypeReach::Values(values)) if values.iter().all(|v| pins(&v.value, &p.entry.placed_by)) => return false,
+        Some(_) => {}
     }
     vpc_condition(st, p.entry).is_none()
 }
@@ -132,7 +122,7 @@ fn denied_elsewhere(subject: &Subject<'_>, st: &Statement, p: &Placed<'_>, catal
     }
     subject.statements().any(|(deny, drs)| {
         let on_placed = deny.resource.as_ref().is_some_and(|r| r.negated)
-            || drs.resources.iter().any(|r| p.formats.iter().any(|f| may_match(&r.value.value, f)));
+            || drs.resources.iter().any(|r| types::names_type(&r.value.value, &p.formats));
         deny.is_deny()
             && drs.actions.contains(p.id)
             && on_placed
@@ -156,8 +146,7 @@ fn denied_elsewhere(subject: &Subject<'_>, st: &Statement, p: &Placed<'_>, catal
 /// `arn:aws:ec2:us-east-1:111122223333:subnet/subnet-0abc`: an ARN of one of `types` whose
 /// id is fixed (`subnet/subnet-*` names none).
 fn pins<S: AsRef<str>>(value: &str, types: &[S]) -> bool {
-    let fields: Vec<&str> = value.splitn(6, ':').collect();
-    let ["arn", _, "ec2", _, _, resource] = fields[..] else { return false };
+    let Some([_, "ec2", _, _, resource]) = arn::split(value) else { return false };
     resource.split_once('/').is_some_and(|(kind, id)| {
         types.iter().any(|t| t.as_ref() == kind) && !id.is_empty() && !has_wildcard(id) && !id.contains("${")
     })
@@ -301,7 +290,7 @@ fn resource_labels(mut draft: Draft, resource: &ValueList, open: &[&Placed<'_>])
 }
 
 fn matches_any(value: &str, p: &Placed<'_>) -> bool {
-    p.formats.iter().any(|f| may_match(value, f))
+    types::names_type(value, &p.formats)
 }
 
 /// `subnet, security group or network interface`.

@@ -1,5 +1,5 @@
 use super::{Check, Context, Rule};
-use crate::catalogue::has_wildcard;
+use crate::catalogue::{arn, has_wildcard};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::policy::{ConditionEntry, ConditionOperator, Principal, Restriction, Statement};
@@ -46,18 +46,11 @@ fn check(ctx: &mut Context<'_>) {
 /// gives `oidc.eks.eu-west-1.amazonaws.com/id/ID`; the built-in providers are named by
 /// their bare host (`cognito-identity.amazonaws.com`). `None` for SAML providers.
 fn provider(principal: &str) -> Option<&str> {
-    match principal.strip_prefix("arn:") {
-        Some(rest) => {
-            let mut parts = rest.splitn(5, ':');
-            let (Some(_partition), Some("iam"), Some(""), Some(_account), Some(resource)) =
-                (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                return None;
-            };
-            resource.strip_prefix("oidc-provider/").filter(|p| !p.is_empty())
-        }
-        None => (principal.contains('.') && !principal.contains(':') && !principal.contains('*')).then_some(principal),
+    if !principal.starts_with("arn:") {
+        return (principal.contains('.') && !principal.contains(':') && !principal.contains('*')).then_some(principal);
     }
+    let [_, "iam", "", _, resource] = arn::split(principal)? else { return None };
+    resource.strip_prefix("oidc-provider/").filter(|p| !p.is_empty())
 }
 
 /// The claim that says who may assume the role. A Cognito identity pool's `aud` is the

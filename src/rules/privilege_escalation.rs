@@ -1,4 +1,5 @@
 use super::{Check, Context, Rule};
+use crate::catalogue::arn;
 use crate::catalogue::{ActionId, Catalogue, ServiceId, has_wildcard, wildcard_match};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
@@ -178,7 +179,7 @@ fn limited_to_named_policies(g: &Grant<'_>) -> bool {
 /// One of the pack's administrator policies, in any partition
 /// (`arn:aws-us-gov:iam::aws:policy/AdministratorAccess`).
 fn is_admin_policy(arn: &str) -> bool {
-    let without_partition = |a: &str| a.splitn(3, ':').nth(2).map(str::to_ascii_lowercase);
+    let without_partition = |a: &str| arn::split(a).map(|[_, rest @ ..]| rest.join(":").to_ascii_lowercase());
     let arn = without_partition(arn);
     arn.is_some() && pack().admin_policies.iter().any(|a| without_partition(a) == arn)
 }
@@ -199,7 +200,7 @@ fn on_own_user(g: &Grant<'_>) -> bool {
         && g.resources.iter().all(|v| {
             // `user/${aws:username}*` also matches `alice-admin`: not only one's own.
             let lower = v.value.to_ascii_lowercase();
-            let resource = lower.splitn(6, ':').nth(5).unwrap_or(&lower);
+            let resource = arn::split(&lower).map_or(lower.as_str(), |[.., resource]| resource);
             !has_wildcard(resource) && (resource.ends_with("${aws:username}") || resource.ends_with("${aws:userid}"))
         })
 }

@@ -1,10 +1,11 @@
 use super::{Check, Context, Rule};
-use crate::catalogue::arn::{covers, may_match};
+use crate::catalogue::arn;
 use crate::catalogue::has_wildcard;
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::policy::{ConditionEntry, Statement};
 use crate::resolve::ResolvedStatement;
+use crate::resolve::types::{self, TypeReach};
 use crate::rules::shared::wording;
 use crate::source::Span;
 
@@ -39,8 +40,7 @@ fn check(ctx: &mut Context<'_>) {
         return;
     }
     let Some(create_slr) = catalogue.lookup(CREATE_SLR) else { return };
-    let role_arns: Vec<&str> =
-        catalogue.resource_type(iam, "role").map(|r| r.arns.iter().map(|a| a.as_ref()).collect()).unwrap_or_default();
+    let role_arns = types::formats(catalogue, iam, &["role"]);
     for resolved in documents {
         // A statement full-admin reports is left to it.
         for (st, rs) in resolved.judged_statements(catalogue) {
@@ -83,20 +83,16 @@ fn check(ctx: &mut Context<'_>) {
 /// service-linked role of any service, with their labels; `None` when every value is
 /// limited to named services' role paths (or to no service-linked role at all).
 fn unscoped_resources(st: &Statement, role_arns: &[&str]) -> Option<Vec<(Span, String)>> {
-    let resource = st.resource.as_ref()?;
-    if resource.negated {
-        // NotResource grants every resource it does not list: every role, unless a listed
-        // value covers them all.
-        if resource.values.iter().any(|v| role_arns.iter().any(|f| covers(&v.value, f))) {
-            return None;
+    let values = match types::reach(st.resource.as_ref()?, role_arns)? {
+        TypeReach::AllBut(list) => {
+            let text = "`NotResource` grants every resource except those listed, including every service-linked role";
+            return Some(vec![(list.key_span.clone(), text.to_string())]);
         }
-        let text = "`NotResource` grants every resource except those listed, including every service-linked role";
-        return Some(vec![(resource.key_span.clone(), text.to_string())]);
-    }
-    let broad: Vec<(Span, String)> = resource
-        .values
-        .iter()
-        .filter(|v| role_arns.iter().any(|f| may_match(&v.value, f)) && spans_services(&v.value))
+        TypeReach::Values(values) => values,
+    };
+    let broad: Vec<(Span, String)> = values
+        .into_iter()
+        .filter(|v| spans_services(&v.value))
         .map(|v| {
             let text = if v.value == "*" {
                 "every resource, including every service's service-linked role".to_string()
@@ -115,8 +111,7 @@ fn unscoped_resources(st: &Statement, role_arns: &[&str]) -> Option<Vec<(Span, S
 /// A value whose literal text leaves the path (`role/app-role`) names no service-linked
 /// role, so CreateServiceLinkedRole cannot create anything on it.
 fn spans_services(value: &str) -> bool {
-    let fields: Vec<&str> = value.splitn(6, ':').collect();
-    let Some(resource) = fields.get(5).filter(|_| fields.len() == 6) else {
+    let Some([.., resource]) = arn::split(value) else {
         // `*`, `arn:aws:*`: a wildcard spans the whole resource part.
         return true;
     };

@@ -2,9 +2,10 @@
 //! `passrole-without-service-condition`: which statements grant `iam:PassRole`, on which
 //! roles, and what their conditions limit.
 
-use crate::catalogue::arn::{covers, may_match};
+use crate::catalogue::arn;
 use crate::catalogue::{ActionId, Catalogue, has_wildcard};
 use crate::policy::{ConditionEntry, Statement, ValueList};
+use crate::resolve::types::{self, TypeReach};
 use crate::resolve::{Grantor, Reach, ResolvedStatement, Subject};
 use crate::source::Spanned;
 
@@ -49,8 +50,7 @@ pub fn pass_role_grants<'a>(subject: &Subject<'a>, catalogue: &Catalogue) -> Vec
         return out;
     }
     let Some(pass_role) = catalogue.lookup(PASS_ROLE) else { return out };
-    let role_arns: Vec<&str> =
-        catalogue.resource_type(iam, "role").map(|r| r.arns.iter().map(|a| a.as_ref()).collect()).unwrap_or_default();
+    let role_arns = types::formats(catalogue, iam, &["role"]);
     // A statement full-admin reports is left to it.
     for (st, rs) in subject.judged_statements(catalogue) {
         if rs.actions.contains(pass_role)
@@ -93,23 +93,15 @@ fn grant<'a>(
         passed_to_service: false,
         loose_tags: Vec::new(),
     };
-    if resource.negated {
-        // NotResource grants every resource it does not list: every role, unless a
-        // listed value covers them all.
-        if resource.values.iter().any(|v| role_arns.iter().any(|f| covers(&v.value, f))) {
-            return None;
-        }
-        grant.not_resource = Some(resource);
-    } else {
-        for value in &resource.values {
-            match role_scope(&value.value, role_arns) {
-                RoleScope::NoRole => {}
-                RoleScope::Named => grant.named.push(value),
-                scope => grant.broad.push((value, scope)),
+    match types::reach(resource, role_arns)? {
+        TypeReach::AllBut(list) => grant.not_resource = Some(list),
+        TypeReach::Values(values) => {
+            for value in values {
+                match role_scope(&value.value) {
+                    RoleScope::Named => grant.named.push(value),
+                    scope => grant.broad.push((value, scope)),
+                }
             }
-        }
-        if grant.broad.is_empty() && grant.named.is_empty() {
-            return None;
         }
     }
     if let Some(condition) = &st.condition {
@@ -135,8 +127,6 @@ fn grant<'a>(
 /// Which roles a Resource value lets `iam:PassRole` pass.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RoleScope {
-    /// Matches no role (another service's resource).
-    NoRole,
     /// Names a role: its name has no wildcard, whatever the account or path say (role
     /// names are unique in an account, whatever their path).
     Named,
@@ -152,7 +142,7 @@ impl RoleScope {
     /// `every role whose name starts with `app-``.
     pub fn roles(&self) -> String {
         match self {
-            RoleScope::NoRole | RoleScope::Named => "the named role".to_string(),
+            RoleScope::Named => "the named role".to_string(),
             RoleScope::Every { account: None } => "every role".to_string(),
             RoleScope::Every { account: Some(a) } => format!("every role in account {a}"),
             RoleScope::Path { path, .. } => format!("every role under the path `/{path}/`"),
@@ -180,7 +170,7 @@ impl RoleScope {
                 (account, String::new(), name.replace('*', ""))
             }
             RoleScope::Pattern { account, .. } => (account, String::new(), "NAME".to_string()),
-            RoleScope::NoRole | RoleScope::Named => return value.to_string(),
+            RoleScope::Named => return value.to_string(),
         };
         format!("arn:aws:iam::{}:role/{path}{name}", account.as_deref().unwrap_or("ACCOUNT"))
     }
@@ -196,21 +186,15 @@ fn collapse_stars(s: &str) -> String {
     out
 }
 
-/// Which roles `value` (a Resource value) matches, given the catalogue's role ARN formats.
-pub fn role_scope(value: &str, role_arns: &[&str]) -> RoleScope {
-    if !role_arns.iter().any(|f| may_match(value, f)) {
-        return RoleScope::NoRole;
-    }
+/// Which roles `value`, a Resource value that may name a role (`types::reach`), matches.
+pub fn role_scope(value: &str) -> RoleScope {
     if !has_wildcard(value) {
         return RoleScope::Named;
     }
-    let fields: Vec<&str> = value.splitn(6, ':').collect();
-    let account = match fields.get(4) {
-        Some(a) if fields.len() == 6 && !a.is_empty() && !has_wildcard(a) => Some(a.to_string()),
-        _ => None,
-    };
-    // Fewer than six fields, or a resource part such as `*` or `ro*`: a wildcard spans the name.
-    let Some(rest) = fields.get(5).and_then(|r| r.strip_prefix("role/")) else {
+    let fields = arn::split(value);
+    let account = fields.map(|f| f[3]).filter(|a| !a.is_empty() && !has_wildcard(a)).map(str::to_string);
+    // Fewer fields, or a resource part such as `*` or `ro*`: a wildcard spans the name.
+    let Some(rest) = fields.and_then(|f| f[4].strip_prefix("role/")) else {
         return RoleScope::Every { account };
     };
     let (path, name) = rest.rsplit_once('/').unwrap_or(("", rest));
@@ -233,8 +217,7 @@ mod tests {
 
     #[test]
     fn role_scopes() {
-        let arns = [ROLE];
-        let scope = |v| role_scope(v, &arns);
+        let scope = role_scope;
         assert_eq!(scope("*"), RoleScope::Every { account: None });
         assert_eq!(scope("arn:aws:iam::*:role/*"), RoleScope::Every { account: None });
         assert_eq!(
@@ -244,7 +227,7 @@ mod tests {
         assert_eq!(scope("arn:*:iam::*:*"), RoleScope::Every { account: None });
         assert_eq!(scope("arn:aws:iam::*:role/deployer"), RoleScope::Named);
         assert_eq!(scope("arn:aws:iam::*:role/*/deployer"), RoleScope::Named);
-        assert_eq!(scope("arn:aws:s3:::bucket/*"), RoleScope::NoRole);
+        assert!(!types::names_type("arn:aws:s3:::bucket/*", &[ROLE]), "names no role");
         assert_eq!(
             scope("arn:aws:iam::1:role/service-role/*"),
             RoleScope::Path { account: Some("1".into()), path: "service-role".into() }
