@@ -103,6 +103,7 @@ pub fn lint_bytes(
     let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
     let loaded = match formats::load(source, &load) {
         Loaded::NotPolicy(reason) => return FileOutcome::Skipped(reason),
+        Loaded::Unsupported(message) => return FileOutcome::Failed(message),
         Loaded::Policy(mut loaded) => {
             loaded.syntax.extend(encoding_problem);
             loaded
