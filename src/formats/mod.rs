@@ -6,8 +6,10 @@
 //! Adding a format is one file here (with its `ADAPTER`) and one line in `ADAPTERS`.
 
 pub mod cli_output;
+pub mod docs;
 pub mod document;
 pub mod json;
+pub mod snippet;
 pub mod tree;
 
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies};
@@ -75,7 +77,7 @@ pub struct Adapter {
 }
 
 /// Every adapter, most specific first.
-static ADAPTERS: &[&Adapter] = &[&cli_output::ADAPTER, &json::ADAPTER];
+static ADAPTERS: &[&Adapter] = &[&cli_output::ADAPTER, &docs::ADAPTER, &json::ADAPTER];
 
 /// The adapter that reads a file, if any.
 pub fn detect(path: &Path, text: &str) -> Option<&'static Adapter> {
