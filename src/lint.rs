@@ -11,6 +11,7 @@ use crate::resolve::{ResolvedDocument, Subject, resolve};
 use crate::rules::{Check, Context, Rule};
 use crate::source::SourceFile;
 use rayon::prelude::*;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -46,17 +47,40 @@ pub fn lint_files(candidates: &[Candidate], options: &LintOptions, catalogue: &C
     };
     let mut outcome = Outcome::default();
     for (path, result) in results {
-        match result {
-            FileOutcome::Linted(findings) => {
-                outcome.checked += 1;
-                outcome.findings.extend(findings);
-            }
-            FileOutcome::Skipped(reason) => outcome.skipped.push((path, reason)),
-            FileOutcome::Failed(message) => outcome.errors.push((path, message)),
-        }
+        record(&mut outcome, path, result);
     }
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
+}
+
+/// Adds one file's result to a run's outcome (findings are sorted by the caller).
+pub fn record(outcome: &mut Outcome, path: PathBuf, result: FileOutcome) {
+    match result {
+        FileOutcome::Linted(findings) => {
+            outcome.checked += 1;
+            outcome.findings.extend(findings);
+        }
+        FileOutcome::Skipped(reason) => outcome.skipped.push((path, reason)),
+        FileOutcome::Failed(message) => outcome.errors.push((path, message)),
+    }
+}
+
+/// Lints what a reader holds (standard input) as the file `name`: the name picks the
+/// format and names the file in reports. Read like a file named on the command line.
+pub fn lint_reader(name: &Path, reader: impl Read, options: &LintOptions, catalogue: &Catalogue) -> FileOutcome {
+    let mut bytes = Vec::new();
+    // One byte past the limit tells a stream at the limit from one over it.
+    if let Err(e) = reader.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        return FileOutcome::Failed(format!("cannot read: {}", io_reason(&e)));
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return FileOutcome::Failed(format!(
+            "input is over {} MiB; iamlint reads up to {} MiB",
+            MAX_FILE_BYTES >> 20,
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    lint_bytes(name, bytes, true, options, catalogue)
 }
 
 pub fn lint_path(path: &Path, explicit: bool, options: &LintOptions, catalogue: &Catalogue) -> FileOutcome {
@@ -103,6 +127,7 @@ pub fn lint_bytes(
     let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
     let loaded = match formats::load(source, &load) {
         Loaded::NotPolicy(reason) => return FileOutcome::Skipped(reason),
+        Loaded::Unsupported(message) => return FileOutcome::Failed(message),
         Loaded::Policy(mut loaded) => {
             loaded.syntax.extend(encoding_problem);
             loaded

@@ -24,6 +24,7 @@ pub fn load(name: &str, text: &str, kind: Option<PolicyKind>) -> LoadedFile {
     match formats::load(source, &LoadOptions { kind, explicit: true }) {
         Loaded::Policy(loaded) => loaded,
         Loaded::NotPolicy(reason) => panic!("{name} is not a policy: {reason}"),
+        Loaded::Unsupported(message) => panic!("{name} cannot be analysed: {message}"),
     }
 }
 

@@ -4,9 +4,9 @@ use super::{EXIT_ERROR, EXIT_FINDINGS, paths_or_default, usage_error};
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
 use crate::diagnostic::Severity;
-use crate::discover::{Filters, discover};
+use crate::discover::{Discovered, Filters, discover};
 use crate::filter::{self, Verdict};
-use crate::lint::{LintOptions, lint_files};
+use crate::lint::{LintOptions, lint_files, lint_reader, record};
 use crate::policy::PolicyKind;
 use crate::report::{self, Format, RenderOptions};
 use clap::{Args, ValueEnum};
@@ -15,7 +15,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files and directories to lint (directories are walked honouring .gitignore)
+    /// Files and directories to lint (directories are walked honouring .gitignore); `-`
+    /// reads standard input
     pub paths: Vec<PathBuf>,
 
     /// Output format (default: human)
@@ -54,6 +55,11 @@ pub struct CheckArgs {
     /// Colour in human output
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
+
+    /// The file name standard input stands for (`iamlint check -`): it picks the input
+    /// format and names the file in reports; given alone, it reads standard input
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
 
     /// Also say which files were skipped and why
     #[arg(short, long)]
@@ -133,14 +139,29 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
         Err(e) => return usage_error(&e),
     };
     filters.no_ignore = args.no_ignore;
+    // `-` is standard input (ruff's convention); `--stdin-filename` alone implies it.
+    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) = args.paths.iter().partition(|p| p.as_os_str() == "-");
+    let reads_stdin = !stdin.is_empty() || (args.stdin_filename.is_some() && args.paths.is_empty());
+    if args.stdin_filename.is_some() && !reads_stdin {
+        return usage_error("--stdin-filename names standard input: add `-` to the paths to read it");
+    }
     let catalogue = Catalogue::bundled();
-    let discovered = discover(&paths_or_default(&args.paths), &filters);
+    let discovered = match (reads_stdin, paths.is_empty()) {
+        (true, true) => Discovered::default(),
+        _ => discover(&paths_or_default(&paths.into_iter().cloned().collect::<Vec<_>>()), &filters),
+    };
     let options = LintOptions {
         rules,
         kind: args.policy_kind.map(PolicyKind::from),
         settings: Settings { known_accounts: args.known_accounts.clone() },
     };
     let mut outcome = lint_files(&discovered.files, &options, catalogue);
+    if reads_stdin {
+        let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("<stdin>"));
+        let result = lint_reader(&name, std::io::stdin().lock(), &options, catalogue);
+        record(&mut outcome, name, result);
+        outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
     outcome.errors.extend(discovered.errors.into_iter().map(|e| (e.path, e.message)));
     outcome.skipped.extend(discovered.excluded.into_iter().map(|p| (p, "matches an --exclude glob".to_string())));
     outcome.skipped.sort();

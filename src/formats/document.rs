@@ -102,6 +102,21 @@ pub fn build(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
         escape_overhead: options.escape_overhead,
         unresolved: Vec::new(),
     };
+    if let (true, Node::Array(items, span)) = (options.bare_statement, tree) {
+        // Statements copied out of a policy (`{...},{...}` from a docs page): IAM takes
+        // none of them as they are, but they are analysed as the statements of one
+        // document, so that what they grant together is judged.
+        b.problem(
+            span.clone(),
+            format!("{} statements separated by commas, not a policy", items.len()),
+            "these are statements",
+            Some(r#"wrap them in a policy: {"Version": "2012-10-17", "Statement": [ ... ]}"#.into()),
+        );
+        for (i, item) in items.iter().enumerate() {
+            doc.statements.push(statement(&mut b, item, i, &join(&options.locator, &format!("Statement[{i}]"))));
+        }
+        return finish(doc, b, options);
+    }
     let Node::Object(props, span) = tree else {
         b.wrong_type("a policy", tree, "an object");
         doc.problems = b.problems;
@@ -181,6 +196,11 @@ pub fn build(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
         }
     }
 
+    finish(doc, b, options)
+}
+
+/// What is checked once the statements are known: the kind, and what depends on it.
+fn finish(mut doc: PolicyDocument, mut b: Builder, options: &DocumentOptions) -> PolicyDocument {
     if options.kind.is_none() {
         doc.kind = infer_kind(&doc.statements);
     }

@@ -7,7 +7,7 @@
 
 use super::document::{self, DocumentOptions};
 use super::tree::Node;
-use super::{Adapter, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
+use super::{Adapter, LoadOptions, Loaded, LoadedFile, SyntaxProblem, snippet};
 use crate::policy::PolicyKind;
 use crate::source::Spanned;
 use crate::source::{SourceFile, Span};
@@ -36,6 +36,9 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     let (tree, syntax) = parse(body, base);
 
     let Some(tree) = tree else {
+        if let Some(loaded) = load_run(&source, base, kind) {
+            return loaded;
+        }
         if explicit || looks_like_policy(body) {
             return Loaded::Policy(LoadedFile::new(source, syntax, Vec::new()));
         }
@@ -98,14 +101,48 @@ fn load_array(source: Arc<SourceFile>, kind: Option<PolicyKind>, items: &[Node],
     Loaded::Policy(LoadedFile::new(source, Vec::new(), documents))
 }
 
+/// A file holding statements copied out of a policy (`{...},{...}`, or one statement
+/// followed by its comma), as vendors' snippets get saved: analysed as the statements of
+/// one document, with one finding saying it is not a policy. `None` when the file is
+/// anything else.
+fn load_run(source: &Arc<SourceFile>, base: usize, kind: Option<PolicyKind>) -> Option<Loaded> {
+    let text = source.text.as_str();
+    let [block] = snippet::blocks(&text[base..]).try_into().ok()?;
+    let block = snippet::Block {
+        values: block.values.iter().map(|v| v.start + base..v.end + base).collect(),
+        trailing_comma: block.trailing_comma.map(|c| c + base),
+    };
+    // The block must be the whole file: nothing before it, nothing after its last comma.
+    let end = block.trailing_comma.map_or(block.span().end, |c| c + 1);
+    let whole = text[base..block.span().start].trim().is_empty() && text[end..].trim().is_empty();
+    if !whole || (block.values.len() < 2 && block.trailing_comma.is_none()) {
+        return None;
+    }
+    let snippet::Read::Document(document, mut syntax) = snippet::read(text, &block, String::new(), kind) else {
+        return None;
+    };
+    if !document.bare_statement {
+        return None;
+    }
+    if let (1, Some(comma)) = (block.values.len(), block.trailing_comma) {
+        syntax.push(SyntaxProblem {
+            span: comma..comma + 1,
+            message: "trailing comma".into(),
+            label: "this comma ends the statement".into(),
+            help: Some("remove the comma after the statement".into()),
+        });
+    }
+    Some(Loaded::Policy(LoadedFile::new(source.clone(), syntax, vec![*document])))
+}
+
 #[derive(Debug, PartialEq)]
-enum Shape {
+pub(crate) enum Shape {
     Policy,
     BareStatement,
 }
 
 /// Decides whether a parsed JSON value is a policy, a bare statement, or something else.
-fn classify(tree: &Node) -> Result<Shape, String> {
+pub(crate) fn classify(tree: &Node) -> Result<Shape, String> {
     let Node::Object(props, _) = tree else {
         return Err(format!("{} at the top level, not a policy object", tree.type_name()));
     };
@@ -130,7 +167,7 @@ fn classify(tree: &Node) -> Result<Shape, String> {
 /// A file that does not parse is still reported when it looks as if it meant to be a
 /// policy: it names a policy element (in any case: a misspelt one is still a policy) or
 /// the policy language version.
-fn looks_like_policy(text: &str) -> bool {
+pub(crate) fn looks_like_policy(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     ["\"statement", "\"effect\"", "\"action\"", "\"notaction\"", "\"resource\"", "2012-10-17", "2008-10-17"]
         .iter()
@@ -155,7 +192,7 @@ fn strict_options() -> ParseOptions {
 
 /// Parses `body` (which starts at byte `base` of the file): the tree if it could be
 /// recovered, and every syntax problem found.
-fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
+pub(crate) fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
     let strict = parse_to_ast(body, &CollectOptions::default(), &strict_options());
     let strict_error = match strict {
         Ok(result) => {

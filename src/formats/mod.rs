@@ -5,8 +5,11 @@
 //!
 //! Adding a format is one file here (with its `ADAPTER`) and one line in `ADAPTERS`.
 
+pub mod cli_output;
+pub mod docs;
 pub mod document;
 pub mod json;
+pub mod snippet;
 pub mod tree;
 
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies};
@@ -47,6 +50,10 @@ pub enum Loaded {
     Policy(LoadedFile),
     /// Not a policy file; the reason is shown by `--verbose`.
     NotPolicy(String),
+    /// Holds policies in a shape this version cannot analyse (an account authorization
+    /// dump): the file is an error and the run fails, because passing it over would let
+    /// the gate pass on policies nobody read.
+    Unsupported(String),
 }
 
 /// How to load.
@@ -70,7 +77,7 @@ pub struct Adapter {
 }
 
 /// Every adapter, most specific first.
-static ADAPTERS: &[&Adapter] = &[&json::ADAPTER];
+static ADAPTERS: &[&Adapter] = &[&cli_output::ADAPTER, &docs::ADAPTER, &json::ADAPTER];
 
 /// The adapter that reads a file, if any.
 pub fn detect(path: &Path, text: &str) -> Option<&'static Adapter> {
