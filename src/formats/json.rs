@@ -110,9 +110,6 @@ fn classify(tree: &Node) -> Result<Shape, String> {
         return Err(format!("{} at the top level, not a policy object", tree.type_name()));
     };
     let has = |key: &str| props.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(key));
-    if has("AWSTemplateFormatVersion") || (has("Resources") && !has("Statement")) {
-        return Err("a CloudFormation template (not analysed yet)".into());
-    }
     // `Version` alone marks a policy only when it is spelled as IAM spells it and holds a
     // date: package.json has a `version` too.
     let policy_version = props.iter().any(|(k, v)| {
@@ -155,7 +152,7 @@ fn strict_options() -> ParseOptions {
 
 /// Parses `body` (which starts at byte `base` of the file): the tree if it could be
 /// recovered, and every syntax problem found.
-fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
+pub(crate) fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
     let strict = parse_to_ast(body, &CollectOptions::default(), &strict_options());
     let strict_error = match strict {
         Ok(result) => {

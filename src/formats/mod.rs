@@ -5,9 +5,11 @@
 //!
 //! Adding a format is one file here (with its `ADAPTER`) and one line in `ADAPTERS`.
 
+pub mod cloudformation;
 pub mod document;
 pub mod json;
 pub mod tree;
+pub mod yaml;
 
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies};
 use crate::source::{SourceFile, Span};
@@ -70,7 +72,7 @@ pub struct Adapter {
 }
 
 /// Every adapter, most specific first.
-static ADAPTERS: &[&Adapter] = &[&json::ADAPTER];
+static ADAPTERS: &[&Adapter] = &[&cloudformation::ADAPTER, &json::ADAPTER];
 
 /// The adapter that reads a file, if any.
 pub fn detect(path: &Path, text: &str) -> Option<&'static Adapter> {
