@@ -77,12 +77,12 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
             // whose values name CloudFormation types is still a policy.
             return (json::ADAPTER.load)(source, options);
         }
-        return Loaded::Policy(analyse(source.clone(), syntax, &[value], options));
+        return checked(analyse(source.clone(), syntax, &[&value], options));
     }
 
     let (documents, problem) = yaml::parse(text);
-    let values: Vec<V> = documents.iter().map(|d| from_yaml(d, text)).collect();
-    let templates: Vec<V> = values.iter().filter(|v| is_template(v)).cloned().collect();
+    let values: Vec<V> = documents.into_iter().map(|d| from_yaml(d, text)).collect();
+    let templates: Vec<&V> = values.iter().filter(|v| is_template(v)).collect();
     if let Some(problem) = problem {
         if !templates.is_empty() || options.explicit || mentions_policies(text) {
             return Loaded::Policy(analyse(source.clone(), vec![problem], &templates, options));
@@ -90,7 +90,7 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
         return Loaded::NotPolicy("YAML that does not parse, and names no CloudFormation or IAM element".into());
     }
     if !templates.is_empty() {
-        return Loaded::Policy(analyse(source.clone(), Vec::new(), &templates, options));
+        return checked(analyse(source.clone(), Vec::new(), &templates, options));
     }
     // Not a template: still read when it holds something IAM-shaped (a policy written in
     // YAML, a `PolicyDocument` in some other tool's file), so that it is not passed over.
@@ -107,10 +107,18 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     Loaded::Policy(LoadedFile { source, syntax, documents, principals: Vec::new() })
 }
 
+/// A template that holds no policy (and parses) is passed over, with the reason.
+fn checked(file: LoadedFile) -> Loaded {
+    if file.documents.is_empty() && file.syntax.is_empty() {
+        return Loaded::NotPolicy("a CloudFormation template with no IAM policy in it".into());
+    }
+    Loaded::Policy(file)
+}
+
 fn analyse(
     source: Arc<SourceFile>,
     mut syntax: Vec<SyntaxProblem>,
-    templates: &[V],
+    templates: &[&V],
     options: &LoadOptions,
 ) -> LoadedFile {
     let mut documents = Vec::new();
@@ -222,8 +230,12 @@ fn from_json(node: Node) -> V {
     }
 }
 
-fn from_yaml(node: &Yaml, text: &str) -> V {
-    if let Some(tag) = node.tag()
+fn from_yaml(node: Yaml, text: &str) -> V {
+    // Consumes the YAML tree: a 1 MB template is not copied.
+    let tag = match &node {
+        Yaml::Scalar(_, t) | Yaml::Seq(_, t, _) | Yaml::Map(_, t, _) => t.as_ref(),
+    };
+    if let Some(tag) = tag
         && tag.value.starts_with('!')
         && !tag.value.starts_with("!!")
     {
@@ -232,39 +244,40 @@ fn from_yaml(node: &Yaml, text: &str) -> V {
             "Condition" => "Condition".to_string(),
             other => format!("Fn::{other}"),
         };
+        let span = node.span();
         let inner = untagged(node, text, true);
-        return V::Fn(name, Box::new(inner), node.span());
+        return V::Fn(name, Box::new(inner), span);
     }
     untagged(node, text, false)
 }
 
-fn untagged(node: &Yaml, text: &str, strip_tag: bool) -> V {
+fn untagged(node: Yaml, text: &str, strip_tag: bool) -> V {
     match node {
         Yaml::Scalar(s, tag) => {
-            let span = if strip_tag { s.body.clone() } else { s.span.clone() };
+            let span = if strip_tag { s.body } else { s.span };
             let forced_string = tag.as_ref().is_some_and(|t| t.value == "!!str");
             if s.style == Style::Plain && !forced_string {
                 match s.value.as_str() {
                     "true" | "True" | "TRUE" => return V::Bool(Spanned::new(true, span)),
                     "false" | "False" | "FALSE" => return V::Bool(Spanned::new(false, span)),
                     "" | "~" | "null" | "Null" | "NULL" => return V::Null(span),
-                    v if is_number(v) => return V::Num(Spanned::new(v.to_string(), span)),
+                    v if is_number(v) => return V::Num(Spanned::new(s.value, span)),
                     _ => {}
                 }
             }
-            V::Str(Str { value: s.value.clone(), span, content: s.content.clone(), quoting: Quoting::Yaml(s.style) })
+            V::Str(Str { value: s.value, span, content: s.content, quoting: Quoting::Yaml(s.style) })
         }
         Yaml::Seq(items, tag, span) => {
-            let span = inner_span(tag.as_ref().filter(|_| strip_tag), span, text);
-            V::List(items.iter().map(|i| from_yaml(i, text)).collect(), span)
+            let span = inner_span(tag.as_ref().filter(|_| strip_tag), &span, text);
+            V::List(items.into_iter().map(|i| from_yaml(i, text)).collect(), span)
         }
         Yaml::Map(entries, tag, span) => {
-            let span = inner_span(tag.as_ref().filter(|_| strip_tag), span, text);
+            let span = inner_span(tag.as_ref().filter(|_| strip_tag), &span, text);
             let mut entries: Vec<(Spanned<String>, V)> = entries
-                .iter()
+                .into_iter()
                 .map(|(k, v)| {
                     let key = match k {
-                        Yaml::Scalar(s, _) => Spanned::new(s.value.clone(), s.span.clone()),
+                        Yaml::Scalar(s, _) => Spanned::new(s.value, s.span),
                         other => Spanned::new(String::new(), other.span()),
                     };
                     (key, from_yaml(v, text))
@@ -586,20 +599,26 @@ impl<'a> Eval<'a> {
             V::Bool(b) => Some(Node::Bool(b.clone())),
             V::Null(span) => Some(Node::Null(span.clone())),
             V::List(items, span) => {
-                let items = items.iter().filter_map(|i| self.nested(|e| e.node(i), || None)).collect();
+                // Past the depth limit a value is null: the builder reports it, nothing is dropped.
+                let items =
+                    items.iter().filter_map(|i| self.nested(|e| e.node(i), || Some(Node::Null(i.span())))).collect();
                 Some(Node::Array(items, span.clone()))
             }
             V::Map(entries, span) => {
                 let entries = entries
                     .iter()
-                    .filter_map(|(k, v)| self.nested(|e| e.node(v), || None).map(|n| (k.clone(), n)))
+                    .filter_map(|(k, v)| {
+                        self.nested(|e| e.node(v), || Some(Node::Null(v.span()))).map(|n| (k.clone(), n))
+                    })
                     .collect();
                 Some(Node::Object(entries, span.clone()))
             }
             V::Fn(name, arg, span) => {
                 if matches!(name.as_str(), "Fn::If" | "Fn::Select" | "Fn::FindInMap") {
                     match self.pick(name, arg) {
-                        Some(Some(chosen)) => return self.nested(|e| e.node(chosen), || None),
+                        Some(Some(chosen)) => {
+                            return self.nested(|e| e.node(chosen), || Some(Node::Null(chosen.span())));
+                        }
                         Some(None) => return None,
                         None => {}
                     }
@@ -825,7 +844,7 @@ impl<'a> Model<'a> {
     }
 
     fn eval(&self, branch: bool) -> Eval<'a> {
-        Eval { template: &self.template, text: self.text, branch, saw_if: false, depth: 0 }
+        Eval { template: self.template, text: self.text, branch, saw_if: false, depth: 0 }
     }
 
     /// A literal the template states (`RoleName: deploy`), for names.
@@ -1187,14 +1206,13 @@ impl<'a> Model<'a> {
     }
 
     fn push(&mut self, node: &Node, locator: &str, kind: Option<PolicyKind>, variant: Variant, owner: &str) -> usize {
-        let mut json = String::new();
-        compact_json(node, &mut json);
+        let (size, escape_overhead) = compact_size(node);
         let options = DocumentOptions {
             locator: locator.to_string(),
             kind: self.kind_override.or(kind),
             bare_statement: false,
-            size: json::aws_size(&json),
-            escape_overhead: json::escape_overhead(&json),
+            size,
+            escape_overhead,
         };
         let doc = document::build(node, &options);
         self.add(doc, variant, owner)
@@ -1418,42 +1436,38 @@ fn json_string(
     }
 }
 
-/// The document as CloudFormation hands it to IAM (compact JSON), for its size.
-fn compact_json(node: &Node, out: &mut String) {
-    let quote = |s: &str, out: &mut String| out.push_str(&serde_json::to_string(s).unwrap_or_default());
+/// The size of the document as CloudFormation hands it to IAM (compact JSON), counted
+/// as `json::aws_size` counts it, and how much of that is escape syntax
+/// (`json::escape_overhead`); without writing the JSON out.
+fn compact_size(node: &Node) -> (usize, usize) {
+    fn string(s: &str) -> (usize, usize) {
+        let (mut size, mut extra) = (2, 0);
+        for c in s.chars() {
+            let escape = match c {
+                '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+                c if (c as u32) < 0x20 => 6,
+                _ => 1,
+            };
+            size += escape;
+            extra += escape - 1;
+        }
+        (size, extra)
+    }
     match node {
-        Node::String(s) | Node::Number(s) => {
-            if matches!(node, Node::Number(_)) {
-                out.push_str(&s.value)
-            } else {
-                quote(&s.value, out)
-            }
-        }
-        Node::Unresolved(u) => quote(&u.value.value, out),
-        Node::Bool(b) => out.push_str(if b.value { "true" } else { "false" }),
-        Node::Null(_) => out.push_str("null"),
-        Node::Array(items, _) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                compact_json(item, out);
-            }
-            out.push(']');
-        }
-        Node::Object(entries, _) => {
-            out.push('{');
-            for (i, (k, v)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                quote(&k.value, out);
-                out.push(':');
-                compact_json(v, out);
-            }
-            out.push('}');
-        }
+        Node::String(s) => string(&s.value),
+        Node::Unresolved(u) => string(&u.value.value),
+        Node::Number(n) => (n.value.chars().count(), 0),
+        Node::Bool(b) => (if b.value { 4 } else { 5 }, 0),
+        Node::Null(_) => (4, 0),
+        Node::Array(items, _) => items.iter().fold((1 + items.len().max(1), 0), |(s, e), i| {
+            let (a, b) = compact_size(i);
+            (s + a, e + b)
+        }),
+        Node::Object(entries, _) => entries.iter().fold((1 + entries.len().max(1), 0), |(s, e), (k, v)| {
+            let (ka, kb) = string(&k.value);
+            let (va, vb) = compact_size(v);
+            (s + ka + 1 + va, e + kb + vb)
+        }),
     }
 }
 
@@ -1505,6 +1519,16 @@ mod tests {
                 ("AWS::Region", None)
             ]
         );
+    }
+
+    #[test]
+    fn size_is_what_the_compact_json_counts() {
+        for text in [r#"{"a": ["x\"y", 1, true, null, []], "b\\": {}, "c": "caf\u00e9\n"}"#, "[]", "{}"] {
+            let (tree, _) = json::parse(text, 0);
+            let tree = tree.unwrap();
+            let compact = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(text).unwrap()).unwrap();
+            assert_eq!(compact_size(&tree), (json::aws_size(&compact), json::escape_overhead(&compact)), "{text}");
+        }
     }
 
     #[test]
