@@ -203,6 +203,13 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
         }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Documents of one file may share statements (the two readings of a CloudFormation
+    // `Fn::If`): a finding they share is reported once.
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| {
+        let principal = f.principal.as_ref().map(|p| (p.kind, p.name.clone(), p.locator.clone()));
+        seen.insert((f.rule.id, f.span.clone(), f.message.clone(), f.locator.clone(), principal))
+    });
     findings
 }
 

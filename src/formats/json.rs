@@ -147,9 +147,6 @@ pub(crate) fn classify(tree: &Node) -> Result<Shape, String> {
         return Err(format!("{} at the top level, not a policy object", tree.type_name()));
     };
     let has = |key: &str| props.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(key));
-    if has("AWSTemplateFormatVersion") || (has("Resources") && !has("Statement")) {
-        return Err("a CloudFormation template (not analysed yet)".into());
-    }
     // `Version` alone marks a policy only when it is spelled as IAM spells it and holds a
     // date: package.json has a `version` too.
     let policy_version = props.iter().any(|(k, v)| {

@@ -6,11 +6,13 @@
 //! Adding a format is one file here (with its `ADAPTER`) and one line in `ADAPTERS`.
 
 pub mod cli_output;
+pub mod cloudformation;
 pub mod docs;
 pub mod document;
 pub mod json;
 pub mod snippet;
 pub mod tree;
+pub mod yaml;
 
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies};
 use crate::source::{SourceFile, Span};
@@ -77,7 +79,9 @@ pub struct Adapter {
 }
 
 /// Every adapter, most specific first.
-static ADAPTERS: &[&Adapter] = &[&cli_output::ADAPTER, &docs::ADAPTER, &json::ADAPTER];
+/// CLI output claims by exact top-level keys, so it goes before CloudFormation, which
+/// claims every YAML file and JSON naming `AWSTemplateFormatVersion` or `AWS::` resources.
+static ADAPTERS: &[&Adapter] = &[&cli_output::ADAPTER, &cloudformation::ADAPTER, &docs::ADAPTER, &json::ADAPTER];
 
 /// The adapter that reads a file, if any.
 pub fn detect(path: &Path, text: &str) -> Option<&'static Adapter> {
