@@ -155,7 +155,7 @@ fn strict_options() -> ParseOptions {
 
 /// Parses `body` (which starts at byte `base` of the file): the tree if it could be
 /// recovered, and every syntax problem found.
-fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
+pub(crate) fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
     let strict = parse_to_ast(body, &CollectOptions::default(), &strict_options());
     let strict_error = match strict {
         Ok(result) => {

@@ -6,7 +6,10 @@
 //! Adding a format is one file here (with its `ADAPTER`) and one line in `ADAPTERS`.
 
 pub mod document;
+mod embedded;
 pub mod json;
+pub mod plan;
+pub mod terraform;
 pub mod tree;
 
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies};
@@ -70,7 +73,7 @@ pub struct Adapter {
 }
 
 /// Every adapter, most specific first.
-static ADAPTERS: &[&Adapter] = &[&json::ADAPTER];
+static ADAPTERS: &[&Adapter] = &[&terraform::ADAPTER, &plan::ADAPTER, &json::ADAPTER];
 
 /// The adapter that reads a file, if any.
 pub fn detect(path: &Path, text: &str) -> Option<&'static Adapter> {
