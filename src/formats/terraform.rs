@@ -1156,10 +1156,15 @@ impl<'a> Module<'a> {
                 Some(literal) => (literal.to_string(), String::new()),
                 None => {
                     let block = self.resources.iter().find(|(ty, n, _)| *ty == resource && n == key);
+                    // The `name` as written (`"ci-${var.env}"`), or the Terraform name.
                     let name = block
-                        .and_then(|(_, _, b)| b.body.get_attribute("name").and_then(|a| a.value.as_str()))
-                        .unwrap_or(key)
-                        .to_string();
+                        .and_then(|(_, _, b)| b.body.get_attribute("name"))
+                        .map(|a| match self.value(&a.value) {
+                            Node::String(s) => s.value,
+                            Node::Unresolved(u) => u.value.value,
+                            _ => key.clone(),
+                        })
+                        .unwrap_or_else(|| key.clone());
                     (name, format!("{resource}.{key}"))
                 }
             };
