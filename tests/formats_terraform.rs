@@ -434,3 +434,24 @@ fn hostile_terraform_is_reported_not_crashed() {
                  data \"aws_iam_policy_document\" \"b\" { source_policy_documents = [data.aws_iam_policy_document.a.json] }\n";
     lint_text("cycle.tf", cycle.as_bytes().to_vec());
 }
+
+#[test]
+fn terraform_json_syntax_naming_iam_resources_is_reported_not_skipped() {
+    let load_as = |name: &str, text: &str| {
+        formats::load(Arc::new(SourceFile::new(name, text.to_string())), &LoadOptions::default())
+    };
+    let iam = r#"{"resource": {"aws_iam_policy": {"p": {"policy": "${jsonencode(local.p)}"}}}}"#;
+    let Loaded::Policy(f) = load_as("main.tf.json", iam) else { panic!("reported expected") };
+    assert_eq!(f.syntax.len(), 1);
+    assert_eq!(f.source.slice(&f.syntax[0].span), "aws_iam_policy");
+    assert!(matches!(load_as("vars.tf.json", r#"{"variable": {"region": {}}}"#), Loaded::NotPolicy(_)));
+}
+
+#[test]
+fn an_interpolated_string_that_is_not_json_is_unreadable_not_a_syntax_error() {
+    let text = "resource \"aws_iam_policy\" \"p\" {\n  policy = \"${var.a}${var.b}\"\n}\n";
+    let f = formats::load(Arc::new(SourceFile::new("p.tf", text.into())), &LoadOptions::default());
+    let Loaded::Policy(f) = f else { panic!("policy expected") };
+    assert!(f.syntax.is_empty(), "{:?}", f.syntax);
+    assert_eq!(f.documents[0].problems[0].message, "policy is `\"${var.a}${var.b}\"`, unknown until deployment");
+}

@@ -73,7 +73,7 @@ pub struct Adapter {
 }
 
 /// Every adapter, most specific first.
-static ADAPTERS: &[&Adapter] = &[&terraform::ADAPTER, &plan::ADAPTER, &json::ADAPTER];
+static ADAPTERS: &[&Adapter] = &[&terraform::ADAPTER, &terraform::JSON_SYNTAX_ADAPTER, &plan::ADAPTER, &json::ADAPTER];
 
 /// The adapter that reads a file, if any.
 pub fn detect(path: &Path, text: &str) -> Option<&'static Adapter> {

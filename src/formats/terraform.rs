@@ -40,6 +40,33 @@ fn claims(path: &Path, _: &str) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf"))
 }
 
+/// Terraform's JSON syntax (`*.tf.json`) is not read yet; a file of it that names IAM
+/// resources or policy statements is reported instead of passing as "not a policy".
+pub static JSON_SYNTAX_ADAPTER: Adapter = Adapter {
+    name: "Terraform JSON syntax",
+    claims: |path, _| path.file_name().is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".tf.json")),
+    load: load_json_syntax,
+};
+
+fn load_json_syntax(source: Arc<SourceFile>, _: &LoadOptions) -> Loaded {
+    let text = source.text.as_str();
+    let found = POLICY_ATTRIBUTES
+        .iter()
+        .map(|(ty, ..)| *ty)
+        .chain(["aws_iam_policy_document", "\"Statement\""])
+        .find_map(|needle| text.find(needle).map(|at| at..at + needle.len()));
+    let Some(span) = found else {
+        return Loaded::NotPolicy("a Terraform JSON file without IAM resources".into());
+    };
+    let problem = SyntaxProblem {
+        span,
+        message: "Terraform JSON syntax (.tf.json) is not read by iamlint yet".into(),
+        label: "IAM policies here are not analysed".into(),
+        help: Some("write the policies in a .tf file, or lint the plan (terraform show -json plan.out)".into()),
+    };
+    Loaded::Policy(LoadedFile::new(source, vec![problem], Vec::new()))
+}
+
 /// Resource types with an attribute that holds a policy document, and its kind
 /// (`aws_iam_role` and `aws_organizations_policy` are read apart: trust and inline
 /// policies, SCP or RCP by `type`). The plan adapter reads the same table.
@@ -508,7 +535,10 @@ impl<'a> Module<'a> {
                 Some(Element::Interpolation(i)) => self.source(&i.expr),
                 _ => self.template_json(t.iter(), span),
             },
-            Expression::StringTemplate(t) => self.template_json(t.iter(), span),
+            // JSON text has braces; `"${var.a}${var.b}"` is not JSON but a value.
+            Expression::StringTemplate(t) if t.iter().any(|el| el.as_literal().is_some_and(|l| l.contains('{'))) => {
+                self.template_json(t.iter(), span)
+            }
             Expression::String(s) => {
                 let raw = self.text.get(span.start + 1..span.end.saturating_sub(1)).unwrap_or_default();
                 // Without escapes, the string's text is the JSON's text: spans stay exact.
