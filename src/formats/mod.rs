@@ -9,8 +9,11 @@ pub mod cli_output;
 pub mod cloudformation;
 pub mod docs;
 pub mod document;
+mod embedded;
 pub mod json;
+pub mod plan;
 pub mod snippet;
+pub mod terraform;
 pub mod tree;
 pub mod yaml;
 
@@ -79,9 +82,18 @@ pub struct Adapter {
 }
 
 /// Every adapter, most specific first.
-/// CLI output claims by exact top-level keys, so it goes before CloudFormation, which
-/// claims every YAML file and JSON naming `AWSTemplateFormatVersion` or `AWS::` resources.
-static ADAPTERS: &[&Adapter] = &[&cli_output::ADAPTER, &cloudformation::ADAPTER, &docs::ADAPTER, &json::ADAPTER];
+/// Terraform and plan files are claimed by name and content, CLI output by exact top-level
+/// keys; both go before CloudFormation, which claims every YAML file and JSON naming
+/// `AWSTemplateFormatVersion` or `AWS::` resources. Raw policy JSON takes the rest.
+static ADAPTERS: &[&Adapter] = &[
+    &terraform::ADAPTER,
+    &terraform::JSON_SYNTAX_ADAPTER,
+    &plan::ADAPTER,
+    &cli_output::ADAPTER,
+    &cloudformation::ADAPTER,
+    &docs::ADAPTER,
+    &json::ADAPTER,
+];
 
 /// The adapter that reads a file, if any.
 pub fn detect(path: &Path, text: &str) -> Option<&'static Adapter> {

@@ -1,0 +1,457 @@
+//! The Terraform HCL and plan JSON adapters on realistic module layouts
+//! (`fixtures/formats/terraform/`, `fixtures/formats/plan/`): documents, locators, kinds,
+//! the text under each span, principals, and the rules that fire. Also: every rule's fail
+//! fixtures fire the same rules when wrapped in Terraform (heredoc, `jsonencode`) and in
+//! plan JSON, and neither parser panics or hangs on arbitrary input.
+
+use iamlint::catalogue::Catalogue;
+use iamlint::config::Settings;
+use iamlint::diagnostic::Finding;
+use iamlint::formats::{self, LoadOptions, Loaded, LoadedFile};
+use iamlint::lint::{FileOutcome, LintOptions, lint_bytes, lint_path};
+use iamlint::policy::PolicyKind;
+use iamlint::rules::RULES;
+use iamlint::source::{SourceFile, Span};
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const TF: &str = "fixtures/formats/terraform";
+
+fn load(path: &str) -> LoadedFile {
+    let text = std::fs::read_to_string(path).unwrap();
+    let source = Arc::new(SourceFile::new(path, text));
+    match formats::load(source, &LoadOptions { kind: None, explicit: true }) {
+        Loaded::Policy(f) => f,
+        Loaded::NotPolicy(why) | Loaded::Unsupported(why) => panic!("{path}: not a policy: {why}"),
+    }
+}
+
+fn under<'f>(f: &'f LoadedFile, span: &Span) -> &'f str {
+    f.source.slice(span)
+}
+
+fn options() -> LintOptions {
+    LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() }
+}
+
+fn lint(path: &str) -> Vec<Finding> {
+    match lint_path(Path::new(path), true, &options(), Catalogue::bundled()) {
+        FileOutcome::Linted(findings) => findings,
+        other => panic!("{path}: {other:?}"),
+    }
+}
+
+fn rule_ids(findings: &[Finding]) -> BTreeSet<&'static str> {
+    findings.iter().map(|f| f.rule.id).collect()
+}
+
+fn doc<'f>(f: &'f LoadedFile, locator: &str) -> &'f iamlint::policy::PolicyDocument {
+    f.documents.iter().find(|d| d.locator == locator).unwrap_or_else(|| {
+        panic!("no document {locator}: {:?}", f.documents.iter().map(|d| &d.locator).collect::<Vec<_>>())
+    })
+}
+
+#[test]
+fn a_ci_module_reads_every_way_a_policy_is_written() {
+    let path = format!("{TF}/ci-module/main.tf");
+    let f = load(&path);
+    assert!(f.syntax.is_empty(), "{:?}", f.syntax);
+    let locators: Vec<(&str, PolicyKind)> = f.documents.iter().map(|d| (d.locator.as_str(), d.kind)).collect();
+    assert_eq!(
+        locators,
+        [
+            ("data.aws_iam_policy_document.github_trust", PolicyKind::Trust),
+            ("data.aws_iam_policy_document.launch", PolicyKind::Identity),
+            ("aws_iam_policy.pass_instance_role", PolicyKind::Identity),
+            ("aws_iam_role_policy.logs", PolicyKind::Identity),
+        ]
+    );
+
+    // The data source: statement locators follow the HCL blocks; the provider's defaults
+    // (Version, Effect) are filled in; `&{aws:username}` is the policy variable; a
+    // variable's default (variables.tf, a sibling file) is substituted, spanned on the use.
+    let trust = doc(&f, "data.aws_iam_policy_document.github_trust");
+    let st = &trust.statements[0];
+    assert_eq!(st.locator, "data.aws_iam_policy_document.github_trust.statement[0]");
+    assert_eq!(under(&f, &st.action.as_ref().unwrap().values[0].span), "\"sts:AssumeRoleWithWebIdentity\"");
+    let sub = st.condition.as_ref().unwrap().operators.iter().find(|o| o.name.value == "StringLike").unwrap();
+    assert_eq!(sub.entries[0].values[0].value, "repo:acme/platform:*");
+    assert_eq!(under(&f, &sub.entries[0].values[0].span), "\"repo:${var.github_repository}:*\"");
+    let federated = match &st.principal.as_ref().unwrap().principal {
+        iamlint::policy::Principal::Map(entries) => &entries[0],
+        other => panic!("principal map expected: {other:?}"),
+    };
+    assert_eq!(federated.kind.value, "Federated");
+    // An account id read from a data source is unknown until deployment.
+    assert!(federated.values[0].value.contains("${data.aws_caller_identity.current.account_id}"));
+    assert_eq!(trust.unresolved.len(), 1);
+
+    let launch = doc(&f, "data.aws_iam_policy_document.launch");
+    assert_eq!(launch.statements[1].locator, "data.aws_iam_policy_document.launch.statement[1]");
+    assert!(launch.statements.iter().all(|s| s.is_allow()));
+    let publish = &launch.statements[1].resource.as_ref().unwrap().values[0];
+    assert_eq!(publish.value, "arn:aws:s3:::acme-ci-artifacts/builds/${aws:username}/*");
+
+    // jsonencode: spans on the HCL.
+    let pass = doc(&f, "aws_iam_policy.pass_instance_role");
+    assert_eq!(pass.statements[0].locator, "aws_iam_policy.pass_instance_role.Statement[0]");
+    assert_eq!(under(&f, &pass.statements[0].sid.as_ref().unwrap().span), "\"PassRoles\"");
+    assert_eq!(under(&f, &pass.statements[0].resource.as_ref().unwrap().values[0].span), "\"*\"");
+
+    // file(): the JSON file's values underline the call.
+    let logs = doc(&f, "aws_iam_role_policy.logs");
+    let value = &logs.statements[0].action.as_ref().unwrap().values[0];
+    assert_eq!(value.value, "logs:CreateLogStream");
+    assert_eq!(under(&f, &value.span), "file(\"${path.module}/policies/logs.json\")");
+
+    // One principal: the role, its trust policy and its three policies.
+    assert_eq!(f.principals.len(), 1);
+    let role = &f.principals[0];
+    assert_eq!(role.principal.kind, "role");
+    assert_eq!(role.principal.name, "ci-deployer-${var.environment}");
+    assert_eq!(role.principal.locator, "aws_iam_role.deployer");
+    let index = |l: &str| f.documents.iter().position(|d| d.locator == l).unwrap();
+    let mut expected = vec![
+        index("aws_iam_policy.pass_instance_role"),
+        index("data.aws_iam_policy_document.launch"),
+        index("aws_iam_role_policy.logs"),
+    ];
+    expected.sort();
+    assert_eq!(role.documents, expected);
+    assert_eq!(role.trust, Some(index("data.aws_iam_policy_document.github_trust")));
+}
+
+#[test]
+fn an_escalation_split_across_a_roles_policies_is_found_with_its_principal() {
+    let findings = lint(&format!("{TF}/ci-module/main.tf"));
+    let escalation: Vec<&Finding> = findings.iter().filter(|f| f.rule.id == "privilege-escalation").collect();
+    assert_eq!(escalation.len(), 1, "{escalation:#?}");
+    let principal = escalation[0].principal.as_ref().expect("found on the role, not on one policy");
+    assert_eq!(principal.locator, "aws_iam_role.deployer");
+    assert!(escalation[0].message.contains("ec2-001"), "{}", escalation[0].message);
+    assert!(rule_ids(&findings).contains("passrole-unscoped"));
+}
+
+#[test]
+fn the_same_policies_attached_to_different_roles_are_not_an_escalation() {
+    let f = load(&format!("{TF}/split-roles/main.tf"));
+    assert!(f.principals.is_empty(), "one policy per role: nothing to judge together");
+    let trusts: Vec<PolicyKind> =
+        f.documents.iter().filter(|d| d.locator.ends_with("assume_role_policy")).map(|d| d.kind).collect();
+    assert_eq!(trusts, [PolicyKind::Trust, PolicyKind::Trust]);
+    let findings = lint(&format!("{TF}/split-roles/main.tf"));
+    assert!(!rule_ids(&findings).contains("privilege-escalation"), "{findings:#?}");
+    assert!(rule_ids(&findings).contains("passrole-unscoped"));
+}
+
+#[test]
+fn resource_policies_in_heredocs_keep_exact_offsets() {
+    let path = format!("{TF}/resource-policies/main.tf");
+    let f = load(&path);
+    assert!(f.syntax.is_empty(), "{:?}", f.syntax);
+    let kinds: Vec<(&str, PolicyKind)> = f.documents.iter().map(|d| (d.locator.as_str(), d.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("data.aws_iam_policy_document.key", PolicyKind::Resource),
+            ("aws_s3_bucket_policy.logs", PolicyKind::Resource),
+            ("aws_sqs_queue_policy.events", PolicyKind::Resource),
+        ]
+    );
+    let bucket = doc(&f, "aws_s3_bucket_policy.logs");
+    let resource = &bucket.statements[0].resource.as_ref().unwrap().values[0];
+    assert_eq!(resource.value, "${aws_s3_bucket.logs.arn}/AWSLogs/*");
+    assert_eq!(under(&f, &resource.span), "\"${aws_s3_bucket.logs.arn}/AWSLogs/*\"");
+    let part = &bucket.unresolved[0].parts[0];
+    assert_eq!(part.stands_for, Some(("aws_s3_bucket".into(), "arn".into())));
+    // A whole reference: unresolved, knowing what it stands for.
+    let queue = doc(&f, "aws_sqs_queue_policy.events");
+    let arn = &queue.statements[0].resource.as_ref().unwrap().values[0];
+    assert_eq!((arn.value.as_str(), under(&f, &arn.span)), ("${aws_sqs_queue.events.arn}", "aws_sqs_queue.events.arn"));
+    // The provider's `"*"` for a lone AWS principal of ["*"] is not at play here; the key
+    // policy names the account.
+    let findings = lint(&path);
+    let public: Vec<&Finding> = findings.iter().filter(|f| f.rule.id == "public-principal").collect();
+    assert_eq!(public.len(), 1);
+    assert_eq!(public[0].locator, "aws_s3_bucket_policy.logs.Statement[1]");
+    assert_eq!(f.source.slice(&public[0].span), "\"*\"");
+}
+
+#[test]
+fn organizations_policies_are_scps_or_rcps_by_type_and_other_types_are_not_read() {
+    let f = load(&format!("{TF}/organizations/main.tf"));
+    let kinds: Vec<(&str, PolicyKind)> = f.documents.iter().map(|d| (d.locator.as_str(), d.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("aws_organizations_policy.deny_leaving", PolicyKind::ServiceControl),
+            ("aws_organizations_policy.data_perimeter", PolicyKind::ResourceControl),
+        ]
+    );
+    assert!(f.documents.iter().all(|d| d.problems.is_empty()), "{:?}", f.documents[1].problems);
+}
+
+#[test]
+fn a_syntax_error_is_one_finding_with_its_span() {
+    let findings = lint(&format!("{TF}/broken/main.tf"));
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0].rule.id, "malformed-json");
+    assert!(findings[0].message.starts_with("Terraform syntax error"));
+    assert_eq!(findings[0].range().0, (5, 62));
+}
+
+#[test]
+fn policies_iamlint_cannot_read_are_findings_not_skips() {
+    let f = load(&format!("{TF}/unreadable/main.tf"));
+    let problems: Vec<(&str, &str)> =
+        f.documents.iter().map(|d| (d.problems[0].message.as_str(), under(&f, &d.problems[0].span))).collect();
+    assert_eq!(
+        problems,
+        [
+            ("policy is `var.policy_json`, unknown until deployment", "var.policy_json"),
+            (
+                "policy file `../../secrets/policy.json` is outside this module's directory, which iamlint does not read",
+                "file(\"../../secrets/policy.json\")"
+            ),
+        ]
+    );
+    let findings = lint(&format!("{TF}/unreadable/main.tf"));
+    assert_eq!(rule_ids(&findings), BTreeSet::from(["malformed-policy"]));
+}
+
+#[test]
+fn dynamic_statements_are_analysed_with_their_values_unresolved() {
+    let f = load(&format!("{TF}/dynamic-statements/main.tf"));
+    let d = doc(&f, "data.aws_iam_policy_document.this");
+    assert_eq!(d.statements.len(), 2);
+    let actions = &d.statements[1].action.as_ref().unwrap().values[0];
+    assert_eq!(actions.value, "${statement.value.actions}");
+    assert_eq!(d.statements[1].locator, "data.aws_iam_policy_document.this.statement[1]");
+}
+
+#[test]
+fn a_directory_without_policies_is_passed_over() {
+    let source = Arc::new(SourceFile::new("versions.tf", "terraform {\n  required_version = \">= 1.5\"\n}\n".into()));
+    assert!(matches!(formats::load(source, &LoadOptions::default()), Loaded::NotPolicy(_)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Plan JSON
+
+#[test]
+fn a_plan_reads_root_and_child_modules_with_exact_spans() {
+    let f = load("fixtures/formats/plan/ci.plan.json");
+    assert!(f.syntax.is_empty(), "{:?}", f.syntax);
+    let kinds: Vec<(&str, PolicyKind)> = f.documents.iter().map(|d| (d.locator.as_str(), d.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("aws_s3_bucket_policy.site", PolicyKind::Resource),
+            ("module.ci.aws_iam_policy.launch", PolicyKind::Identity),
+            ("module.ci.aws_iam_policy.pass", PolicyKind::Identity),
+            ("module.ci.aws_iam_role.deployer.assume_role_policy", PolicyKind::Trust),
+            ("module.ci.aws_iam_role.deployer.inline_policy[0]", PolicyKind::Identity),
+            ("module.ci.aws_iam_role_policy.unknown", PolicyKind::Identity),
+        ]
+    );
+    let pass = doc(&f, "module.ci.aws_iam_policy.pass");
+    let action = &pass.statements[0].action.as_ref().unwrap().values[0];
+    assert_eq!((action.value.as_str(), under(&f, &action.span)), ("iam:PassRole", r#"\"iam:PassRole\""#));
+    assert_eq!(pass.statements[0].locator, "module.ci.aws_iam_policy.pass.Statement[0]");
+    let unknown = doc(&f, "module.ci.aws_iam_role_policy.unknown");
+    assert_eq!(
+        unknown.problems[0].message,
+        "policy of `module.ci.aws_iam_role_policy.unknown` is known only after apply"
+    );
+
+    // The role, with its inline policy and both attachments (one matched by ARN, one
+    // through the configuration's references, its ARN unknown until apply).
+    assert_eq!(f.principals.len(), 1);
+    let role = &f.principals[0];
+    assert_eq!(role.principal.name, "ci-deployer");
+    assert_eq!(role.documents.len(), 3, "{:?}", role.documents);
+
+    let findings = lint("fixtures/formats/plan/ci.plan.json");
+    let escalation: Vec<&Finding> = findings.iter().filter(|f| f.rule.id == "privilege-escalation").collect();
+    assert_eq!(escalation.len(), 1, "{escalation:#?}");
+    assert_eq!(escalation[0].principal.as_ref().unwrap().name, "ci-deployer");
+    let public = findings.iter().find(|f| f.rule.id == "public-principal").expect("public bucket policy");
+    assert_eq!(public.locator, "aws_s3_bucket_policy.site.Statement[0]");
+    assert_eq!(f.source.slice(&public.span), r#"\"*\""#);
+}
+
+// ---------------------------------------------------------------------------------------
+// The same rules fire whatever the format
+
+/// Every rule's fail fixtures whose kind is inferred and that parse cleanly.
+fn fail_fixtures() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        let dir = Path::new("fixtures").join(rule.id()).join("fail");
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            // Fixtures with a kind in their name are linted with --policy-kind.
+            if name.ends_with(".json") && name.matches('.').count() == 1 {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn ids_of(path: &str, bytes: Vec<u8>) -> Option<BTreeSet<&'static str>> {
+    match lint_bytes(Path::new(path), bytes, true, &options(), Catalogue::bundled()) {
+        FileOutcome::Linted(findings) => Some(rule_ids(&findings)),
+        _ => None,
+    }
+}
+
+/// Rules about the JSON text itself, or its size, which a wrapper changes by nature.
+const TEXT_RULES: [&str; 2] = ["malformed-json", "policy-size"];
+
+#[test]
+fn rules_fire_the_same_inside_terraform_and_plans() {
+    let mut compared = 0;
+    for path in fail_fixtures() {
+        let Ok(json) = std::fs::read_to_string(&path) else { continue };
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&json) else { continue };
+        if !value.get("Statement").is_some_and(|s| s.is_array() || s.is_object()) {
+            continue;
+        }
+        let Some(mut raw) = ids_of("policy.json", json.clone().into_bytes()) else { continue };
+        if raw.contains("malformed-json") {
+            continue;
+        }
+        raw.retain(|r| !TEXT_RULES.contains(r));
+        // The resource that holds this kind of policy (the kind the raw file is inferred as).
+        let source = Arc::new(SourceFile::new("policy.json", json.clone()));
+        let Loaded::Policy(loaded) = formats::load(source, &LoadOptions::default()) else { continue };
+        let (ty, attr) = match loaded.documents[0].kind {
+            PolicyKind::Trust => ("aws_iam_role", "assume_role_policy"),
+            PolicyKind::Resource => ("aws_s3_bucket_policy", "policy"),
+            _ => ("aws_iam_policy", "policy"),
+        };
+        let escaped = json.replace("${", "$${").replace("%{", "%%{");
+        let heredoc = format!("resource \"{ty}\" \"p\" {{\n  {attr} = <<EOT\n{escaped}\nEOT\n}}\n");
+        let encoded = format!("resource \"{ty}\" \"p\" {{\n  {attr} = jsonencode({escaped})\n}}\n");
+        let string = serde_json::to_string(&value.to_string()).unwrap();
+        let plan = format!(
+            r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[{{"address":"{ty}.p","mode":"managed","type":"{ty}","name":"p","values":{{"{attr}":{string}}}}}]}}}}}}"#
+        );
+        for (name, text) in [("heredoc.tf", heredoc), ("jsonencode.tf", encoded), ("plan.json", plan)] {
+            let Some(mut got) = ids_of(name, text.into_bytes()) else {
+                panic!("{}: {name} not linted", path.display())
+            };
+            if got.contains("malformed-json") && name == "jsonencode.tf" {
+                // JSON that is not HCL (e.g. `\/` escapes): nothing to compare.
+                continue;
+            }
+            got.retain(|r| !TEXT_RULES.contains(r));
+            assert_eq!(got, raw, "{} wrapped as {name}", path.display());
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "only {compared} comparisons");
+}
+
+// ---------------------------------------------------------------------------------------
+// Robustness
+
+const SEED: &str = r#"variable "b" { default = "x" }
+data "aws_iam_policy_document" "d" {
+  source_policy_documents = [data.aws_iam_policy_document.d.json]
+  statement {
+    sid = "A"
+    actions = ["s3:*", var.b]
+    resources = ["arn:aws:s3:::${var.b}/&{aws:username}"]
+    principals { type = "AWS" identifiers = ["*"] }
+    condition { test = "StringEquals" variable = "aws:x" values = [1, true] }
+  }
+}
+resource "aws_iam_policy" "p" {
+  policy = <<-EOT
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ${jsonencode(var.a)}, "Resource": "${aws_s3_bucket.b.arn}/*"}]}
+  EOT
+}
+resource "aws_iam_role_policy_attachment" "a" { role = "r" policy_arn = aws_iam_policy.p.arn }
+"#;
+
+fn lint_text(name: &str, bytes: Vec<u8>) {
+    let _ = lint_bytes(Path::new(name), bytes, true, &options(), Catalogue::bundled());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_as_terraform_or_plan(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        lint_text("fuzz.tf", bytes.clone());
+        let mut plan = br#"{"format_version":"1","planned_values":"#.to_vec();
+        plan.extend(bytes);
+        lint_text("fuzz.json", plan);
+    }
+
+    #[test]
+    fn mutated_modules_never_panic(cuts in proptest::collection::vec((0usize..SEED.len(), 0usize..8, any::<u8>()), 1..6)) {
+        let mut bytes = SEED.as_bytes().to_vec();
+        for (at, len, byte) in cuts {
+            let at = at.min(bytes.len());
+            let end = (at + len).min(bytes.len());
+            bytes.splice(at..end, [byte]);
+        }
+        lint_text("fuzz.tf", bytes);
+    }
+
+    #[test]
+    fn arbitrary_heredoc_bodies_never_panic(body in "[{}\\[\\]\":,${}%a-z0-9 \\\\\n]{0,80}") {
+        let text = format!("resource \"aws_iam_policy\" \"p\" {{\n  policy = <<EOT\n{body}\nEOT\n}}\n");
+        lint_text("fuzz.tf", text.into_bytes());
+    }
+
+    #[test]
+    fn arbitrary_escaped_policy_strings_never_panic(s in "\\PC{0,60}") {
+        let string = serde_json::to_string(&format!("{{\"Statement\": [{s}]}}")).unwrap();
+        let plan = format!(r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[{{"address":"aws_iam_policy.p","type":"aws_iam_policy","values":{{"policy":{string}}}}}]}}}}}}"#);
+        lint_text("fuzz.json", plan.into_bytes());
+    }
+}
+
+#[test]
+fn hostile_terraform_is_reported_not_crashed() {
+    let deep = format!("locals {{ a = {}{} }}\n", "[".repeat(10_000), "]".repeat(10_000));
+    lint_text("deep.tf", deep.into_bytes());
+    let deep_json = format!(
+        "resource \"aws_iam_policy\" \"p\" {{\n  policy = <<EOT\n{{\"Statement\": {}\nEOT\n}}\n",
+        "[".repeat(100_000)
+    );
+    lint_text("deep.tf", deep_json.into_bytes());
+    let cycle = "data \"aws_iam_policy_document\" \"a\" { source_policy_documents = [data.aws_iam_policy_document.b.json] }\n\
+                 data \"aws_iam_policy_document\" \"b\" { source_policy_documents = [data.aws_iam_policy_document.a.json] }\n";
+    lint_text("cycle.tf", cycle.as_bytes().to_vec());
+}
+
+#[test]
+fn terraform_json_syntax_naming_iam_resources_is_reported_not_skipped() {
+    let load_as = |name: &str, text: &str| {
+        formats::load(Arc::new(SourceFile::new(name, text.to_string())), &LoadOptions::default())
+    };
+    let iam = r#"{"resource": {"aws_iam_policy": {"p": {"policy": "${jsonencode(local.p)}"}}}}"#;
+    let Loaded::Policy(f) = load_as("main.tf.json", iam) else { panic!("reported expected") };
+    assert_eq!(f.syntax.len(), 1);
+    assert_eq!(f.source.slice(&f.syntax[0].span), "aws_iam_policy");
+    assert!(matches!(load_as("vars.tf.json", r#"{"variable": {"region": {}}}"#), Loaded::NotPolicy(_)));
+}
+
+#[test]
+fn an_interpolated_string_that_is_not_json_is_unreadable_not_a_syntax_error() {
+    let text = "resource \"aws_iam_policy\" \"p\" {\n  policy = \"${var.a}${var.b}\"\n}\n";
+    let f = formats::load(Arc::new(SourceFile::new("p.tf", text.into())), &LoadOptions::default());
+    let Loaded::Policy(f) = f else { panic!("policy expected") };
+    assert!(f.syntax.is_empty(), "{:?}", f.syntax);
+    assert_eq!(f.documents[0].problems[0].message, "policy is `\"${var.a}${var.b}\"`, unknown until deployment");
+}
