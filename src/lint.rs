@@ -180,3 +180,115 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::document;
+    use crate::formats::tree::Node;
+    use crate::policy::{PrincipalPolicies, Unresolved, UnresolvedPart};
+    use crate::rules;
+    use crate::source::Spanned;
+    use crate::testing;
+
+    fn options(ids: &[&str]) -> LintOptions {
+        LintOptions {
+            rules: ids.iter().map(|id| rules::find(id).unwrap()).collect(),
+            kind: None,
+            settings: Settings::default(),
+        }
+    }
+
+    /// Two policies in one file, as a template holds a role's inline policy and a managed
+    /// policy attached to it.
+    const TWO: &str = r#"[{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]},
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}]}]"#;
+
+    fn role(documents: Vec<usize>, ceilings: Vec<usize>) -> PrincipalPolicies {
+        let principal = PrincipalRef {
+            kind: "role",
+            name: "deploy".into(),
+            arn: String::new(),
+            locator: "Resources.Deploy".into(),
+        };
+        PrincipalPolicies { principal, documents, ceilings, trust: None }
+    }
+
+    #[test]
+    fn an_escalation_split_over_a_principals_documents_is_found_on_the_principal() {
+        let catalogue = Catalogue::bundled();
+        let escalation = options(&["privilege-escalation"]);
+        // Each document alone opens no path.
+        let alone = check(testing::load("t.json", TWO, None), &escalation, catalogue);
+        assert!(alone.is_empty(), "{alone:?}");
+        // Held by one role, they open ec2-001 (PassRole + RunInstances).
+        let mut loaded = testing::load("t.json", TWO, None);
+        loaded.principals.push(role(vec![0, 1], Vec::new()));
+        let found = check(loaded, &escalation, catalogue);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].principal.as_ref().map(|p| p.name.as_str()), Some("deploy"));
+        assert!(found[0].note.as_deref().unwrap_or_default().contains("ec2-001"), "{:?}", found[0].note);
+        // A boundary that does not allow iam:* removes the path.
+        let bounded = format!(
+            "{}, {{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"Allow\", \"Action\": \"ec2:*\", \"Resource\": \"*\"}}]}}]",
+            TWO.trim_end().trim_end_matches(']')
+        );
+        let mut loaded = testing::load("t.json", &bounded, None);
+        loaded.principals.push(role(vec![0, 1], vec![2]));
+        let found = check(loaded, &escalation, catalogue);
+        assert!(found.iter().all(|f| f.principal.is_none()), "{found:?}");
+    }
+
+    #[test]
+    fn unresolved_values_are_neither_literals_nor_wildcards() {
+        let catalogue = Catalogue::bundled();
+        // `"Resource": !GetAtt Logs.Arn`, as a template adapter hands it over.
+        let text = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "LOGS_ARN"}]}"#;
+        let mut loaded = testing::load("t.json", text, None);
+        let span = text.find("\"LOGS_ARN\"").unwrap()..text.find("\"LOGS_ARN\"").unwrap() + 10;
+        let unresolved = Unresolved {
+            value: Spanned::new("${Logs.Arn}/*".into(), span.clone()),
+            written: "!Sub ${Logs.Arn}/*".into(),
+            parts: vec![UnresolvedPart {
+                name: "Logs.Arn".into(),
+                stands_for: Some(("AWS::S3::Bucket".into(), "Arn".into())),
+            }],
+        };
+        let tree = Node::Object(
+            vec![
+                (Spanned::new("Version".into(), 1..10), Node::String(Spanned::new("2012-10-17".into(), 12..24))),
+                (
+                    Spanned::new("Statement".into(), 26..37),
+                    Node::Object(
+                        vec![
+                            (Spanned::new("Effect".into(), 41..49), Node::String(Spanned::new("Allow".into(), 51..58))),
+                            (
+                                Spanned::new("Action".into(), 60..68),
+                                Node::String(Spanned::new("s3:PutObject".into(), 70..84)),
+                            ),
+                            (Spanned::new("Resource".into(), 86..96), Node::Unresolved(unresolved.clone())),
+                        ],
+                        40..text.len() - 2,
+                    ),
+                ),
+            ],
+            0..text.len(),
+        );
+        let options = document::DocumentOptions {
+            locator: String::new(),
+            kind: None,
+            bare_statement: false,
+            size: 100,
+            escape_overhead: 0,
+        };
+        loaded.documents = vec![document::build(&tree, &options)];
+        let doc = &loaded.documents[0];
+        assert_eq!(doc.unresolved_at(&span), Some(&unresolved), "the builder records it");
+        assert_eq!(doc.statements[0].resource.as_ref().unwrap().values[0].value, "${Logs.Arn}/*");
+        // Not a placeholder, not an invalid ARN, not an unscoped write: a named resource
+        // whose name is known only at deployment.
+        let rules = options(&["placeholder", "invalid-arn", "unscoped-write", "resource-mismatch"]);
+        let found = check(loaded, &rules, catalogue);
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
