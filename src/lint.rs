@@ -274,14 +274,14 @@ mod tests {
             ],
             0..text.len(),
         );
-        let options = document::DocumentOptions {
+        let build = document::DocumentOptions {
             locator: String::new(),
             kind: None,
             bare_statement: false,
             size: 100,
             escape_overhead: 0,
         };
-        loaded.documents = vec![document::build(&tree, &options)];
+        loaded.documents = vec![document::build(&tree, &build)];
         let doc = &loaded.documents[0];
         assert_eq!(doc.unresolved_at(&span), Some(&unresolved), "the builder records it");
         assert_eq!(doc.statements[0].resource.as_ref().unwrap().values[0].value, "${Logs.Arn}/*");
