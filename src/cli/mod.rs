@@ -68,7 +68,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let mut out = std::io::stdout().lock();
+    // Stdout is line-buffered: a SARIF or JSON report of thousands of findings would be
+    // hundreds of thousands of writes.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let result = match (cli.version, cli.command) {
         (true, _) => writeln!(out, "{}", version_text(Catalogue::bundled())).map(|_| 0),
         (false, None) => {
@@ -88,6 +90,7 @@ pub fn main() -> ExitCode {
         }
         (false, Some(Command::Man)) => man(&mut out),
     };
+    let result = result.and_then(|code| out.flush().map(|_| code));
     match result {
         Ok(code) => ExitCode::from(code),
         // `iamlint ... | head` closes the pipe early: that is not an error.

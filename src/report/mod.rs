@@ -72,6 +72,8 @@ pub fn render(
         Format::Concise => concise::write(outcome, verdict, options.show_suppressed, out)?,
         Format::Human => human::write(outcome, verdict, options.color, options.show_suppressed, out)?,
     }
+    // What goes to `err` comes after the report, also when both go to one terminal.
+    out.flush()?;
     if options.verbose {
         for (path, reason) in &outcome.skipped {
             writeln!(err, "iamlint: skipped {}: {reason}", display(path))?;

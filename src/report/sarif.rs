@@ -293,8 +293,30 @@ fn message(f: &Finding) -> String {
     text
 }
 
-fn result<'a>(f: &'a Finding, rule_index: usize, base: &Path, suppressed: Option<&Suppressed>) -> SarifResult<'a> {
-    let (uri, uri_base_id) = uri(&f.source.path, base);
+/// Each file's URI, worked out once (a run has thousands of findings in hundreds of files).
+struct Uris<'b> {
+    base: &'b Path,
+    known: BTreeMap<std::path::PathBuf, (String, Option<&'static str>)>,
+}
+
+impl Uris<'_> {
+    fn of(&mut self, path: &Path) -> (String, Option<&'static str>) {
+        if let Some(known) = self.known.get(path) {
+            return known.clone();
+        }
+        let made = uri(path, self.base);
+        self.known.insert(path.to_path_buf(), made.clone());
+        made
+    }
+}
+
+fn result<'a>(
+    f: &'a Finding,
+    rule_index: usize,
+    uris: &mut Uris<'_>,
+    suppressed: Option<&Suppressed>,
+) -> SarifResult<'a> {
+    let (uri, uri_base_id) = uris.of(&f.source.path);
     let artifact = || ArtifactLocation { uri: uri.clone(), uri_base_id };
     let primary = Location {
         id: None,
@@ -347,9 +369,10 @@ pub fn write(
         rules.insert(f.rule.id, f.rule);
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut uris = Uris { base, known: BTreeMap::new() };
     let mut results: Vec<SarifResult<'_>> =
-        outcome.findings.iter().map(|f| result(f, index[f.rule.id], base, None)).collect();
-    results.extend(suppressed.iter().map(|s| result(&s.finding, index[s.finding.rule.id], base, Some(s))));
+        outcome.findings.iter().map(|f| result(f, index[f.rule.id], &mut uris, None)).collect();
+    results.extend(suppressed.iter().map(|s| result(&s.finding, index[s.finding.rule.id], &mut uris, Some(s))));
     let notifications = outcome
         .errors
         .iter()
