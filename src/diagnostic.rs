@@ -159,6 +159,44 @@ pub struct Finding {
     pub actions: Vec<String>,
     /// Set when the finding is about a principal's policies taken together.
     pub principal: Option<PrincipalRef>,
+    /// A suppression the input file declares for this finding's place (a CloudFormation
+    /// resource's `Metadata: {iamlint: {ignore: [...]}}`): the filter honours it.
+    pub waiver: Option<Waiver>,
+}
+
+/// A suppression written in the input file itself, about everything under a locator
+/// (`Resources.DeployRole`): adapters record them, the filter applies them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    /// Findings whose locator is this or starts with it (followed by `.` or `[`).
+    pub locator: String,
+    pub rule: String,
+    pub reason: String,
+    /// Where the suppression is written.
+    pub span: Span,
+}
+
+impl Waiver {
+    /// Whether the waiver covers a finding of `rule` at `locator`.
+    pub fn covers(&self, rule: &str, locator: &str) -> bool {
+        self.rule == rule
+            && locator.strip_prefix(self.locator.as_str()).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with('.') || rest.starts_with('[') || self.locator.is_empty()
+            })
+    }
+}
+
+/// A finding the filter set aside, and why.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub finding: Finding,
+    /// The reason the suppression gives.
+    pub reason: String,
+    /// Where the suppression is written (`iamlint.toml:12`, `deploy.yaml:40`).
+    pub by: String,
+    /// Written in the input file itself (a comment, template metadata), not in the
+    /// configuration.
+    pub in_source: bool,
 }
 
 impl Finding {
@@ -184,6 +222,17 @@ pub struct Outcome {
     pub checked: usize,
     /// Files passed over as not policies, with the reason.
     pub skipped: Vec<(std::path::PathBuf, String)>,
+    /// The files linted, in order.
+    pub checked_paths: Vec<std::path::PathBuf>,
+    /// Findings a suppression (config, inline comment, template metadata) set aside.
+    pub suppressed: Vec<Suppressed>,
+    /// Findings left out because the baseline records them.
+    pub baselined: usize,
+    /// Baseline entries (of the files linted) that no longer occur: fixed since.
+    pub baseline_fixed: usize,
+    /// Things the user should know that are not findings (a suppression that matched
+    /// nothing, an inline suppression without a reason).
+    pub warnings: Vec<String>,
 }
 
 /// What a rule reports; the engine completes it into a `Finding`.

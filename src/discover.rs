@@ -1,7 +1,9 @@
 //! Finds the files to lint: explicit files as given, directories walked in parallel
 //! honouring `.gitignore`, filtered by include/exclude globs.
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use crate::policy::PolicyKind;
+use crate::source::absolute;
+use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 
 /// A file to lint.
@@ -10,6 +12,8 @@ pub struct Candidate {
     pub path: PathBuf,
     /// Named on the command line (always reported if it cannot be read or parsed).
     pub explicit: bool,
+    /// The kind every document in it has, when the configuration says so by glob.
+    pub kind: Option<PolicyKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +103,7 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> Discovered {
                 if filters.excludes(path) {
                     excluded.push(path.clone());
                 } else {
-                    found.push(Candidate { path: path.clone(), explicit: true });
+                    found.push(Candidate { path: path.clone(), explicit: true, kind: None });
                 }
             }
         }
@@ -135,7 +139,7 @@ fn walk(root: &Path, filters: &Filters, found: &mut Vec<Candidate>, errors: &mut
                 }
                 let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
                 if filters.wants(relative) {
-                    found.push(Candidate { path: entry.into_path(), explicit: false });
+                    found.push(Candidate { path: entry.into_path(), explicit: false, kind: None });
                 }
             }
             Err(e) => errors.push(DiscoverError { path: root.to_path_buf(), message: e.to_string() }),
@@ -148,5 +152,37 @@ pub fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
+    }
+}
+
+/// A glob written in a configuration file: it matches a path relative to the directory
+/// holding that file (when the path lies under it) or the path as iamlint prints it; a
+/// glob without `/` also matches the file name anywhere, as `--include` does.
+#[derive(Debug, Clone)]
+pub struct PathGlob {
+    pub text: String,
+    matcher: GlobMatcher,
+    /// The configuration file's directory, absolute.
+    base: Option<PathBuf>,
+}
+
+impl PathGlob {
+    pub fn new(text: &str, base: Option<&Path>) -> Result<PathGlob, String> {
+        let matcher = Glob::new(text).map_err(|e| format!("invalid glob `{text}`: {}", e.kind()))?.compile_matcher();
+        Ok(PathGlob { text: text.to_string(), matcher, base: base.map(absolute) })
+    }
+
+    pub fn matches(&self, path: &Path) -> bool {
+        let shown = normalise(path);
+        if self.matcher.is_match(&shown) {
+            return true;
+        }
+        if let Some(base) = &self.base
+            && let Ok(relative) = absolute(path).strip_prefix(base)
+            && self.matcher.is_match(relative)
+        {
+            return true;
+        }
+        !self.text.contains('/') && path.file_name().is_some_and(|name| self.matcher.is_match(name))
     }
 }

@@ -1,9 +1,18 @@
-//! FILTER: which rules run, and what the run's findings decide. Rule selection, the
-//! fail threshold and the verdict live here, before anything is rendered; config
-//! severities, suppressions and the baseline join them here.
+//! FILTER: which rules run, and what the run's findings decide. Rule selection, severity
+//! overrides from the configuration, suppressions (configuration `[[suppress]]` entries,
+//! inline `# iamlint: ignore[rule] reason` comments, waivers a template declares), the
+//! baseline and the fail threshold all act here, before anything is rendered.
 
-use crate::diagnostic::{Finding, Outcome, Severity};
+use crate::config::{Config, ConfigError};
+use crate::diagnostic::{Finding, Outcome, Severity, Suppressed};
+use crate::discover::PathGlob;
 use crate::rules::{self, RULES, Rule};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::io::{self, Write};
+use std::path::Path;
+use toml::Spanned;
 
 /// The rules to run: `select` (or all) minus `ignore`; unknown ids are errors with a
 /// did-you-mean.
@@ -35,27 +44,592 @@ pub fn did_you_mean(id: &str) -> Option<&'static str> {
         .map(|(_, r)| r)
 }
 
-/// Counts findings at or above a severity.
-pub fn count_at_least(findings: &[Finding], threshold: Severity) -> usize {
-    findings.iter().filter(|f| f.severity >= threshold).count()
+/// A rule id written in the configuration file, checked.
+pub fn config_rule(config: &Config, id: &Spanned<String>) -> Result<&'static str, ConfigError> {
+    match rules::find(id.get_ref()) {
+        Some(rule) => Ok(rule.id()),
+        None => Err(config.error(
+            id.span(),
+            format!("unknown rule `{}`", id.get_ref()),
+            Some(match did_you_mean(id.get_ref()) {
+                Some(r) => format!("did you mean `{r}`? (`iamlint rules` lists them)"),
+                None => "`iamlint rules` lists the rule ids".into(),
+            }),
+        )),
+    }
 }
+
+/// A severity written in the configuration file, checked.
+pub fn config_severity(config: &Config, value: &Spanned<String>) -> Result<Severity, ConfigError> {
+    Severity::parse(value.get_ref()).ok_or_else(|| {
+        config.error(
+            value.span(),
+            format!("unknown severity `{}`", value.get_ref()),
+            Some("write one of critical, high, medium, low, info".into()),
+        )
+    })
+}
+
+/// When the run fails the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// On findings at or above this severity.
+    AtLeast(Severity),
+    /// Never on findings (`--fail-on none`); a file that could not be linted still fails.
+    Never,
+}
+
+impl FailOn {
+    pub fn parse(s: &str) -> Option<FailOn> {
+        if s.eq_ignore_ascii_case("none") { Some(FailOn::Never) } else { Severity::parse(s).map(FailOn::AtLeast) }
+    }
+}
+
+impl fmt::Display for FailOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailOn::AtLeast(s) => write!(f, "{s}"),
+            FailOn::Never => f.write_str("none"),
+        }
+    }
+}
+
+impl Serialize for FailOn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The rule that says a file is not JSON IAM reads: what it reports may hide a policy
+/// iamlint could not analyse, so it fails the gate whatever the threshold (fail closed).
+pub const UNREADABLE: &str = "malformed-json";
 
 /// What a run decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
-    pub fail_on: Severity,
+    pub fail_on: FailOn,
     /// Findings at or above `fail_on`.
     pub gated: usize,
+    /// `malformed-json` findings below `fail_on` (or with `--fail-on none`): they fail
+    /// the run all the same.
+    pub unreadable: usize,
     /// A file could not be linted: the gate fails whatever the threshold.
     pub broken: bool,
 }
 
 impl Verdict {
-    pub fn of(outcome: &Outcome, fail_on: Severity) -> Verdict {
-        Verdict { fail_on, gated: count_at_least(&outcome.findings, fail_on), broken: !outcome.errors.is_empty() }
+    pub fn of(outcome: &Outcome, fail_on: FailOn) -> Verdict {
+        let gates = |f: &Finding| matches!(fail_on, FailOn::AtLeast(s) if f.severity >= s);
+        let gated = outcome.findings.iter().filter(|f| gates(f)).count();
+        let unreadable = outcome.findings.iter().filter(|f| f.rule.id == UNREADABLE && !gates(f)).count();
+        Verdict { fail_on, gated, unreadable, broken: !outcome.errors.is_empty() }
     }
 
     pub fn failed(&self) -> bool {
-        self.broken || self.gated > 0
+        self.broken || self.gated > 0 || self.unreadable > 0
+    }
+}
+
+/// A `[[suppress]]` entry of the configuration, checked.
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    pub rule: &'static str,
+    pub path: PathGlob,
+    pub sid: Option<String>,
+    pub locator: Option<String>,
+    pub reason: String,
+    /// `iamlint.toml:12`.
+    pub by: String,
+}
+
+impl Suppression {
+    fn covers(&self, f: &Finding) -> bool {
+        f.rule.id == self.rule
+            && self.path.matches(&f.source.path)
+            && self.sid.as_ref().is_none_or(|sid| f.statement.as_ref().and_then(|s| s.sid.as_ref()) == Some(sid))
+            && self.locator.as_ref().is_none_or(|l| under(&f.locator, l))
+    }
+}
+
+/// `Statement[2].Condition` is under `Statement[2]`, not under `Statement[20]`.
+fn under(locator: &str, prefix: &str) -> bool {
+    locator
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('[') || prefix.is_empty())
+}
+
+/// What the filter does besides selection and the threshold.
+#[derive(Debug, Default)]
+pub struct FilterOptions {
+    /// The rules that ran (a suppression of another rule cannot match, and is not stale).
+    pub ran: Vec<&'static str>,
+    /// Severity per rule, from the configuration.
+    pub severity: Vec<(&'static str, Severity)>,
+    pub suppressions: Vec<Suppression>,
+    pub baseline: Option<Baseline>,
+}
+
+/// Reads the configuration's `[severity]` and `[[suppress]]` into filter options.
+pub fn from_config(config: &Config) -> Result<FilterOptions, ConfigError> {
+    let mut options = FilterOptions::default();
+    for (id, value) in config.options.severity.iter().flatten() {
+        let rule = rules::find(id).ok_or_else(|| {
+            let help = match did_you_mean(id) {
+                Some(r) => format!("did you mean `{r}`? (`iamlint rules` lists them)"),
+                None => "`iamlint rules` lists the rule ids".into(),
+            };
+            config.error(value.span(), format!("unknown rule `{id}` in [severity]"), Some(help))
+        })?;
+        options.severity.push((rule.id(), config_severity(config, value)?));
+    }
+    for entry in &config.options.suppress {
+        let e = entry.get_ref();
+        let rule = config_rule(config, &e.rule)?;
+        let reason = e.reason.get_ref().trim();
+        if reason.is_empty() {
+            return Err(config.error(
+                e.reason.span(),
+                "a suppression needs a reason",
+                Some("say why this finding is accepted, e.g. reason = \"the bucket is public by design (ticket SEC-12)\"".into()),
+            ));
+        }
+        let path =
+            PathGlob::new(e.path.get_ref(), Some(config.dir())).map_err(|m| config.error(e.path.span(), m, None))?;
+        let text = |v: &Option<Spanned<String>>| v.as_ref().map(|s| s.get_ref().clone());
+        options.suppressions.push(Suppression {
+            rule,
+            path,
+            sid: text(&e.sid),
+            locator: text(&e.locator),
+            reason: reason.to_string(),
+            by: config.place(&entry.span()),
+        });
+    }
+    Ok(options)
+}
+
+/// Applies severity overrides, suppressions and the baseline to a run's findings.
+/// What is set aside is counted in the outcome; what no suppression matched is said in
+/// `outcome.warnings`.
+pub fn apply(outcome: &mut Outcome, options: &FilterOptions) {
+    for f in &mut outcome.findings {
+        if let Some((_, s)) = options.severity.iter().find(|(r, _)| *r == f.rule.id) {
+            f.severity = *s;
+        }
+    }
+    let mut used = vec![false; options.suppressions.len()];
+    let mut warnings = BTreeSet::new();
+    let mut kept = Vec::with_capacity(outcome.findings.len());
+    for f in std::mem::take(&mut outcome.findings) {
+        if let Some(w) = f.waiver.as_ref().filter(|w| {
+            let by = format!("{}:{}", f.source.display_path(), f.source.line_col(w.span.start).0);
+            if w.reason.is_empty() {
+                warnings.insert(format!(
+                    "the iamlint ignore of `{}` at {by} gives no reason: it suppresses nothing",
+                    w.rule
+                ));
+            }
+            !w.reason.is_empty()
+        }) {
+            let by = format!("{}:{}", f.source.display_path(), f.source.line_col(w.span.start).0);
+            let reason = w.reason.clone();
+            outcome.suppressed.push(Suppressed { finding: f, reason, by, in_source: true });
+            continue;
+        }
+        if let Some((reason, by)) = inline(&f, &mut warnings) {
+            outcome.suppressed.push(Suppressed { finding: f, reason, by, in_source: true });
+            continue;
+        }
+        if let Some(i) = options.suppressions.iter().position(|s| s.covers(&f)) {
+            used[i] = true;
+            let s = &options.suppressions[i];
+            outcome.suppressed.push(Suppressed {
+                finding: f,
+                reason: s.reason.clone(),
+                by: s.by.clone(),
+                in_source: false,
+            });
+            continue;
+        }
+        kept.push(f);
+    }
+    outcome.findings = kept;
+    for (s, used) in options.suppressions.iter().zip(used) {
+        // A run over a few files (a pre-commit hook) says nothing of suppressions about others.
+        let applies = options.ran.contains(&s.rule) && outcome.checked_paths.iter().any(|p| s.path.matches(p));
+        if !used && applies {
+            warnings.insert(format!(
+                "the suppression at {} (`{}` in `{}`) matched no finding; remove it",
+                s.by, s.rule, s.path.text
+            ));
+        }
+    }
+    if let Some(baseline) = &options.baseline {
+        baseline.apply(outcome);
+    }
+    outcome.warnings.extend(warnings);
+}
+
+/// An inline suppression on the finding's line or alone on the line above it, in a
+/// format with comments (YAML, HCL): `# iamlint: ignore[rule-id, other-id] reason`.
+fn inline(f: &Finding, warnings: &mut BTreeSet<String>) -> Option<(String, String)> {
+    let hcl = match f.source.path.extension().and_then(|e| e.to_str()) {
+        Some("yaml" | "yml") => false,
+        Some("tf" | "hcl") => true,
+        _ => return None,
+    };
+    let (line, _) = f.source.line_col(f.span.start);
+    let candidates = [(line, false), (line.saturating_sub(1), true)];
+    for (n, alone) in candidates {
+        if n == 0 {
+            continue;
+        }
+        let text = f.source.line_text(n);
+        let Some((at, comment)) = comment_of(text, hcl) else { continue };
+        if alone && !text[..at].trim().is_empty() {
+            continue;
+        }
+        let Some((ids, reason)) = parse_ignore(comment) else { continue };
+        let by = format!("{}:{n}", f.source.display_path());
+        for id in &ids {
+            if rules::find(id).is_none() {
+                let hint = did_you_mean(id).map(|r| format!(" (did you mean `{r}`?)")).unwrap_or_default();
+                warnings.insert(format!("{by}: the inline suppression names unknown rule `{}`{hint}", escape(id)));
+            }
+        }
+        if !ids.iter().any(|id| id == f.rule.id) {
+            continue;
+        }
+        if reason.is_empty() {
+            warnings.insert(format!(
+                "{by}: the inline suppression of `{}` has no reason, so it suppresses nothing; write `# iamlint: ignore[{}] why it is accepted`",
+                f.rule.id, f.rule.id
+            ));
+            continue;
+        }
+        return Some((reason, by));
+    }
+    None
+}
+
+/// The text after the comment marker of a line, and where the marker starts (a `#` or,
+/// in HCL, `//` outside quotes).
+fn comment_of(line: &str, hcl: bool) -> Option<(usize, &str)> {
+    let (mut double, mut single, mut escaped) = (false, false, false);
+    let mut prev_blank = true;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if double {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => double = false,
+                _ => {}
+            }
+        } else if single {
+            single = c != '\'';
+        } else {
+            match c {
+                '"' => double = true,
+                '\'' if !hcl && prev_blank => single = true,
+                // YAML needs a blank before `#` (`a#b` is a plain scalar); HCL does not.
+                '#' if prev_blank || hcl => return Some((i, &line[i + 1..])),
+                '/' if hcl && chars.peek().is_some_and(|(_, n)| *n == '/') => return Some((i, &line[i + 2..])),
+                _ => {}
+            }
+        }
+        prev_blank = c.is_whitespace() || c == '-' || c == ':' || c == '[' || c == ',';
+    }
+    None
+}
+
+/// `iamlint: ignore[a, b] reason` -> (["a", "b"], "reason").
+fn parse_ignore(comment: &str) -> Option<(Vec<String>, String)> {
+    let rest = comment.trim_start().strip_prefix("iamlint:")?.trim_start().strip_prefix("ignore[")?;
+    let (ids, reason) = rest.split_once(']')?;
+    let ids = ids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let reason = reason.trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '-' || c == '\u{2014}');
+    Some((ids, reason.trim_end().to_string()))
+}
+
+/// Text from an input file, safe to print in a message: control characters escaped.
+fn escape(s: &str) -> String {
+    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
+/// The parts a finding's fingerprint is made of: rule, file, where in the file (the
+/// statement by its Sid, not its index, so adding a statement above changes nothing),
+/// and the value it is about (the text under the underline, whitespace removed, so
+/// reformatting changes nothing). Line numbers are not part of it.
+pub fn fingerprint_parts(f: &Finding) -> [String; 4] {
+    let sid = f.statement.as_ref().and_then(|s| s.sid.as_deref()).unwrap_or("");
+    let mut locator = String::with_capacity(f.locator.len());
+    let mut rest = f.locator.as_str();
+    while let Some(i) = rest.find("Statement[") {
+        let after = &rest[i + "Statement[".len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        locator.push_str(&rest[..i + "Statement[".len()]);
+        if digits > 0 && after[digits..].starts_with(']') {
+            locator.push_str(sid);
+            rest = &after[digits..];
+        } else {
+            rest = after;
+        }
+    }
+    locator.push_str(rest);
+    let value: String = f.source.slice(&f.span).chars().filter(|c| !c.is_whitespace()).collect();
+    [f.rule.id.to_string(), f.source.display_path(), locator, value]
+}
+
+/// A finding's fingerprint: 32 hex digits of FNV-1a (128 bits) over its parts. Stable
+/// across runs, machines and iamlint versions (it is written to baseline files).
+pub fn fingerprint(f: &Finding) -> String {
+    fingerprint_of(&fingerprint_parts(f))
+}
+
+fn fingerprint_of(parts: &[String; 4]) -> String {
+    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+    const PRIME: u128 = 0x0000000001000000000000000000013B;
+    let mut hash = OFFSET;
+    // Parts joined by NUL, which none of them holds.
+    for (i, part) in parts.iter().enumerate() {
+        let separator = (i > 0).then_some(0u8);
+        for b in separator.into_iter().chain(part.bytes()) {
+            hash ^= u128::from(b);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    }
+    format!("{hash:032x}")
+}
+
+/// A baseline file: the findings a repository accepted on the day it adopted iamlint.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaselineFile {
+    version: u32,
+    findings: Vec<BaselineEntry>,
+}
+
+/// One accepted finding; `rule`, `file`, `locator` and `value` are there for the
+/// reviewer, `fingerprint` is what is matched.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+struct BaselineEntry {
+    file: String,
+    rule: String,
+    locator: String,
+    value: String,
+    fingerprint: String,
+    /// How many findings share the fingerprint (the same value twice in one place).
+    count: usize,
+}
+
+/// The baseline, read.
+#[derive(Debug, Default)]
+pub struct Baseline {
+    /// fingerprint -> (count, file).
+    entries: BTreeMap<String, (usize, String)>,
+}
+
+/// The baseline file format's version.
+const BASELINE_VERSION: u32 = 1;
+
+impl Baseline {
+    pub fn read(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the baseline {}: {}", path.display(), crate::discover::io_reason(&e)))?;
+        let file: BaselineFile =
+            serde_json::from_str(&text).map_err(|e| format!("{} is not an iamlint baseline: {e}", path.display()))?;
+        if file.version != BASELINE_VERSION {
+            return Err(format!(
+                "{} is a version {} baseline; this iamlint reads version {BASELINE_VERSION}",
+                path.display(),
+                file.version
+            ));
+        }
+        let mut entries: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        for e in file.findings {
+            let slot = entries.entry(e.fingerprint).or_insert((0, e.file));
+            slot.0 += e.count;
+        }
+        Ok(Baseline { entries })
+    }
+
+    /// Leaves out the findings the baseline records (each entry as many times as it
+    /// counts) and counts the entries of the files linted that no longer occur.
+    fn apply(&self, outcome: &mut Outcome) {
+        let mut left: BTreeMap<&str, usize> = self.entries.iter().map(|(k, (n, _))| (k.as_str(), *n)).collect();
+        let before = outcome.findings.len();
+        outcome.findings.retain(|f| match left.get_mut(fingerprint(f).as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        });
+        outcome.baselined += before - outcome.findings.len();
+        let checked: BTreeSet<String> = outcome.checked_paths.iter().map(|p| crate::source::display(p)).collect();
+        outcome.baseline_fixed += self
+            .entries
+            .iter()
+            .filter(|(_, (_, file))| checked.contains(file))
+            .map(|(k, _)| left.get(k.as_str()).copied().unwrap_or(0))
+            .sum::<usize>();
+    }
+}
+
+/// Writes the findings as a baseline: sorted JSON, one entry per distinct fingerprint.
+pub fn write_baseline(findings: &[Finding], out: &mut impl Write) -> io::Result<()> {
+    let mut entries: BTreeMap<String, BaselineEntry> = BTreeMap::new();
+    for f in findings {
+        let parts = fingerprint_parts(f);
+        let fingerprint = fingerprint_of(&parts);
+        let [rule, file, locator, value] = parts;
+        let value: String = if value.chars().count() > 120 {
+            value.chars().take(119).chain(std::iter::once('…')).collect()
+        } else {
+            value
+        };
+        entries.entry(fingerprint.clone()).and_modify(|e| e.count += 1).or_insert(BaselineEntry {
+            file,
+            rule,
+            locator,
+            value,
+            fingerprint,
+            count: 1,
+        });
+    }
+    let mut findings: Vec<BaselineEntry> = entries.into_values().collect();
+    findings.sort();
+    serde_json::to_writer_pretty(&mut *out, &BaselineFile { version: BASELINE_VERSION, findings })?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::find;
+    use crate::source::SourceFile;
+    use crate::testing::{policy, run};
+    use std::sync::Arc;
+
+    fn findings(name: &str, text: &str) -> Vec<Finding> {
+        run(find("full-admin").unwrap(), name, text)
+    }
+
+    const ADMIN: &str = r#"{"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}"#;
+
+    #[test]
+    fn fingerprints_survive_moved_lines_and_new_statements_above() {
+        let a = findings("p.json", &policy(ADMIN));
+        let moved = format!(
+            "\n\n{}",
+            policy(&format!(
+                r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}},
+                {}"#,
+                ADMIN.replace(", ", ",\n    ")
+            ))
+        );
+        let b = findings("p.json", &moved);
+        assert_eq!(a.len(), 1);
+        assert_eq!(b.len(), 1);
+        assert_ne!(a[0].range(), b[0].range(), "the finding moved");
+        assert_eq!(fingerprint(&a[0]), fingerprint(&b[0]));
+        // Another file or another value is another finding.
+        assert_ne!(fingerprint(&a[0]), fingerprint(&findings("q.json", &policy(ADMIN))[0]));
+        let other = ADMIN.replace("\"Admin\"", "\"Other\"");
+        assert_ne!(fingerprint(&a[0]), fingerprint(&findings("p.json", &policy(&other))[0]));
+    }
+
+    #[test]
+    fn fingerprint_is_a_fixed_function_of_its_parts() {
+        // Written to baseline files: it must never change between versions.
+        let parts = ["full-admin", "p.json", "Statement[Admin]", "\"*\""].map(String::from);
+        // FNV-1a 128 of the parts joined by NUL, as computed independently (Python).
+        assert_eq!(fingerprint_of(&parts), "18ddf5b0c347f993737e694ed84ceaf4");
+        assert_eq!(fingerprint_of(&["".into(), "".into(), "".into(), "".into()]), "a68bb3934c8b5822836dbc78c7423ce7");
+    }
+
+    /// A full-admin finding on the first non-blank character of a 1-based line.
+    fn finding_on(source: &Arc<SourceFile>, line: usize) -> Finding {
+        let start: usize = source.text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+        let indent = source.line_text(line).len() - source.line_text(line).trim_start().len();
+        let rule = &find("full-admin").unwrap().meta;
+        Finding {
+            rule,
+            severity: rule.severity,
+            message: "m".into(),
+            source: source.clone(),
+            span: start + indent..start + indent + 1,
+            label: String::new(),
+            labels: Vec::new(),
+            help: None,
+            note: None,
+            locator: String::new(),
+            statement: None,
+            actions: Vec::new(),
+            principal: None,
+            waiver: None,
+        }
+    }
+
+    #[test]
+    fn inline_suppressions_in_yaml_and_hcl_comments() {
+        let yaml = "Statement:\n  # iamlint: ignore[full-admin] break-glass role (SEC-12)\n  - Effect: Allow\n  - Effect: Allow # iamlint: ignore[full-admin]\n  - Effect: Allow # iamlint: ignore[ful-admin] typo\n  - Sid: \"x # iamlint: ignore[full-admin] in a string\"\n  - Effect: Allow # iamlint: ignore[placeholder, full-admin] -- two rules\n";
+        let run = |name: &str, text: &str, lines: &[usize]| {
+            let source = Arc::new(SourceFile::new(name, text.to_string()));
+            let findings = lines.iter().map(|&l| finding_on(&source, l)).collect();
+            let mut outcome = Outcome { findings, checked: 1, ..Outcome::default() };
+            apply(&mut outcome, &FilterOptions { ran: vec!["full-admin"], ..FilterOptions::default() });
+            outcome
+        };
+        let outcome = run("t.yaml", yaml, &[3, 4, 5, 6, 7]);
+        let lines = |fs: &[Finding]| fs.iter().map(|f| f.range().0.0).collect::<Vec<_>>();
+        assert_eq!(lines(&outcome.findings), [4, 5, 6]);
+        let by: Vec<(&str, &str)> = outcome.suppressed.iter().map(|s| (s.by.as_str(), s.reason.as_str())).collect();
+        assert_eq!(by, [("t.yaml:2", "break-glass role (SEC-12)"), ("t.yaml:7", "two rules")]);
+        assert!(outcome.suppressed.iter().all(|s| s.in_source));
+        let w = &outcome.warnings;
+        assert!(
+            w.iter().any(|w| w.starts_with("t.yaml:4: the inline suppression of `full-admin` has no reason")),
+            "{w:?}"
+        );
+        assert!(
+            w.iter().any(|w| w.contains(
+                "t.yaml:5: the inline suppression names unknown rule `ful-admin` (did you mean `full-admin`?)"
+            )),
+            "{w:?}"
+        );
+        // The line above counts only when the comment is alone on it.
+        let above = "a: 1 # iamlint: ignore[full-admin] about a\nb: 2\n";
+        assert!(run("t.yml", above, &[2]).suppressed.is_empty());
+        assert_eq!(run("t.yml", above, &[1]).suppressed.len(), 1);
+        // HCL has `#` and `//`; JSON has no comments, so the same text suppresses nothing.
+        let hcl = "  // iamlint: ignore[full-admin] reviewed\n  actions = [\"*\"]\n";
+        assert_eq!(run("main.tf", hcl, &[2]).suppressed.len(), 1);
+        assert!(run("p.json", hcl, &[2]).suppressed.is_empty());
+        assert!(run("t.yaml", hcl, &[2]).suppressed.is_empty(), "`//` is not a YAML comment");
+    }
+
+    #[test]
+    fn inline_comments_are_found_outside_quotes_only() {
+        assert_eq!(comment_of("a: b # c", false), Some((5, " c")));
+        assert_eq!(comment_of("a: \"b # c\"", false), None);
+        assert_eq!(comment_of("a: 'b # c'", false), None);
+        assert_eq!(comment_of("a: b#c", false), None);
+        assert_eq!(comment_of("  # iamlint: x", false), Some((2, " iamlint: x")));
+        assert_eq!(comment_of("x = \"a // b\" // c", true), Some((13, " c")));
+        assert_eq!(comment_of("x = \"a \\\" # b\" # c", true), Some((15, " c")));
+        assert_eq!(parse_ignore(" iamlint: ignore[a, b] -- why"), Some((vec!["a".into(), "b".into()], "why".into())));
+        assert_eq!(parse_ignore(" iamlint: ignore[a]"), Some((vec!["a".into()], String::new())));
+        assert_eq!(parse_ignore(" iamlint ignore[a] x"), None);
+    }
+
+    #[test]
+    fn under_respects_boundaries() {
+        assert!(under("Statement[2].Action", "Statement[2]"));
+        assert!(under("Statement[2]", "Statement[2]"));
+        assert!(!under("Statement[20]", "Statement[2]"));
+        assert!(under("anything", ""));
     }
 }

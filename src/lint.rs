@@ -38,7 +38,17 @@ pub enum FileOutcome {
 
 /// Lints many files in parallel; the outcome is in a deterministic order.
 pub fn lint_files(candidates: &[Candidate], options: &LintOptions, catalogue: &Catalogue) -> Outcome {
-    let lint = |c: &Candidate| (c.path.clone(), lint_path(&c.path, c.explicit, options, catalogue));
+    let lint = |c: &Candidate| {
+        // The command line's --policy-kind wins over the configuration's kind for the file.
+        let result = match (options.kind, c.kind) {
+            (None, Some(kind)) => {
+                let options = LintOptions { kind: Some(kind), ..options.clone() };
+                lint_path(&c.path, c.explicit, &options, catalogue)
+            }
+            _ => lint_path(&c.path, c.explicit, options, catalogue),
+        };
+        (c.path.clone(), result)
+    };
     // Starting the thread pool costs more than linting the one file a pre-commit hook passes.
     let results: Vec<(PathBuf, FileOutcome)> = if candidates.len() > 1 {
         candidates.par_iter().map(lint).collect()
@@ -58,6 +68,7 @@ pub fn record(outcome: &mut Outcome, path: PathBuf, result: FileOutcome) {
     match result {
         FileOutcome::Linted(findings) => {
             outcome.checked += 1;
+            outcome.checked_paths.push(path);
             outcome.findings.extend(findings);
         }
         FileOutcome::Skipped(reason) => outcome.skipped.push((path, reason)),
@@ -139,7 +150,7 @@ pub fn lint_bytes(
 /// Resolves a loaded file's documents and runs the rules: document rules once over the
 /// file, subject rules on each document alone and then on each principal.
 pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Vec<Finding> {
-    let LoadedFile { source, syntax, documents, principals } = loaded;
+    let LoadedFile { source, syntax, documents, principals, waivers } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
     // Built once for every rule: each subject remembers what the grant model worked out.
     let document_subjects: Vec<Subject<'_>> = documents.iter().map(Subject::document).collect();
@@ -199,8 +210,12 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
                 statement: d.statement,
                 actions: d.actions,
                 principal: principal.cloned(),
+                waiver: None,
             });
         }
+    }
+    for f in &mut findings {
+        f.waiver = waivers.iter().find(|w| w.covers(f.rule.id, &f.locator)).cloned();
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // Documents of one file may share statements (the two readings of a CloudFormation

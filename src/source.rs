@@ -1,6 +1,6 @@
 //! A file as read from disk, with the line index every renderer needs.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 /// Byte range into the original file's text.
 pub type Span = std::ops::Range<usize>;
@@ -36,9 +36,7 @@ impl SourceFile {
 
     /// The path with `/` separators, as every output format prints it.
     pub fn display_path(&self) -> String {
-        let s = self.path.to_string_lossy();
-        let s = s.strip_prefix("./").unwrap_or(&s);
-        s.replace('\\', "/")
+        display(&self.path)
     }
 
     /// 1-based line and column of a byte offset. Columns count Unicode scalar values,
@@ -65,10 +63,40 @@ impl SourceFile {
         offset
     }
 
+    /// The text of a 1-based line, without its line ending (empty past the last line).
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = line.checked_sub(1).and_then(|i| self.line_starts.get(i)) else { return "" };
+        let end = self.line_starts.get(line).map_or(self.text.len(), |&next| next - 1);
+        self.text[start..end].trim_end_matches('\r')
+    }
+
     /// The text of a span (empty when the span does not fall on character boundaries).
     pub fn slice(&self, span: &Span) -> &str {
         self.text.get(span.clone()).unwrap_or("")
     }
+}
+
+/// A path as every output prints it: `/` separators, no leading `./`.
+pub fn display(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    let s = s.strip_prefix("./").unwrap_or(&s);
+    s.replace('\\', "/")
+}
+
+/// The absolute form of a path, `.` and `..` folded without touching the file system.
+pub fn absolute(path: &Path) -> PathBuf {
+    let joined = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -84,6 +112,17 @@ mod tests {
         assert_eq!(f.line_col(5), (2, 2));
         assert_eq!(f.line_col(9), (3, 1));
         assert_eq!(f.line_col(999), (3, 2));
+    }
+
+    #[test]
+    fn line_text_strips_the_line_ending() {
+        let f = SourceFile::new("x", "a\r\nbc\n\nd".to_string());
+        assert_eq!(f.line_text(1), "a");
+        assert_eq!(f.line_text(2), "bc");
+        assert_eq!(f.line_text(3), "");
+        assert_eq!(f.line_text(4), "d");
+        assert_eq!(f.line_text(0), "");
+        assert_eq!(f.line_text(5), "");
     }
 
     #[test]

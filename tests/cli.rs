@@ -130,7 +130,11 @@ fn concise_format_is_one_line_per_finding() {
     let d = TempDir::new();
     d.write("bad.json", TRAILING);
     let o = iamlint(&["check", "--format", "concise", "--select", "malformed-json", "bad.json"], &d.0);
-    assert_eq!(stdout(&o), "bad.json:1:102: critical malformed-json: trailing comma\n");
+    // The findings, then the summary line.
+    assert_eq!(
+        stdout(&o),
+        "bad.json:1:102: critical malformed-json: trailing comma\n1 finding (1 critical) in 1 file; 1 at or above medium\n"
+    );
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -185,7 +189,7 @@ fn an_explicit_file_that_cannot_be_parsed_is_always_reported() {
     // A walk that finds no policy checks nothing: the gate fails (exit 2) and says so,
     // unless the caller accepts an empty run.
     let o = iamlint(&["check", "--format", "concise", "walked"], &d.0);
-    assert_eq!(stdout(&o), "");
+    assert_eq!(stdout(&o), "no findings in 0 files; 1 file skipped (--verbose says why); 1 file could not be linted\n");
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("no file here holds a policy iamlint reads (1 file skipped"), "{err}");
@@ -320,7 +324,7 @@ fn one_file_named_two_ways_is_linted_once_and_excludes_see_the_same_path() {
     let d = TempDir::new();
     d.write("adm.json", ADMIN).write("vendor/v.json", ADMIN);
     let o = iamlint(&["check", "--format", "concise", "--select", "full-admin", "adm.json", "./adm.json"], &d.0);
-    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    assert_eq!(stdout(&o).lines().count(), 2, "one finding and the summary: {}", stdout(&o));
     let plain = iamlint(&["check", "--format", "concise", "vendor/v.json", "--exclude", "vendor/**"], &d.0);
     let dotted = iamlint(&["check", "--format", "concise", "./vendor/v.json", "--exclude", "vendor/**"], &d.0);
     assert_eq!(stdout(&plain), stdout(&dotted));
@@ -358,7 +362,9 @@ fn valid_patterns_that_other_linters_flag_stay_silent() {
         " resource-exposure: ",
         " privilege-escalation: ",
     ];
-    for line in out.lines() {
+    let (summary, findings) = out.lines().collect::<Vec<_>>().split_last().map(|(l, f)| (*l, f.to_vec())).unwrap();
+    assert!(summary.contains(" in 1 file"), "{summary}");
+    for line in findings {
         // Only the exempt rules, and only on lines 8 (Kms) and 9 (New).
         assert!(exempt.iter().any(|rule| line.contains(rule)), "{out}");
         assert!(line.contains(".json:8:") || line.contains(".json:9:"), "{out}");
@@ -379,7 +385,7 @@ fn least_privilege_must_stay_silent() {
     {
         let path = format!("{dir}/{file}");
         let o = iamlint(&["check", "--format", "concise", "--fail-on", "info", "--policy-kind", kind, &path], root);
-        assert_eq!(stdout(&o), "", "{path}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "no findings in 1 file\n", "{path}: {}", stderr(&o));
         assert_eq!(o.status.code(), Some(0), "{path}");
     }
 }

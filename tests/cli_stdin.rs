@@ -32,7 +32,8 @@ fn a_dash_lints_standard_input() {
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert_eq!(
         stdout(&o),
-        "<stdin>:1:71: critical full-admin: `*` allowed on every resource: full administrator access\n"
+        "<stdin>:1:71: critical full-admin: `*` allowed on every resource: full administrator access\n\
+         1 finding (1 critical) in 1 file; 1 at or above medium\n"
     );
     let clean = ADMIN
         .replace("\"*\", \"Resource\"", "\"s3:GetObject\", \"Resource\"")

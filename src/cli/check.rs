@@ -1,17 +1,19 @@
-//! `iamlint check`: discover, lint, filter by threshold, render, exit code.
+//! `iamlint check`: flags and the configuration file -> settings; then the stages:
+//! discover, lint, filter, render, exit code.
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, paths_or_default, usage_error};
 use crate::catalogue::Catalogue;
-use crate::config::Settings;
+use crate::config::{self, Config, ConfigError, Settings};
 use crate::diagnostic::Severity;
-use crate::discover::{Discovered, Filters, discover};
-use crate::filter::{self, Verdict};
-use crate::lint::{LintOptions, lint_files, lint_reader, record};
+use crate::discover::{Candidate, Discovered, Filters, PathGlob, discover};
+use crate::filter::{self, Baseline, FailOn, FilterOptions, Verdict};
+use crate::lint::{FileOutcome, LintOptions, lint_files, lint_reader, record};
 use crate::policy::PolicyKind;
 use crate::report::{self, Format, RenderOptions};
 use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -23,9 +25,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
 
-    /// Exit with 1 when a finding is at or above this severity
-    #[arg(long, value_enum, default_value = "medium", value_name = "SEVERITY")]
-    pub fail_on: SeverityArg,
+    /// Exit with 1 when a finding is at or above this severity; `none` reports without
+    /// failing (a file that could not be linted still fails) [default: medium]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
 
     /// Run only these rules (comma-separated ids)
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
@@ -73,6 +76,36 @@ pub struct CheckArgs {
     /// a gate that checked nothing must not pass)
     #[arg(long)]
     pub allow_empty: bool,
+
+    /// Read this configuration file instead of the iamlint.toml or .iamlint.toml found
+    /// from the current directory up to the repository root
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+
+    /// Read no configuration file
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// Report only findings that this baseline file does not record
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record today's findings in this baseline file (sorted JSON) and exit 0
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Also list the suppressed findings, with their reasons
+    #[arg(long)]
+    pub show_suppressed: bool,
+
+    /// Print how many findings each rule made instead of the findings (human, concise)
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// Directory SARIF URIs and GitHub annotation paths are relative to (default: the
+    /// repository root holding .git, else the current directory)
+    #[arg(long, value_name = "DIR")]
+    pub sarif_base: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -82,16 +115,19 @@ pub enum SeverityArg {
     Medium,
     Low,
     Info,
+    /// Never fail on findings
+    None,
 }
 
-impl From<SeverityArg> for Severity {
-    fn from(s: SeverityArg) -> Severity {
+impl From<SeverityArg> for FailOn {
+    fn from(s: SeverityArg) -> FailOn {
         match s {
-            SeverityArg::Critical => Severity::Critical,
-            SeverityArg::High => Severity::High,
-            SeverityArg::Medium => Severity::Medium,
-            SeverityArg::Low => Severity::Low,
-            SeverityArg::Info => Severity::Info,
+            SeverityArg::Critical => FailOn::AtLeast(Severity::Critical),
+            SeverityArg::High => FailOn::AtLeast(Severity::High),
+            SeverityArg::Medium => FailOn::AtLeast(Severity::Medium),
+            SeverityArg::Low => FailOn::AtLeast(Severity::Low),
+            SeverityArg::Info => FailOn::AtLeast(Severity::Info),
+            SeverityArg::None => FailOn::Never,
         }
     }
 }
@@ -126,15 +162,156 @@ pub enum ColorArg {
     Never,
 }
 
+/// Everything `check` runs with, from the flags over the configuration file.
+struct Resolved {
+    select: Vec<String>,
+    ignore: Vec<String>,
+    fail_on: FailOn,
+    include: Vec<String>,
+    exclude: Vec<String>,
+    known_accounts: Vec<String>,
+    kinds: Vec<(PolicyKind, PathGlob)>,
+    filter: FilterOptions,
+}
+
+/// Reads the configuration file that applies (unless `--isolated`).
+fn load_config(args: &CheckArgs) -> Result<Option<Config>, ConfigError> {
+    if args.isolated {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => config::find(Path::new("."))?,
+    };
+    path.map(|p| config::read(&p)).transpose()
+}
+
+/// Flags override the configuration key by key; the configuration's values are checked
+/// here, where rules, kinds and accounts are known, with a span into the file.
+fn resolve(args: &CheckArgs, config: Option<&Config>) -> Result<Resolved, ConfigError> {
+    let plain =
+        |v: &Option<Vec<Spanned<String>>>| -> Vec<String> { v.iter().flatten().map(|s| s.get_ref().clone()).collect() };
+    let mut r = Resolved {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.map_or(FailOn::AtLeast(Severity::Medium), FailOn::from),
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        known_accounts: args.known_accounts.clone(),
+        kinds: Vec::new(),
+        filter: FilterOptions::default(),
+    };
+    let Some(c) = config else { return Ok(r) };
+    let o = &c.options;
+    for id in o.select.iter().chain(&o.ignore).flatten() {
+        filter::config_rule(c, id)?;
+    }
+    if args.select.is_empty() {
+        r.select = plain(&o.select);
+    }
+    if args.ignore.is_empty() {
+        r.ignore = plain(&o.ignore);
+    }
+    if let Some(v) = &o.fail_on {
+        let parsed = FailOn::parse(v.get_ref()).ok_or_else(|| {
+            c.error(
+                v.span(),
+                format!("unknown fail-on `{}`", v.get_ref()),
+                Some("write one of critical, high, medium, low, info, none".into()),
+            )
+        })?;
+        if args.fail_on.is_none() {
+            r.fail_on = parsed;
+        }
+    }
+    for g in o.include.iter().chain(&o.exclude).flatten() {
+        PathGlob::new(g.get_ref(), None).map_err(|m| c.error(g.span(), m, None))?;
+    }
+    if args.include.is_empty() {
+        r.include = plain(&o.include);
+    }
+    if args.exclude.is_empty() {
+        r.exclude = plain(&o.exclude);
+    }
+    for a in o.known_accounts.iter().flatten() {
+        if !is_account(a.get_ref()) {
+            return Err(c.error(a.span(), format!("`{}` is not a 12-digit account id", a.get_ref()), None));
+        }
+    }
+    if args.known_accounts.is_empty() {
+        r.known_accounts = plain(&o.known_accounts);
+    }
+    for (name, globs) in o.policy_kinds.iter().flat_map(|k| k.by_kind()) {
+        let kind = PolicyKind::from(KindArg::from_str(name, false).expect("the config's kind names are the CLI's"));
+        for g in globs {
+            let glob = PathGlob::new(g.get_ref(), Some(c.dir())).map_err(|m| c.error(g.span(), m, None))?;
+            r.kinds.push((kind, glob));
+        }
+    }
+    r.filter = filter::from_config(c)?;
+    Ok(r)
+}
+
+fn is_account(a: &str) -> bool {
+    a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The kind the configuration gives a file; naming two kinds for one file is an error.
+fn kind_of(path: &Path, kinds: &[(PolicyKind, PathGlob)]) -> Result<Option<PolicyKind>, String> {
+    let mut found: Option<(PolicyKind, &str)> = None;
+    for (kind, glob) in kinds {
+        if !glob.matches(path) {
+            continue;
+        }
+        match found {
+            Some((k, other)) if k != *kind => {
+                return Err(format!(
+                    "policy-kinds in the configuration give this file two kinds: {} (`{other}`) and {} (`{}`)",
+                    k.as_str(),
+                    kind.as_str(),
+                    glob.text
+                ));
+            }
+            _ => found = Some((*kind, &glob.text)),
+        }
+    }
+    Ok(found.map(|(k, _)| k))
+}
+
+/// The repository root holding `.git` above the current directory, else the current
+/// directory: what SARIF URIs and GitHub paths are relative to.
+fn repository_root() -> PathBuf {
+    let cwd = crate::source::absolute(Path::new("."));
+    cwd.ancestors().find(|d| d.join(".git").exists()).map_or(cwd.clone(), Path::to_path_buf)
+}
+
 pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
-    let rules = match filter::selected_rules(&args.select, &args.ignore) {
+    if args.statistics && !matches!(args.format, Format::Human | Format::Concise) {
+        return usage_error("--statistics prints a table: use it with --format human or concise");
+    }
+    let config = match load_config(args) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&format!("error: {e}")),
+    };
+    let mut settings = match resolve(args, config.as_ref()) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("error: {e}")),
+    };
+    let rules = match filter::selected_rules(&settings.select, &settings.ignore) {
         Ok(rules) => rules,
         Err(e) => return usage_error(&e),
     };
-    if let Some(bad) = args.known_accounts.iter().find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
+    if let Some(bad) = args.known_accounts.iter().find(|a| !is_account(a)) {
         return usage_error(&format!("--known-accounts takes 12-digit account ids; `{bad}` is not one"));
     }
-    let mut filters = match Filters::new(&args.include, &args.exclude) {
+    if let Some(path) = &args.baseline {
+        match Baseline::read(path) {
+            Ok(b) => settings.filter.baseline = Some(b),
+            Err(e) => return usage_error(&format!("error: {e}")),
+        }
+    }
+    settings.filter.ran = rules.iter().map(|r| r.id()).collect();
+    let mut filters = match Filters::new(&settings.include, &settings.exclude) {
         Ok(f) => f,
         Err(e) => return usage_error(&e),
     };
@@ -146,19 +323,37 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
         return usage_error("--stdin-filename names standard input: add `-` to the paths to read it");
     }
     let catalogue = Catalogue::bundled();
-    let discovered = match (reads_stdin, paths.is_empty()) {
+    let mut discovered = match (reads_stdin, paths.is_empty()) {
         (true, true) => Discovered::default(),
         _ => discover(&paths_or_default(&paths.into_iter().cloned().collect::<Vec<_>>()), &filters),
     };
+    let mut files: Vec<Candidate> = Vec::with_capacity(discovered.files.len());
+    for mut c in std::mem::take(&mut discovered.files) {
+        match kind_of(&c.path, &settings.kinds) {
+            Ok(kind) => {
+                c.kind = kind;
+                files.push(c);
+            }
+            Err(message) => discovered.errors.push(crate::discover::DiscoverError { path: c.path.clone(), message }),
+        }
+    }
     let options = LintOptions {
         rules,
         kind: args.policy_kind.map(PolicyKind::from),
-        settings: Settings { known_accounts: args.known_accounts.clone() },
+        settings: Settings { known_accounts: settings.known_accounts.clone() },
     };
-    let mut outcome = lint_files(&discovered.files, &options, catalogue);
+    let mut outcome = lint_files(&files, &options, catalogue);
     if reads_stdin {
         let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("<stdin>"));
-        let result = lint_reader(&name, std::io::stdin().lock(), &options, catalogue);
+        let result = match kind_of(&name, &settings.kinds) {
+            // The configuration's policy-kinds globs name standard input too.
+            Ok(Some(kind)) if options.kind.is_none() => {
+                let options = LintOptions { kind: Some(kind), ..options.clone() };
+                lint_reader(&name, std::io::stdin().lock(), &options, catalogue)
+            }
+            Ok(_) => lint_reader(&name, std::io::stdin().lock(), &options, catalogue),
+            Err(message) => FileOutcome::Failed(message),
+        };
         record(&mut outcome, name, result);
         outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
@@ -177,14 +372,29 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
             format!("no file here holds a policy iamlint reads{skipped}; pass --allow-empty to accept a run that checks nothing"),
         ));
     }
+    filter::apply(&mut outcome, &settings.filter);
 
-    let verdict = Verdict::of(&outcome, Severity::from(args.fail_on));
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(path, &outcome);
+    }
+    let verdict = Verdict::of(&outcome, settings.fail_on);
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let render = RenderOptions { format: args.format, color, verbose: args.verbose };
+    let base = match &args.sarif_base {
+        Some(dir) => crate::source::absolute(dir),
+        None => repository_root(),
+    };
+    let render = RenderOptions {
+        format: args.format,
+        color,
+        verbose: args.verbose,
+        statistics: args.statistics,
+        show_suppressed: args.show_suppressed,
+        base,
+    };
     report::render(&outcome, &verdict, &render, catalogue, out, &mut std::io::stderr().lock())?;
     Ok(if verdict.broken {
         EXIT_ERROR
@@ -193,4 +403,31 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
     } else {
         0
     })
+}
+
+/// `--write-baseline`: records the findings left after suppressions and exits 0, unless a
+/// file could not be linted (its findings would be missing from the baseline).
+fn write_baseline(path: &Path, outcome: &crate::diagnostic::Outcome) -> std::io::Result<u8> {
+    if !outcome.errors.is_empty() {
+        for (file, message) in &outcome.errors {
+            eprintln!("iamlint: error: {}: {message}", report::display(file));
+        }
+        return usage_error(&format!(
+            "the baseline {} was not written: {} could not be linted",
+            path.display(),
+            if outcome.errors.len() == 1 { "a file" } else { "files" }
+        ));
+    }
+    let mut text = Vec::new();
+    filter::write_baseline(&outcome.findings, &mut text)?;
+    if let Err(e) = std::fs::write(path, text) {
+        return usage_error(&format!("cannot write the baseline {}: {e}", path.display()));
+    }
+    eprintln!(
+        "iamlint: wrote {} finding{} to the baseline {}",
+        outcome.findings.len(),
+        if outcome.findings.len() == 1 { "" } else { "s" },
+        path.display()
+    );
+    Ok(0)
 }

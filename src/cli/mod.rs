@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint policy files and directories
-    Check(check::CheckArgs),
+    Check(Box<check::CheckArgs>),
     /// Show what action patterns grant, grouped by access level
     Expand {
         /// Action patterns such as `s3:*Object` or `ec2:Describe*`
@@ -44,6 +44,14 @@ pub enum Command {
         /// Rule id, e.g. `passrole-unscoped`
         rule: String,
     },
+    /// Print a shell completion script (e.g. `iamlint completions bash > /etc/bash_completion.d/iamlint`)
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `iamlint man > /usr/local/share/man/man1/iamlint.1`
+    Man,
 }
 
 /// Exit codes: 0 clean, 1 findings at or above the threshold, 2 the run itself failed.
@@ -60,7 +68,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let mut out = std::io::stdout().lock();
+    // Stdout is line-buffered: a SARIF or JSON report of thousands of findings would be
+    // hundreds of thousands of writes.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let result = match (cli.version, cli.command) {
         (true, _) => writeln!(out, "{}", version_text(Catalogue::bundled())).map(|_| 0),
         (false, None) => {
@@ -72,7 +82,15 @@ pub fn main() -> ExitCode {
         (false, Some(Command::Action { names })) => catalogue::action(&names, &mut out),
         (false, Some(Command::Rules)) => rules::list(&mut out),
         (false, Some(Command::Explain { rule })) => rules::explain(&rule, &mut out),
+        (false, Some(Command::Completions { shell })) => {
+            // Generated into memory: clap_complete panics when its writer fails (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "iamlint", &mut script);
+            out.write_all(&script).map(|_| 0)
+        }
+        (false, Some(Command::Man)) => man(&mut out),
     };
+    let result = result.and_then(|code| out.flush().map(|_| code));
     match result {
         Ok(code) => ExitCode::from(code),
         // `iamlint ... | head` closes the pipe early: that is not an error.
@@ -99,6 +117,29 @@ pub fn version_text(catalogue: &Catalogue) -> String {
         s.push_str(&format!("\n  {} {} ({}, {}): {}", src.name, src.version, src.registry, src.licence, src.provides));
     }
     s
+}
+
+/// `iamlint man`: one page for the tool and its subcommands, from the clap definitions
+/// (so `--help`, completions and the page never disagree).
+fn man(out: &mut impl Write) -> std::io::Result<u8> {
+    let command = <Cli as clap::CommandFactory>::command().version(env!("CARGO_PKG_VERSION"));
+    let page = clap_mangen::Man::new(command.clone());
+    page.render_title(out)?;
+    page.render_name_section(out)?;
+    page.render_synopsis_section(out)?;
+    page.render_description_section(out)?;
+    page.render_options_section(out)?;
+    page.render_subcommands_section(out)?;
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("iamlint {}", sub.get_name());
+        writeln!(out, ".SH \"{}\"", name.to_uppercase())?;
+        let sub = sub.clone().bin_name(name);
+        let sub_page = clap_mangen::Man::new(sub);
+        sub_page.render_synopsis_section(out)?;
+        sub_page.render_options_section(out)?;
+    }
+    page.render_version_section(out)?;
+    Ok(0)
 }
 
 /// Writes an error about the invocation to stderr in one line.

@@ -25,6 +25,7 @@ use super::tree::Node;
 use super::yaml::{self, Style, Yaml};
 use super::{Adapter, LoadOptions, Loaded, LoadedFile, SyntaxProblem, json};
 use crate::diagnostic::PrincipalRef;
+use crate::diagnostic::Waiver;
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies, Problem, Unresolved, UnresolvedPart};
 use crate::source::{SourceFile, Span, Spanned};
 use std::collections::HashMap;
@@ -104,7 +105,7 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
         return Loaded::NotPolicy(format!("{what}, and it holds no IAM policy"));
     }
     let (documents, syntax) = (model.documents, model.syntax);
-    Loaded::Policy(LoadedFile { source, syntax, documents, principals: Vec::new() })
+    Loaded::Policy(LoadedFile::new(source, syntax, documents))
 }
 
 /// A template that holds no policy (and parses) is passed over, with the reason.
@@ -123,8 +124,10 @@ fn analyse(
 ) -> LoadedFile {
     let mut documents = Vec::new();
     let mut principals = Vec::new();
+    let mut waivers = Vec::new();
     for value in templates {
         let template = Template::new(value);
+        waivers.extend(template_waivers(&template));
         let mut model = Model::new(&source.text, &template, options);
         model.resources();
         let offset = documents.len();
@@ -136,7 +139,31 @@ fn analyse(
         syntax.extend(model.syntax);
     }
     syntax.sort_by_key(|p| (p.span.start, p.span.end));
-    LoadedFile { source, syntax, documents, principals }
+    LoadedFile { source, syntax, documents, principals, waivers }
+}
+
+/// A resource's `Metadata: {iamlint: {ignore: [{rule: ID, reason: WHY}]}}`: findings of that
+/// rule under `Resources.<Id>` are suppressed, with the reason (cfn-lint and cfn-nag keep
+/// their suppressions in the same place). An entry without a reason is kept with an empty
+/// one: the filter then suppresses nothing and says so.
+fn template_waivers(template: &Template<'_>) -> Vec<Waiver> {
+    let mut out = Vec::new();
+    for (id, r) in &template.resources {
+        let Some(ignore) = r.get("Metadata").and_then(|m| m.get("iamlint")).and_then(|m| m.get("ignore")) else {
+            continue;
+        };
+        for entry in items(ignore) {
+            let Some(rule) = entry.get("rule").and_then(V::as_str) else { continue };
+            let reason = entry.get("reason").and_then(V::as_str).unwrap_or_default();
+            out.push(Waiver {
+                locator: format!("Resources.{id}"),
+                rule: rule.to_string(),
+                reason: reason.trim().to_string(),
+                span: entry.span(),
+            });
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------
@@ -751,23 +778,7 @@ impl SpanMap<'_> {
     }
 
     fn node(&self, node: Node) -> Node {
-        match node {
-            Node::String(s) => Node::String(Spanned::new(s.value, self.span(&s.span))),
-            Node::Number(s) => Node::Number(Spanned::new(s.value, self.span(&s.span))),
-            Node::Bool(b) => Node::Bool(Spanned::new(b.value, self.span(&b.span))),
-            Node::Null(span) => Node::Null(self.span(&span)),
-            Node::Unresolved(mut u) => {
-                u.value.span = self.span(&u.value.span);
-                Node::Unresolved(u)
-            }
-            Node::Array(items, span) => {
-                Node::Array(items.into_iter().map(|i| self.node(i)).collect(), self.span(&span))
-            }
-            Node::Object(entries, span) => Node::Object(
-                entries.into_iter().map(|(k, v)| (Spanned::new(k.value, self.span(&k.span)), self.node(v))).collect(),
-                self.span(&span),
-            ),
-        }
+        node.map_spans(&|span| self.span(span))
     }
 }
 

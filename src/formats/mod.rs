@@ -17,6 +17,7 @@ pub mod terraform;
 pub mod tree;
 pub mod yaml;
 
+use crate::diagnostic::Waiver;
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies};
 use crate::source::{SourceFile, Span};
 use std::path::Path;
@@ -40,11 +41,14 @@ pub struct LoadedFile {
     pub documents: Vec<PolicyDocument>,
     /// Users, groups and roles whose documents are judged together.
     pub principals: Vec<PrincipalPolicies>,
+    /// Suppressions the file declares for the findings under a locator (a CloudFormation
+    /// resource's `Metadata: {iamlint: {ignore: [{rule, reason}]}}`); the filter applies them.
+    pub waivers: Vec<Waiver>,
 }
 
 impl LoadedFile {
     pub fn new(source: Arc<SourceFile>, syntax: Vec<SyntaxProblem>, documents: Vec<PolicyDocument>) -> LoadedFile {
-        LoadedFile { source, syntax, documents, principals: Vec::new() }
+        LoadedFile { source, syntax, documents, principals: Vec::new(), waivers: Vec::new() }
     }
 }
 

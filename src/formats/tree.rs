@@ -51,4 +51,24 @@ impl Node {
             _ => None,
         }
     }
+
+    /// The same tree with every span passed through `f`: for a tree parsed out of a
+    /// string whose characters stand elsewhere in the file (a JSON string, a block scalar).
+    pub fn map_spans(self, f: &impl Fn(&Span) -> Span) -> Node {
+        match self {
+            Node::String(s) => Node::String(Spanned::new(s.value, f(&s.span))),
+            Node::Number(n) => Node::Number(Spanned::new(n.value, f(&n.span))),
+            Node::Bool(b) => Node::Bool(Spanned::new(b.value, f(&b.span))),
+            Node::Null(span) => Node::Null(f(&span)),
+            Node::Unresolved(mut u) => {
+                u.value.span = f(&u.value.span);
+                Node::Unresolved(u)
+            }
+            Node::Array(items, span) => Node::Array(items.into_iter().map(|i| i.map_spans(f)).collect(), f(&span)),
+            Node::Object(entries, span) => Node::Object(
+                entries.into_iter().map(|(k, v)| (Spanned::new(k.value, f(&k.span)), v.map_spans(f))).collect(),
+                f(&span),
+            ),
+        }
+    }
 }

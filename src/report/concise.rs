@@ -1,6 +1,7 @@
 //! One line per finding: `path:line:col: severity rule-id: message`.
 
-use crate::diagnostic::{Finding, Outcome};
+use crate::diagnostic::{Finding, Outcome, Suppressed};
+use crate::filter::Verdict;
 use std::io::{self, Write};
 
 pub fn line(f: &Finding) -> String {
@@ -8,9 +9,20 @@ pub fn line(f: &Finding) -> String {
     format!("{}:{line}:{col}: {} {}: {}", f.source.display_path(), f.severity, f.rule.id, f.message)
 }
 
-pub fn write(outcome: &Outcome, out: &mut impl Write) -> io::Result<()> {
+/// A suppressed finding: its line, then the suppression.
+pub fn suppressed_line(s: &Suppressed) -> String {
+    format!("{} (suppressed by {}: {})", line(&s.finding), s.by, s.reason.escape_debug())
+}
+
+/// Every finding, the suppressed ones when asked, then the summary line.
+pub fn write(outcome: &Outcome, verdict: &Verdict, show_suppressed: bool, out: &mut impl Write) -> io::Result<()> {
     for f in &outcome.findings {
         writeln!(out, "{}", line(f))?;
     }
-    Ok(())
+    if show_suppressed {
+        for s in &outcome.suppressed {
+            writeln!(out, "{}", suppressed_line(s))?;
+        }
+    }
+    writeln!(out, "{}", super::human::summary_line(outcome, verdict))
 }

@@ -1,7 +1,7 @@
 //! Human output: miette graphical diagnostics that underline the exact values.
 
 use crate::diagnostic::{Finding, Outcome, Severity};
-use crate::filter::Verdict;
+use crate::filter::{FailOn, Verdict};
 use crate::source::SourceFile;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
@@ -161,7 +161,13 @@ fn line_length(text: &str, offset: usize) -> usize {
 }
 
 /// Every finding, then the summary line.
-pub fn write(outcome: &Outcome, verdict: &Verdict, color: bool, out: &mut impl Write) -> io::Result<()> {
+pub fn write(
+    outcome: &Outcome,
+    verdict: &Verdict,
+    color: bool,
+    show_suppressed: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let style = Style { color, ..Style::PLAIN };
     // miette's layout is the costly part of a large run: render in parallel, print in order.
     let render = |f| render(f, style);
@@ -172,6 +178,12 @@ pub fn write(outcome: &Outcome, verdict: &Verdict, color: bool, out: &mut impl W
     };
     for text in rendered {
         write!(out, "{text}")?;
+    }
+    if show_suppressed && !outcome.suppressed.is_empty() {
+        writeln!(out, "suppressed:")?;
+        for s in &outcome.suppressed {
+            writeln!(out, "  {}", super::concise::suppressed_line(s))?;
+        }
     }
     writeln!(out, "{}", summary_line(outcome, verdict))
 }
@@ -192,15 +204,35 @@ pub fn summary_line(outcome: &Outcome, verdict: &Verdict) -> String {
     let mut line = if outcome.findings.is_empty() {
         format!("no findings in {}", plural(outcome.checked, "file"))
     } else {
+        let gate = match verdict.fail_on {
+            FailOn::AtLeast(s) => format!("{} at or above {s}", verdict.gated),
+            FailOn::Never => "none fails the run (--fail-on none)".to_string(),
+        };
         format!(
-            "{} ({}) in {}; {} at or above {}",
+            "{} ({}) in {}; {gate}",
             plural(outcome.findings.len(), "finding"),
             counts.join(", "),
             plural(outcome.checked, "file"),
-            verdict.gated,
-            verdict.fail_on
         )
     };
+    if verdict.unreadable > 0 {
+        line.push_str(&format!(
+            "; {} fails the run whatever --fail-on says",
+            plural(verdict.unreadable, &format!("{} finding", crate::filter::UNREADABLE))
+        ));
+    }
+    if !outcome.suppressed.is_empty() {
+        line.push_str(&format!("; {} suppressed", outcome.suppressed.len()));
+    }
+    if outcome.baselined > 0 {
+        line.push_str(&format!("; {} in the baseline", outcome.baselined));
+    }
+    if outcome.baseline_fixed > 0 {
+        line.push_str(&format!(
+            "; {} fixed since (--write-baseline shrinks it)",
+            plural(outcome.baseline_fixed, "baseline entry").replace("entrys", "entries")
+        ));
+    }
     if !outcome.skipped.is_empty() {
         line.push_str(&format!("; {} skipped (--verbose says why)", plural(outcome.skipped.len(), "file")));
     }

@@ -2,7 +2,7 @@
 
 use crate::catalogue::Catalogue;
 use crate::diagnostic::{Finding, Outcome, PrincipalRef, Severity, StatementRef};
-use crate::filter::Verdict;
+use crate::filter::{FailOn, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -14,7 +14,25 @@ pub struct Report<'a> {
     pub catalogue: CatalogueInfo<'a>,
     pub findings: Vec<JsonFinding<'a>>,
     pub errors: Vec<JsonError>,
+    /// Suppressed findings, with `--show-suppressed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<JsonSuppressed<'a>>,
+    /// What is not a finding but should be known (a suppression that matched nothing).
+    pub warnings: &'a [String],
     pub summary: Summary,
+}
+
+#[derive(Serialize)]
+pub struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    pub finding: JsonFinding<'a>,
+    pub suppression: JsonSuppression<'a>,
+}
+
+#[derive(Serialize)]
+pub struct JsonSuppression<'a> {
+    pub reason: &'a str,
+    pub by: &'a str,
 }
 
 #[derive(Serialize)]
@@ -55,6 +73,9 @@ pub struct JsonFinding<'a> {
     pub help: Option<&'a str>,
     pub note: Option<&'a str>,
     pub labels: Vec<JsonLabel<'a>>,
+    /// Stable across line moves (rule, file, locator, value): what baselines and SARIF
+    /// `partialFingerprints` use.
+    pub fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -78,24 +99,33 @@ pub struct Summary {
     pub files_skipped: usize,
     pub findings: usize,
     pub by_severity: BTreeMap<&'static str, usize>,
-    pub fail_on: Severity,
+    /// Findings set aside by a suppression.
+    pub suppressed: usize,
+    /// Findings left out because the baseline records them.
+    pub baselined: usize,
+    /// Baseline entries of the files checked that no longer occur.
+    pub baseline_fixed: usize,
+    pub fail_on: FailOn,
     /// Whether the run fails the gate (exit code 1 or 2).
     pub failed: bool,
 }
 
 impl Summary {
-    pub fn new(findings: &[Finding], checked: usize, skipped: usize, fail_on: Severity, failed: bool) -> Summary {
+    pub fn new(outcome: &Outcome, verdict: &Verdict) -> Summary {
         let mut by_severity: BTreeMap<&'static str, usize> = Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-        for f in findings {
+        for f in &outcome.findings {
             *by_severity.entry(f.severity.as_str()).or_default() += 1;
         }
         Summary {
-            files_checked: checked,
-            files_skipped: skipped,
-            findings: findings.len(),
+            files_checked: outcome.checked,
+            files_skipped: outcome.skipped.len(),
+            findings: outcome.findings.len(),
             by_severity,
-            fail_on,
-            failed,
+            suppressed: outcome.suppressed.len(),
+            baselined: outcome.baselined,
+            baseline_fixed: outcome.baseline_fixed,
+            fail_on: verdict.fail_on,
+            failed: verdict.failed(),
         }
     }
 }
@@ -136,24 +166,38 @@ pub fn finding(f: &Finding) -> JsonFinding<'_> {
                 JsonLabel { text: &l.text, line, column, end_line, end_column }
             })
             .collect(),
+        fingerprint: crate::filter::fingerprint(f),
     }
 }
 
 /// The version-1 report: one JSON object.
-pub fn write(outcome: &Outcome, verdict: &Verdict, catalogue: &Catalogue, out: &mut impl Write) -> io::Result<()> {
+pub fn write(
+    outcome: &Outcome,
+    verdict: &Verdict,
+    catalogue: &Catalogue,
+    show_suppressed: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let report = Report {
         version: 1,
         tool: Tool { name: "iamlint", version: env!("CARGO_PKG_VERSION") },
         catalogue: catalogue_info(catalogue),
         findings: outcome.findings.iter().map(finding).collect(),
         errors: outcome.errors.iter().map(|(p, m)| JsonError { file: super::display(p), message: m.clone() }).collect(),
-        summary: Summary::new(
-            &outcome.findings,
-            outcome.checked,
-            outcome.skipped.len(),
-            verdict.fail_on,
-            verdict.failed(),
-        ),
+        suppressed: if show_suppressed {
+            outcome
+                .suppressed
+                .iter()
+                .map(|s| JsonSuppressed {
+                    finding: finding(&s.finding),
+                    suppression: JsonSuppression { reason: &s.reason, by: &s.by },
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        warnings: &outcome.warnings,
+        summary: Summary::new(outcome, verdict),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)

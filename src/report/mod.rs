@@ -2,11 +2,13 @@
 //! and `Verdict`; they know no rule, policy model or grant model.
 
 pub mod concise;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::catalogue::Catalogue;
-use crate::diagnostic::Outcome;
+use crate::diagnostic::{Outcome, Severity};
 use crate::filter::Verdict;
 use std::io::{self, Write};
 
@@ -18,16 +20,34 @@ pub enum Format {
     Concise,
     /// One JSON object (the documented machine contract)
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding
+    Github,
+}
+
+impl Format {
+    /// Formats whose stdout is one machine-read document (nothing else may be printed there).
+    pub fn is_document(self) -> bool {
+        matches!(self, Format::Json | Format::Sarif)
+    }
 }
 
 /// How to render, apart from the format.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     pub format: Format,
     /// Colour in human output.
     pub color: bool,
     /// Also name the files passed over, and why (on stderr).
     pub verbose: bool,
+    /// Counts per rule instead of the findings (human and concise).
+    pub statistics: bool,
+    /// Also list the suppressed findings, with their reasons.
+    pub show_suppressed: bool,
+    /// The absolute directory SARIF URIs and GitHub paths are relative to (the
+    /// repository root, or `--sarif-base`).
+    pub base: std::path::PathBuf,
 }
 
 /// Writes the run's report: findings and summary to `out`; files passed over (with
@@ -42,25 +62,57 @@ pub fn render(
     err: &mut impl Write,
 ) -> io::Result<()> {
     match options.format {
-        Format::Json => json::write(outcome, verdict, catalogue, out)?,
-        Format::Concise => concise::write(outcome, out)?,
-        Format::Human => human::write(outcome, verdict, options.color, out)?,
+        Format::Json => json::write(outcome, verdict, catalogue, options.show_suppressed, out)?,
+        Format::Sarif => sarif::write(outcome, verdict, &options.base, options.show_suppressed, out)?,
+        Format::Github => github::write(outcome, verdict, &options.base, out)?,
+        Format::Concise | Format::Human if options.statistics => {
+            statistics(outcome, out)?;
+            writeln!(out, "{}", human::summary_line(outcome, verdict))?;
+        }
+        Format::Concise => concise::write(outcome, verdict, options.show_suppressed, out)?,
+        Format::Human => human::write(outcome, verdict, options.color, options.show_suppressed, out)?,
     }
+    // What goes to `err` comes after the report, also when both go to one terminal.
+    out.flush()?;
     if options.verbose {
         for (path, reason) in &outcome.skipped {
             writeln!(err, "iamlint: skipped {}: {reason}", display(path))?;
         }
     }
-    if options.format != Format::Json {
+    if !options.format.is_document() {
         for (path, message) in &outcome.errors {
             writeln!(err, "iamlint: error: {}: {message}", display(path))?;
         }
+    }
+    if options.format != Format::Json && options.format != Format::Github {
+        for w in &outcome.warnings {
+            writeln!(err, "iamlint: warning: {w}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `--statistics`: how many findings each rule made, most first (as ruff prints them).
+pub fn statistics(outcome: &Outcome, out: &mut impl Write) -> io::Result<()> {
+    let mut by_rule: std::collections::BTreeMap<&str, (usize, std::collections::BTreeSet<Severity>)> =
+        Default::default();
+    for f in &outcome.findings {
+        let entry = by_rule.entry(f.rule.id).or_default();
+        entry.0 += 1;
+        entry.1.insert(f.severity);
+    }
+    let mut rows: Vec<_> = by_rule.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    let count_width = rows.first().map_or(1, |r| r.1.0.to_string().len());
+    let id_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    for (id, (n, severities)) in rows {
+        let severities: Vec<&str> = severities.iter().rev().map(|s| s.as_str()).collect();
+        writeln!(out, "{n:>count_width$}\t{id:<id_width$}\t{}", severities.join(", "))?;
     }
     Ok(())
 }
 
 /// A path as every output prints it: `/` separators, no leading `./`.
 pub fn display(p: &std::path::Path) -> String {
-    let s = p.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).replace('\\', "/")
+    crate::source::display(p)
 }
