@@ -30,8 +30,10 @@ pub struct Filters {
     pub no_ignore: bool,
 }
 
-/// Files a directory walk picks up when no `--include` is given.
-pub const DEFAULT_INCLUDE: &[&str] = &["*.json"];
+/// Files a directory walk picks up when no `--include` is given: every format an adapter
+/// reads from a repository (content then decides whether a file holds policies). Docs
+/// pages are read when named or included, not walked.
+pub const DEFAULT_INCLUDE: &[&str] = &["*.json", "*.yaml", "*.yml", "*.template", "*.tf"];
 
 impl Filters {
     pub fn new(include: &[String], exclude: &[String]) -> Result<Filters, String> {
