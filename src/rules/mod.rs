@@ -162,3 +162,31 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
     }
 }
+
+#[cfg(test)]
+mod unresolved_tests {
+    use crate::testing;
+
+    /// An action list known only at deployment is not an unknown action or service.
+    #[test]
+    fn unresolved_action_values_are_not_unknown_names() {
+        let tf = r#"variable "actions" {}
+
+data "aws_iam_policy_document" "ci" {
+  statement {
+    actions   = ["s3:GetObject", "${var.prefix}:PutObject", var.extra]
+    resources = ["arn:aws:s3:::artefacts/*"]
+  }
+  statement {
+    actions   = ["s3:GetObjekt"]
+    resources = ["arn:aws:s3:::artefacts/*"]
+  }
+}
+"#;
+        let found = testing::run(&super::unknown_action::RULE, "main.tf", tf);
+        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(found.len(), 1, "{messages:?}");
+        assert!(messages[0].contains("s3:GetObjekt"), "{messages:?}");
+        assert!(testing::run(&super::unknown_service::RULE, "main.tf", tf).is_empty());
+    }
+}

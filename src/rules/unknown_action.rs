@@ -24,6 +24,11 @@ fn check(ctx: &mut Context<'_>) {
         for (st, rs) in resolved.statements() {
             let Some(list) = &st.action else { continue };
             for ra in &rs.values {
+                // A value unknown until deployment (`${var.actions}`) names nothing that
+                // can be checked yet: neither a known nor an unknown action.
+                if resolved.doc.unresolved_at(&ra.value.span).is_some() {
+                    continue;
+                }
                 if matches!(ra.expansion, Expansion::Actions(_)) {
                     continue;
                 }

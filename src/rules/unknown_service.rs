@@ -22,6 +22,11 @@ fn check(ctx: &mut Context<'_>) {
         for (st, rs) in resolved.statements() {
             let Some(list) = &st.action else { continue };
             for ra in &rs.values {
+                // A value unknown until deployment (`${var.actions}`) names nothing that
+                // can be checked yet: neither a known nor an unknown action.
+                if resolved.doc.unresolved_at(&ra.value.span).is_some() {
+                    continue;
+                }
                 let Expansion::UnknownService { service, suggestion } = &ra.expansion else { continue };
                 let value = &ra.value.value;
                 let action = value.split_once(':').map_or("", |(_, a)| a);
