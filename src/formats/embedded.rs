@@ -7,6 +7,7 @@
 
 use super::SyntaxProblem;
 use super::json;
+use super::json::StringState;
 use super::tree::Node;
 use crate::policy::{Unresolved, UnresolvedPart};
 use crate::source::{Span, Spanned};
@@ -97,23 +98,13 @@ fn fill(text: &str, holes: &[&Hole]) -> (String, Vec<bool>) {
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
     let mut inside = Vec::with_capacity(holes.len());
-    let (mut i, mut in_string, mut escaped) = (0, false, false);
+    let (mut i, mut state) = (0, StringState::default());
     for h in holes {
         while i < h.range.start {
-            let b = bytes[i];
-            if in_string {
-                if escaped {
-                    escaped = false;
-                } else if b == b'\\' {
-                    escaped = true;
-                } else if b == b'"' {
-                    in_string = false;
-                }
-            } else if b == b'"' {
-                in_string = true;
-            }
+            state.step(bytes[i]);
             i += 1;
         }
+        let in_string = state.inside;
         inside.push(in_string);
         out[h.range.clone()].fill(b'x');
         if !in_string && h.range.len() >= 2 {

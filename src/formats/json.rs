@@ -382,32 +382,42 @@ fn convert(value: &Value<'_>, base: usize) -> Node {
     }
 }
 
+/// Whether the bytes of JSON text stand inside a string, read one byte at a time: the
+/// one place that follows quotes and backslash escapes through JSON text.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct StringState {
+    /// The last byte stepped over was inside a string (its quotes included), or the
+    /// next byte will be.
+    pub inside: bool,
+    escaped: bool,
+}
+
+impl StringState {
+    /// Steps over one byte; returns whether it belongs to a string, quotes included.
+    pub fn step(&mut self, b: u8) -> bool {
+        if !self.inside {
+            self.inside = b == b'"';
+            return self.inside;
+        }
+        if self.escaped {
+            self.escaped = false;
+        } else if b == b'\\' {
+            self.escaped = true;
+        } else if b == b'"' {
+            self.inside = false;
+        }
+        true
+    }
+}
+
 /// Characters AWS counts toward a policy's size quota: whitespace outside strings is
 /// not counted (IAM quotas page, "IAM and AWS STS quotas").
 pub fn aws_size(json: &str) -> usize {
-    let mut count = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in json.as_bytes() {
+    let mut state = StringState::default();
+    json.bytes()
         // Count characters, not bytes: UTF-8 continuation bytes are not counted.
-        let starts_char = b & 0xC0 != 0x80;
-        if in_string {
-            count += starts_char as usize;
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-            count += 1;
-        } else if !b.is_ascii_whitespace() {
-            count += starts_char as usize;
-        }
-    }
-    count
+        .filter(|&b| (state.step(b) || !b.is_ascii_whitespace()) && b & 0xC0 != 0x80)
+        .count()
 }
 
 /// How many of `aws_size`'s characters are JSON escape syntax beyond the one character

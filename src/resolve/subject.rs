@@ -9,7 +9,7 @@ use super::effective::Memo;
 use super::{ResolvedDocument, ResolvedStatement};
 use crate::catalogue::{ActionId, Catalogue, ServiceId};
 use crate::diagnostic::PrincipalRef;
-use crate::policy::{PolicyKind, Statement};
+use crate::policy::Statement;
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug)]
@@ -70,22 +70,6 @@ impl<'d> Subject<'d> {
     /// The entry of a statement of this subject.
     pub(super) fn entry(&self, st: &Statement) -> Entry<'d> {
         self.entries[self.index[&(st as *const Statement as usize)]]
-    }
-
-    /// The kind of the document a statement of this subject stands in.
-    pub fn kind_of(&self, st: &Statement) -> PolicyKind {
-        self.entry(st).doc.doc.kind
-    }
-
-    /// The documents of the subject, in order.
-    pub fn documents(&self) -> Vec<&'d ResolvedDocument> {
-        let mut out: Vec<&'d ResolvedDocument> = Vec::new();
-        for e in &self.entries {
-            if !out.last().is_some_and(|d| std::ptr::eq(*d, e.doc)) {
-                out.push(e.doc);
-            }
-        }
-        out
     }
 
     /// Every statement, Allow and Deny, of every document.
