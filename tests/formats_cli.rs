@@ -2,6 +2,8 @@
 //! kind it gets, spans that land on the user's text inside objects, JSON strings and
 //! URL-encoded strings, the rules that fire, and account dumps failing the run.
 
+mod common;
+
 use iamlint::catalogue::Catalogue;
 use iamlint::config::Settings;
 use iamlint::formats::{self, LoadOptions, Loaded, LoadedFile};
@@ -11,7 +13,7 @@ use iamlint::rules::RULES;
 use iamlint::source::SourceFile;
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 const DIR: &str = "fixtures/formats/cli";
@@ -221,31 +223,12 @@ fn organizations_policies_are_scps_or_rcps_by_type() {
     assert!(matches!(load("tag.json", &tag), Loaded::NotPolicy(_)));
 }
 
-/// The rules' fail fixtures that are one policy document.
-fn rule_fixtures() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for rule in RULES {
-        let dir = Path::new("fixtures").join(rule.meta.id).join("fail");
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
-        for e in entries.flatten() {
-            let path = e.path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            // Fixtures of a forced kind (`x.scp.json`) need --policy-kind; keep to inferred ones.
-            if name.ends_with(".json") && name.matches('.').count() == 1 {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// Wrapping a policy in CLI output (as an object, a JSON string, a URL-encoded string)
 /// changes nothing a rule sees: the same rule ids fire as on the raw file.
 #[test]
 fn rules_fire_the_same_on_a_policy_inside_cli_output() {
     let mut compared = 0;
-    for path in rule_fixtures() {
+    for path in common::inferred_fail_fixtures() {
         let Ok(raw) = fs::read_to_string(&path) else { continue };
         let Loaded::Policy(file) = load("raw.json", &raw) else { continue };
         // Broken files, arrays of policies and bare statements are not what AWS returns.

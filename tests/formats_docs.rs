@@ -2,6 +2,8 @@
 //! line, with spans into the page; non-policy blocks are passed over; runs of statements
 //! are one document; the rules fire as on raw JSON; hostile pages neither panic nor hang.
 
+mod common;
+
 use iamlint::catalogue::Catalogue;
 use iamlint::config::Settings;
 use iamlint::formats::snippet;
@@ -13,7 +15,7 @@ use iamlint::source::SourceFile;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -149,30 +151,12 @@ fn a_raw_json_file_holding_a_run_of_statements_is_one_document() {
     assert_eq!(rule_ids(Path::new("two.json"), two.as_bytes().to_vec()), ["malformed-json"]);
 }
 
-/// The rules' fail fixtures that are one policy document (or statement) and parse.
-fn rule_fixtures() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for rule in RULES {
-        let dir = Path::new("fixtures").join(rule.meta.id).join("fail");
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
-        for e in entries.flatten() {
-            let path = e.path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.ends_with(".json") && name.matches('.').count() == 1 {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// A policy pasted into a page (fenced markdown, indented markdown, RST, prose) gets the
 /// same rule ids as the raw file.
 #[test]
 fn rules_fire_the_same_on_a_policy_in_a_docs_page() {
     let mut compared = 0;
-    for path in rule_fixtures() {
+    for path in common::inferred_fail_fixtures() {
         let Ok(raw) = fs::read_to_string(&path) else { continue };
         if raw.starts_with('\u{feff}') || raw.trim_start().starts_with('[') {
             continue;

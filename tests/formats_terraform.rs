@@ -4,6 +4,8 @@
 //! fixtures fire the same rules when wrapped in Terraform (heredoc, `jsonencode`) and in
 //! plan JSON, and neither parser panics or hangs on arbitrary input.
 
+mod common;
+
 use iamlint::catalogue::Catalogue;
 use iamlint::config::Settings;
 use iamlint::diagnostic::Finding;
@@ -14,7 +16,7 @@ use iamlint::rules::RULES;
 use iamlint::source::{SourceFile, Span};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 const TF: &str = "fixtures/formats/terraform";
@@ -285,25 +287,6 @@ fn a_plan_reads_root_and_child_modules_with_exact_spans() {
 // ---------------------------------------------------------------------------------------
 // The same rules fire whatever the format
 
-/// Every rule's fail fixtures whose kind is inferred and that parse cleanly.
-fn fail_fixtures() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for rule in RULES {
-        let dir = Path::new("fixtures").join(rule.id()).join("fail");
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for e in entries.flatten() {
-            let p = e.path();
-            let name = p.file_name().unwrap().to_string_lossy().to_string();
-            // Fixtures with a kind in their name are linted with --policy-kind.
-            if name.ends_with(".json") && name.matches('.').count() == 1 {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn ids_of(path: &str, bytes: Vec<u8>) -> Option<BTreeSet<&'static str>> {
     match lint_bytes(Path::new(path), bytes, true, &options(), Catalogue::bundled()) {
         FileOutcome::Linted(findings) => Some(rule_ids(&findings)),
@@ -317,7 +300,7 @@ const TEXT_RULES: [&str; 2] = ["malformed-json", "policy-size"];
 #[test]
 fn rules_fire_the_same_inside_terraform_and_plans() {
     let mut compared = 0;
-    for path in fail_fixtures() {
+    for path in common::inferred_fail_fixtures() {
         let Ok(json) = std::fs::read_to_string(&path) else { continue };
         let Ok(value) = serde_json::from_str::<serde_json::Value>(&json) else { continue };
         if !value.get("Statement").is_some_and(|s| s.is_array() || s.is_object()) {
