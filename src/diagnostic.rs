@@ -92,6 +92,26 @@ pub struct PrincipalRef {
     pub locator: String,
 }
 
+/// How one principal reaches another, step by step: what target-aware escalation reports
+/// (`user/dev` -`iam:PassRole`-> `role/ops-admin`) and the reports draw as a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Chain {
+    pub steps: Vec<ChainStep>,
+}
+
+/// One step of a chain: `from` can do `action` to reach `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainStep {
+    /// The acting principal (its ARN when known, else `kind/name`).
+    pub from: String,
+    /// The catalogue action that takes the step (`iam:PassRole`, `sts:AssumeRole`).
+    pub action: String,
+    /// The principal reached.
+    pub to: String,
+    /// Whether `to` is more privileged: full admin, or able to escalate further.
+    pub to_admin: bool,
+}
+
 /// Where a finding sits in a document: the policy model's statements implement it, so
 /// that this layer needs no policy model.
 pub trait Located {
@@ -159,6 +179,8 @@ pub struct Finding {
     pub actions: Vec<String>,
     /// Set when the finding is about a principal's policies taken together.
     pub principal: Option<PrincipalRef>,
+    /// The principals the finding's principal can reach, and how (target-aware escalation).
+    pub chains: Vec<Chain>,
     /// A suppression the input file declares for this finding's place (a CloudFormation
     /// resource's `Metadata: {iamlint: {ignore: [...]}}`): the filter honours it.
     pub waiver: Option<Waiver>,
@@ -248,6 +270,7 @@ pub struct Draft {
     pub locator: Option<String>,
     pub statement: Option<StatementRef>,
     pub actions: Vec<String>,
+    pub chains: Vec<Chain>,
 }
 
 impl Draft {
@@ -263,6 +286,7 @@ impl Draft {
             locator: None,
             statement: None,
             actions: Vec::new(),
+            chains: Vec::new(),
         }
     }
 
@@ -308,6 +332,12 @@ impl Draft {
 
     pub fn actions(mut self, actions: Vec<String>) -> Draft {
         self.actions = actions;
+        self
+    }
+
+    /// The principals reached, and how.
+    pub fn chains(mut self, chains: Vec<Chain>) -> Draft {
+        self.chains = chains;
         self
     }
 }

@@ -569,6 +569,7 @@ mod tests {
             statement: None,
             actions: Vec::new(),
             principal: None,
+            chains: Vec::new(),
             waiver: None,
         }
     }

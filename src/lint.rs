@@ -210,6 +210,7 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
                 statement: d.statement,
                 actions: d.actions,
                 principal: principal.cloned(),
+                chains: d.chains,
                 waiver: None,
             });
         }

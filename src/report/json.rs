@@ -1,7 +1,7 @@
 //! `--format json`: the machine contract described in DESIGN.md ("version": 1).
 
 use crate::catalogue::Catalogue;
-use crate::diagnostic::{Finding, Outcome, PrincipalRef, Severity, StatementRef};
+use crate::diagnostic::{Chain, Finding, Outcome, PrincipalRef, Severity, StatementRef};
 use crate::filter::{FailOn, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -70,6 +70,8 @@ pub struct JsonFinding<'a> {
     pub actions: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<&'a PrincipalRef>,
+    #[serde(skip_serializing_if = "<[Chain]>::is_empty")]
+    pub chains: &'a [Chain],
     pub help: Option<&'a str>,
     pub note: Option<&'a str>,
     pub labels: Vec<JsonLabel<'a>>,
@@ -155,6 +157,7 @@ pub fn finding(f: &Finding) -> JsonFinding<'_> {
         statement: f.statement.as_ref(),
         actions: &f.actions,
         principal: f.principal.as_ref(),
+        chains: &f.chains,
         help: f.help.as_deref(),
         note: f.note.as_deref(),
         labels: f
