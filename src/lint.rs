@@ -3,13 +3,13 @@
 
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
-use crate::diagnostic::{Draft, Finding, Outcome, PrincipalRef};
+use crate::diagnostic::{Category, Draft, Finding, Outcome, PrincipalRef};
 use crate::discover::{Candidate, io_reason};
 use crate::formats::{self, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
 use crate::policy::PolicyKind;
 use crate::resolve::{ResolvedDocument, Subject, resolve};
 use crate::rules::{Check, Context, Rule};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -215,6 +215,13 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
             });
         }
     }
+    // A validity finding on the text of an expanded definition (SAM's own template) is
+    // about its author's text, not the user's.
+    let generated: Vec<&Span> = documents.iter().filter_map(|d| d.doc.expanded_from.as_ref()).collect();
+    findings.retain(|f| {
+        f.rule.category != Category::Validity
+            || !generated.iter().any(|g| g.start <= f.span.start && f.span.end <= g.end)
+    });
     for f in &mut findings {
         f.waiver = waivers.iter().find(|w| w.covers(f.rule.id, &f.locator)).cloned();
     }

@@ -316,11 +316,73 @@ fn sam_function_policies() {
     let locators: Vec<&str> = f.documents.iter().map(|d| d.locator.as_str()).collect();
     assert_eq!(
         locators,
-        ["Resources.ThumbnailFunction.Properties.Policies[3]", "Resources.ThumbnailFunction.Properties.Policies[4]"]
+        [
+            "Resources.ThumbnailFunction.Properties.Policies[0]",
+            "Resources.ThumbnailFunction.Properties.Policies[1]",
+            "Resources.ThumbnailFunction.Properties.Policies[3]",
+            "Resources.ThumbnailFunction.Properties.Policies[4]"
+        ]
     );
     assert_eq!(f.principals[0].principal.name, "ThumbnailFunctionRole");
-    let write = statement(&f.documents[0], "WriteThumbnails").resource.as_ref().unwrap();
+    assert_eq!(f.principals[0].documents, [0, 1, 2, 3]);
+    let write = statement(&f.documents[2], "WriteThumbnails").resource.as_ref().unwrap();
     assert_eq!(write.values[0].value, "arn:aws:s3:::acme-uploads-thumbs/*");
+
+    // The SAM policy templates, expanded as SAM does (rules/packs/sam-policy-templates.json):
+    // the parameter's value (a parameter default here) fills the template's ARNs, and the
+    // spans are on what the user wrote: the parameter's value, or the template's name.
+    let s3 = &f.documents[0].statements[0];
+    let actions: Vec<&str> = s3.action.as_ref().unwrap().values.iter().map(|v| v.value.as_str()).collect();
+    assert!(actions.contains(&"s3:GetObject") && actions.contains(&"s3:ListBucket"), "{actions:?}");
+    assert_eq!(text(&f, &s3.action.as_ref().unwrap().values[0].span), "S3ReadPolicy");
+    let resources = s3.resource.as_ref().unwrap();
+    let values: Vec<&str> = resources.values.iter().map(|v| v.value.as_str()).collect();
+    assert_eq!(values, ["arn:aws:s3:::acme-uploads", "arn:aws:s3:::acme-uploads/*"]);
+    assert_eq!(text(&f, &resources.values[0].span), "!Ref SourceBucketName");
+    let table = &f.documents[1].statements[0].resource.as_ref().unwrap().values[0];
+    assert_eq!(table.value, "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/thumbnails");
+    assert_eq!(text(&f, &table.span), "!Ref ThumbnailTableName");
+}
+
+#[test]
+fn sam_policy_templates_unscoped_unknown_or_incomplete() {
+    let template = |policies: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Policies:\n{policies}"
+        )
+    };
+    let run = |policies: &str| match lint_text("sam.yaml", template(policies).into_bytes()) {
+        FileOutcome::Linted(findings) => findings
+            .iter()
+            .map(|f| (f.rule.id, f.message.clone(), f.source.text[f.span.clone()].to_string()))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    // A table name of `*` makes the CRUD template a grant on every table.
+    let star = run("        - DynamoDBCrudPolicy:\n            TableName: '*'\n");
+    assert!(star.iter().any(|(rule, _, under)| *rule == "unscoped-write" && under == "'*'"), "{star:#?}");
+    // A named table: the same template is scoped.
+    let named = run("        - DynamoDBCrudPolicy:\n            TableName: orders\n");
+    assert!(!named.iter().any(|(rule, ..)| *rule == "unscoped-write"), "{named:#?}");
+    // SAM rejects an unknown template or a missing parameter: never passed over.
+    let unknown = run("        - S3CrudPolicyy:\n            BucketName: b\n");
+    assert!(
+        unknown.iter().any(|(rule, message, under)| *rule == "malformed-policy"
+            && message.contains("`S3CrudPolicyy` is not a SAM policy template")
+            && under == "S3CrudPolicyy"),
+        "{unknown:#?}"
+    );
+    // SAM's own text is not the user's to fix: the batch operation names in its SQS
+    // poller template are not reported (they are API operations, not IAM actions).
+    let poller = run("        - SQSPollerPolicy:\n            QueueName: jobs\n");
+    assert!(poller.is_empty(), "{poller:#?}");
+    let missing = run("        - S3CrudPolicy: {}\n");
+    assert!(
+        missing
+            .iter()
+            .any(|(rule, message, _)| *rule == "malformed-policy" && message.contains("missing `BucketName`")),
+        "{missing:#?}"
+    );
 }
 
 #[test]

@@ -89,5 +89,8 @@ if notice="$(one "$cfn_info/licenses/NOTICE* $cfn_info/NOTICE*" 2>/dev/null)"; t
     cp "$notice" "$here/licenses/cfn-lint.NOTICE"
 fi
 
+echo "== refreshing the SAM policy templates pack" >&2
+bash "$here/sam-policy-templates.sh" "${AWS_SAM_TRANSLATOR_VERSION:-}"
+
 echo "== done: $(wc -c <"$here/aws.json") bytes, $(wc -l <"$here/aws.json") lines in rules/catalogue/aws.json" >&2
 echo "   review the diff (one service per line) and rules/catalogue/README.md's counts" >&2

@@ -354,6 +354,65 @@ fn is_template(v: &V) -> bool {
 }
 
 // ---------------------------------------------------------------------------------
+// SAM policy templates.
+
+#[derive(serde::Deserialize)]
+struct SamTemplates {
+    templates: std::collections::BTreeMap<String, SamTemplate>,
+}
+
+#[derive(serde::Deserialize)]
+struct SamTemplate {
+    parameters: Vec<String>,
+    definition: serde_json::Value,
+}
+
+fn sam_templates() -> &'static SamTemplates {
+    static TEMPLATES: std::sync::OnceLock<SamTemplates> = std::sync::OnceLock::new();
+    TEMPLATES.get_or_init(|| crate::packs::pack!("sam-policy-templates.json"))
+}
+
+/// A SAM template's definition as template values: `Ref` of one of its parameters is the
+/// value the user gave (with its own spans); everything else is spanned on the template's
+/// name, except an `Fn::Sub` built from a parameter, spanned on that parameter's value.
+fn sam_value(value: &serde_json::Value, at: &Span, parameters: &HashMap<&str, &V>) -> V {
+    use serde_json::Value as J;
+    let text =
+        |s: &str| V::Str(Str { value: s.to_string(), span: at.clone(), content: at.clone(), quoting: Quoting::Json });
+    match value {
+        J::String(s) => text(s),
+        J::Number(n) => V::Num(Spanned::new(n.to_string(), at.clone())),
+        J::Bool(b) => V::Bool(Spanned::new(*b, at.clone())),
+        J::Null => V::Null(at.clone()),
+        J::Array(items) => V::List(items.iter().map(|i| sam_value(i, at, parameters)).collect(), at.clone()),
+        J::Object(entries) => {
+            if let Some(J::String(target)) = entries.get("Ref")
+                && entries.len() == 1
+                && let Some(given) = parameters.get(target.as_str())
+            {
+                return (*given).clone();
+            }
+            let converted: Vec<(Spanned<String>, V)> = entries
+                .iter()
+                .map(|(k, v)| (Spanned::new(k.clone(), at.clone()), sam_value(v, at, parameters)))
+                .collect();
+            if converted.len() == 1 && is_intrinsic(&converted[0].0.value) {
+                let (key, arg) = converted.into_iter().next().expect("one entry");
+                let span = match &arg {
+                    V::List(items, _) => match items.get(1) {
+                        Some(V::Map(vars, _)) => vars.iter().map(|(_, v)| v.span()).find(|s| s != at),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                return V::Fn(key.value, Box::new(arg), span.unwrap_or_else(|| at.clone()));
+            }
+            V::Map(converted, at.clone())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
 // The template's names: parameters, resources and their types, mappings.
 
 #[derive(Default)]
@@ -1087,9 +1146,9 @@ impl<'a> Model<'a> {
                 .flat_map(|(i, p)| self.sam_policies(p, &format!("{locator}[{i}]"), owner))
                 .collect(),
             V::Map(entries, _) => {
-                let template = entries.len() == 1 && entries[0].0.value.ends_with("Policy");
+                let template = entries.len() == 1 && !entries[0].0.value.eq_ignore_ascii_case("Statement");
                 if template {
-                    Vec::new()
+                    self.sam_template(&entries[0].0, &entries[0].1, locator, owner)
                 } else {
                     self.document(policies, locator.to_string(), Some(PolicyKind::Identity), owner)
                 }
@@ -1099,6 +1158,60 @@ impl<'a> Model<'a> {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// A SAM policy template (`S3CrudPolicy: {BucketName: !Ref Bucket}`): the statements
+    /// SAM writes for it (`rules/packs/sam-policy-templates.json`), each value spanned on the
+    /// template's name, and where a value comes from a parameter, on the parameter's value.
+    /// A name SAM does not know, or a parameter left out, fails the deployment: reported.
+    fn sam_template(&mut self, name: &Spanned<String>, args: &V, locator: &str, owner: &str) -> Vec<usize> {
+        let templates = &sam_templates().templates;
+        let Some(template) = templates.get(&name.value) else {
+            let closest = templates
+                .keys()
+                .map(|k| (strsim::jaro_winkler(&k.to_ascii_lowercase(), &name.value.to_ascii_lowercase()), k))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .filter(|(score, _)| *score > 0.85);
+            let help = match closest {
+                Some((_, k)) => format!("did you mean `{k}`? SAM's policy templates are listed at https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-policy-template-list.html"),
+                None => "use a policy template SAM lists (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-policy-template-list.html), or write the statements as a policy document".into(),
+            };
+            let message = format!("`{}` is not a SAM policy template, so SAM rejects this function", name.value);
+            return vec![self.problem(
+                locator.to_string(),
+                name.span.clone(),
+                message,
+                "unknown policy template",
+                help,
+                owner,
+            )];
+        };
+        let given: Vec<&(Spanned<String>, V)> = match args {
+            V::Map(entries, _) => entries.iter().collect(),
+            _ => Vec::new(),
+        };
+        let missing: Vec<String> = template
+            .parameters
+            .iter()
+            .filter(|p| !given.iter().any(|(k, _)| &k.value == *p))
+            .map(|p| format!("`{p}`"))
+            .collect();
+        if !missing.is_empty() {
+            let message = format!(
+                "SAM policy template `{}` is missing {}, so SAM rejects this function",
+                name.value,
+                crate::diagnostic::and_list(&missing)
+            );
+            let help = format!("give `{}` its parameters: {}", name.value, template.parameters.join(", "));
+            return vec![self.problem(locator.to_string(), args.span(), message, "parameters missing", help, owner)];
+        }
+        let parameters: HashMap<&str, &V> = given.iter().map(|(k, v)| (k.value.as_str(), v)).collect();
+        let expanded = sam_value(&template.definition, &name.span, &parameters);
+        let built = self.document(&expanded, locator.to_string(), Some(PolicyKind::Identity), owner);
+        for &i in &built {
+            self.documents[i].expanded_from = Some(name.span.clone());
+        }
+        built
     }
 
     /// Looks through properties this adapter does not know for IAM-shaped values.
@@ -1264,6 +1377,7 @@ impl<'a> Model<'a> {
             size: 0,
             escape_overhead: 0,
             unresolved: Vec::new(),
+            expanded_from: None,
         };
         self.add(doc, None, owner)
     }

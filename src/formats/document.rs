@@ -101,6 +101,7 @@ pub fn build(tree: &Node, options: &DocumentOptions) -> PolicyDocument {
         size: options.size,
         escape_overhead: options.escape_overhead,
         unresolved: Vec::new(),
+        expanded_from: None,
     };
     if let (true, Node::Array(items, span)) = (options.bare_statement, tree) {
         // Statements copied out of a policy (`{...},{...}` from a docs page): IAM takes

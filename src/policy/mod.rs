@@ -88,6 +88,11 @@ pub struct PolicyDocument {
     pub escape_overhead: usize,
     /// The values of the document that are unknown at lint time, in document order.
     pub unresolved: Vec<Unresolved>,
+    /// Set when the document is not written in the file but expanded from a definition the
+    /// file names (a SAM policy template): the span of that name. The definition's text is
+    /// its author's, so a validity finding on it is not the user's to fix and is not
+    /// reported; what the expansion grants is judged as usual.
+    pub expanded_from: Option<Span>,
 }
 
 /// A value unknown at lint time: a CloudFormation `Ref`, `Fn::GetAtt` or `Fn::Sub` of a

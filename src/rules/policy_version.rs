@@ -69,7 +69,12 @@ fn first_variable(doc: &PolicyDocument) -> Option<(String, &Spanned<String>)> {
         let resources = st.resource.iter().flat_map(|r| &r.values);
         let conditions = st.condition.iter().flat_map(|c| c.entries()).flat_map(|(_, e)| &e.values);
         for value in resources.chain(conditions) {
-            if let Some(name) = variable_in(&value.value) {
+            // `${Bucket}` of a CloudFormation `Fn::Sub` or `${var.x}` of Terraform is filled
+            // in at deployment, not by IAM: only the other `${...}` are policy variables.
+            let deployed = doc.unresolved_at(&value.span).map(|u| u.parts.as_slice()).unwrap_or_default();
+            if let Some(name) =
+                variables_in(&value.value).find(|v| !deployed.iter().any(|p| v[2..v.len() - 1] == p.name))
+            {
                 return Some((name.to_string(), value));
             }
         }
@@ -77,19 +82,50 @@ fn first_variable(doc: &PolicyDocument) -> Option<(String, &Spanned<String>)> {
     None
 }
 
-/// The first `${...}` in a text.
-fn variable_in(text: &str) -> Option<&str> {
-    let start = text.find("${")?;
-    let len = text[start..].find('}')?;
-    Some(&text[start..=start + len])
+/// The `${...}` of a text, in order.
+fn variables_in(mut text: &str) -> impl Iterator<Item = &str> {
+    std::iter::from_fn(move || {
+        let start = text.find("${")?;
+        let len = text[start..].find('}')?;
+        let found = &text[start..=start + len];
+        text = &text[start + len + 1..];
+        Some(found)
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::variable_in;
+    use super::variables_in;
+
+    fn variable_in(text: &str) -> Option<&str> {
+        variables_in(text).next()
+    }
+
+    /// `${Bucket}` in a CloudFormation `Fn::Sub` is filled in at deployment: without a
+    /// Version, only a real policy variable is "taken literally".
+    #[test]
+    fn deployment_substitutions_are_not_policy_variables() {
+        let template = |resource: &str| {
+            format!(
+                "Resources:\n  B:\n    Type: AWS::S3::Bucket\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: !Sub \"{resource}\"\n"
+            )
+        };
+        let messages = |resource: &str| -> Vec<String> {
+            crate::testing::run(&super::RULE, "t.yaml", &template(resource)).into_iter().map(|f| f.message).collect()
+        };
+        assert_eq!(
+            messages("arn:aws:s3:::${B}/*"),
+            ["policy has no Version, so IAM reads it with the 2008-10-17 policy language"]
+        );
+        assert_eq!(
+            messages("arn:aws:s3:::${B}/${!aws:username}/*"),
+            ["policy has no Version, so `${aws:username}` is taken literally"]
+        );
+    }
 
     #[test]
-    fn finds_the_first_variable() {
+    fn finds_the_variables() {
+        assert_eq!(variables_in("${Bucket}/${aws:username}/x").collect::<Vec<_>>(), ["${Bucket}", "${aws:username}"]);
         assert_eq!(variable_in("arn:aws:s3:::b/home/${aws:username}/*"), Some("${aws:username}"));
         assert_eq!(variable_in("${aws:PrincipalTag/team}-${aws:username}"), Some("${aws:PrincipalTag/team}"));
         assert_eq!(variable_in("${*}"), Some("${*}"));
