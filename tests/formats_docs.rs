@@ -242,3 +242,25 @@ proptest! {
         let _ = lint(Path::new(&format!("page.{ext}")), bytes);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Pages written with typographic or HTML-escaped quotes: linting never panics, and
+    /// every character boundary of the straightened text maps to one of the page, in
+    /// order (so every span iamlint reports can be shown).
+    #[test]
+    fn pages_with_rendered_quotes_never_panic(parts in proptest::collection::vec(prop::sample::select(vec!["{", "}", "[", "]", ",", ":", "\"", "\u{201c}", "\u{201d}", "\u{201e}", "&quot;", "&#34;", "&quot", "Effect", "Allow", "s3:*", " ", "\n", "é", "*"]), 0..80)) {
+        let page: String = parts.concat();
+        if let Some(s) = snippet::Straightened::new(&page) {
+            let mut last = 0;
+            for n in (0..=s.text.len()).filter(|&n| s.text.is_char_boundary(n)) {
+                let at = s.offset(n);
+                prop_assert!(at >= last && at <= page.len() && page.is_char_boundary(at), "{n} -> {at}");
+                last = at;
+            }
+            prop_assert_eq!(s.offset(s.text.len()), page.len());
+        }
+        let _ = lint(Path::new("page.md"), page.into_bytes());
+    }
+}

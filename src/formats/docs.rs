@@ -11,7 +11,7 @@
 //! Blocks are found by what they are, not by the markup around them (see `snippet`):
 //! one finder reads markdown fences, indented blocks, RST directives and prose alike.
 
-use super::{Adapter, LoadOptions, Loaded, LoadedFile, snippet};
+use super::{Adapter, LoadOptions, Loaded, LoadedFile, SyntaxProblem, snippet};
 use crate::source::SourceFile;
 use std::path::Path;
 use std::sync::Arc;
@@ -34,7 +34,9 @@ fn claims(path: &Path, text: &str) -> bool {
 }
 
 fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
-    let text = source.text.as_str();
+    // Quotes written as `“` or `&quot;` are read as `"` (and reported), offsets mapped back.
+    let straightened = snippet::Straightened::new(&source.text);
+    let text = straightened.as_ref().map_or(source.text.as_str(), |s| s.text.as_str());
     let blocks = snippet::blocks(text);
     // The page with its formatting debris blanked inside each block (same offsets).
     let mut page = text.to_string();
@@ -46,9 +48,21 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     let mut syntax = Vec::new();
     let mut pending: Vec<snippet::Block> = blocks.into_iter().rev().collect();
     while let Some(block) = pending.pop() {
-        let (line, _) = source.line_col(block.span().start);
-        match snippet::read(&page, &block, format!("line {line}"), options.kind) {
+        let start = straightened.as_ref().map_or(block.span().start, |s| s.offset(block.span().start));
+        let (line, _) = source.line_col(start);
+        match snippet::read(&page, &block, format!("line {line}"), options.kind, straightened.as_ref()) {
             snippet::Read::Document(document, problems) => {
+                if let Some(quote) = straightened.as_ref().and_then(|s| s.first_quote_in(&block.span())) {
+                    let written = &source.text[quote.clone()];
+                    syntax.push(SyntaxProblem {
+                        span: quote,
+                        message: format!("the policy is written with `{written}` for its quotes, which is not JSON: IAM rejects it as written"),
+                        label: "not a JSON quote".into(),
+                        help: Some(format!(
+                            "write straight double quotes (\") instead of `{written}` (the page's rendering turned them); iamlint analysed the policy as if they were"
+                        )),
+                    });
+                }
                 documents.push(*document);
                 syntax.extend(problems);
             }
@@ -106,6 +120,49 @@ mod tests {
         assert_eq!(&page[action.span.clone()], "\"s3:GetObject\"");
         let messages: Vec<_> = loaded.syntax.iter().map(|p| p.message.as_str()).collect();
         assert_eq!(messages, vec!["trailing comma"]);
+    }
+
+    /// Docs sites turn `"` into `“ ”` or `&quot;`: the policy is read as if straight (its
+    /// spans on the page's own characters) and the quotes are reported.
+    #[test]
+    fn typographic_and_html_escaped_quotes_are_read_and_reported() {
+        let page = "Intro “quoted” prose.\n\n```json\n{“Version”: “2012-10-17”, “Statement”: [{“Effect”: “Allow”, “Action”: “iam:PassRole”, “Resource”: “*”}]}\n```\n\n<pre>{&quot;Effect&quot;: &quot;Allow&quot;, &quot;Action&quot;: &quot;s3:*&quot;, &quot;Resource&quot;: &quot;*&quot;}</pre>\n";
+        let loaded = load_page("p.md", page);
+        assert_eq!(loaded.documents.len(), 2);
+        let first = &loaded.documents[0];
+        assert_eq!(first.locator, "line 4");
+        assert_eq!(first.version.as_ref().unwrap().value, "2012-10-17");
+        let action = &first.statements[0].action.as_ref().unwrap().values[0];
+        assert_eq!(action.value, "iam:PassRole");
+        assert_eq!(&page[action.span.clone()], "“iam:PassRole”");
+        let second = &loaded.documents[1];
+        assert_eq!(second.locator, "line 7");
+        let resource = &second.statements[0].resource.as_ref().unwrap().values[0];
+        assert_eq!(&page[resource.span.clone()], "&quot;*&quot;");
+        assert_eq!(&page[second.span.clone()], &page[page.find("{&quot;").unwrap()..page.find("</pre>").unwrap()]);
+        let problems: Vec<(&str, &str)> =
+            loaded.syntax.iter().map(|p| (p.message.as_str(), &page[p.span.clone()])).collect();
+        assert_eq!(
+            problems,
+            [
+                ("the policy is written with `“` for its quotes, which is not JSON: IAM rejects it as written", "“"),
+                (
+                    "the policy is written with `&quot;` for its quotes, which is not JSON: IAM rejects it as written",
+                    "&quot;"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn straightened_offsets_map_back_to_the_page() {
+        let page = "a“b”&quot;c";
+        let s = snippet::Straightened::new(page).unwrap();
+        assert_eq!(s.text, "a\"b\"\"c");
+        let back: Vec<usize> = (0..=s.text.len()).map(|n| s.offset(n)).collect();
+        // a, “ (3 bytes), b, ” (3 bytes), &quot; (6 bytes), c, end
+        assert_eq!(back, [0, 1, 4, 5, 8, 14, 15]);
+        assert!(snippet::Straightened::new("plain \"json\"").is_none());
     }
 
     #[test]

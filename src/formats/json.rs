@@ -118,7 +118,7 @@ fn load_run(source: &Arc<SourceFile>, base: usize, kind: Option<PolicyKind>) -> 
     if !whole || (block.values.len() < 2 && block.trailing_comma.is_none()) {
         return None;
     }
-    let snippet::Read::Document(document, mut syntax) = snippet::read(text, &block, String::new(), kind) else {
+    let snippet::Read::Document(document, mut syntax) = snippet::read(text, &block, String::new(), kind, None) else {
         return None;
     };
     if !document.bare_statement {

@@ -180,6 +180,67 @@ pub fn clean(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
+/// A page whose JSON is written with typographic quotes (`“Effect”`) or HTML-escaped
+/// quotes (`&quot;Effect&quot;`), as docs sites render and people copy it: the page with
+/// straight quotes, and the way from its offsets back to the page's. IAM rejects such a
+/// policy (the docs adapter reports it), but what it would grant once the quotes are fixed
+/// is still analysed.
+pub struct Straightened {
+    pub text: String,
+    /// Each replaced quote: its offset in `text` (where it is one `"`), and its offset and
+    /// length in the page.
+    quotes: Vec<(usize, usize, usize)>,
+}
+
+/// The quotes a docs page may write for `"`, longest first where one begins another.
+const QUOTES: [&str; 5] = ["&quot;", "&#34;", "\u{201c}", "\u{201d}", "\u{201e}"];
+
+impl Straightened {
+    /// `None` when the page has no such quote.
+    pub fn new(page: &str) -> Option<Straightened> {
+        if !QUOTES.iter().any(|q| page.contains(q)) {
+            return None;
+        }
+        let mut text = String::with_capacity(page.len());
+        let mut quotes = Vec::new();
+        let mut rest = page;
+        let mut at = 0;
+        while let Some((i, quote)) =
+            rest.char_indices().find_map(|(i, _)| QUOTES.iter().find(|q| rest[i..].starts_with(**q)).map(|q| (i, *q)))
+        {
+            text.push_str(&rest[..i]);
+            quotes.push((text.len(), at + i, quote.len()));
+            text.push('"');
+            at += i + quote.len();
+            rest = &rest[i + quote.len()..];
+        }
+        text.push_str(rest);
+        Some(Straightened { text, quotes })
+    }
+
+    /// The page's offset for an offset of `text`.
+    pub fn offset(&self, n: usize) -> usize {
+        // The last quote at or before `n`: offsets after it are shifted by what it saved.
+        match self.quotes.partition_point(|&(q, _, _)| q < n) {
+            0 => n,
+            k => {
+                let (q, page, len) = self.quotes[k - 1];
+                page + len + (n - q - 1)
+            }
+        }
+    }
+
+    pub fn span(&self, span: &Span) -> Span {
+        self.offset(span.start)..self.offset(span.end)
+    }
+
+    /// The first replaced quote inside `span` (a span of `text`), as a span of the page.
+    pub fn first_quote_in(&self, span: &Span) -> Option<Span> {
+        let k = self.quotes.partition_point(|&(q, _, _)| q < span.start);
+        self.quotes.get(k).filter(|(q, _, _)| *q < span.end).map(|&(_, page, len)| page..page + len)
+    }
+}
+
 /// What a block holds.
 #[derive(Debug)]
 pub enum Read {
@@ -193,10 +254,28 @@ pub enum Read {
     NotPolicy,
 }
 
-/// Reads a block of `text` (offsets are the file's) as a policy document.
-pub fn read(text: &str, block: &Block, locator: String, kind: Option<PolicyKind>) -> Read {
-    let parsed: Vec<(Option<Node>, Vec<SyntaxProblem>)> =
-        block.values.iter().map(|v| json::parse(&text[v.clone()], v.start)).collect();
+/// Reads a block of `text` (offsets are the file's, or `straightened`'s) as a policy
+/// document whose spans are the file's.
+pub fn read(
+    text: &str,
+    block: &Block,
+    locator: String,
+    kind: Option<PolicyKind>,
+    straightened: Option<&Straightened>,
+) -> Read {
+    let back = |span: &Span| straightened.map_or_else(|| span.clone(), |s| s.span(span));
+    let parsed: Vec<(Option<Node>, Vec<SyntaxProblem>)> = block
+        .values
+        .iter()
+        .map(|v| {
+            let (tree, mut problems) = json::parse(&text[v.clone()], v.start);
+            if straightened.is_none() {
+                return (tree, problems);
+            }
+            problems.iter_mut().for_each(|p| p.span = back(&p.span));
+            (tree.map(|t| t.map_spans(&back)), problems)
+        })
+        .collect();
     let options = |bare_statement: bool, span: Span| DocumentOptions {
         locator: locator.clone(),
         kind,
@@ -234,7 +313,7 @@ pub fn read(text: &str, block: &Block, locator: String, kind: Option<PolicyKind>
         items.extend(tree);
         problems.extend(p);
     }
-    let run = Node::Array(items, span.clone());
+    let run = Node::Array(items, back(&span));
     Read::Document(Box::new(document::build(&run, &options(true, span))), problems)
 }
 
