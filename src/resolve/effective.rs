@@ -11,7 +11,8 @@
 //!
 //! A grant is *unscoped* when it reaches every resource and no condition narrows it. A
 //! condition narrows when an entry's operator requires its key with values that do not
-//! match everything (`Condition::restrictions`), and the key is not one that only says
+//! match everything, or requires a resource to carry a tag (`"Null": {"aws:ResourceTag/K":
+//! "false"}`, `StringLike` `*` on it) (`Condition::restrictions`), and the key is not one that only says
 //! how or when the request is made (`rules/packs/non-narrowing-keys.json`:
 //! aws:SecureTransport, aws:MultiFactorAuthPresent, ...). A key the action does not have
 //! narrows too: the statement then grants nothing for the action.
