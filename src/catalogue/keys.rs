@@ -348,6 +348,23 @@ pub fn iot_core_policy_key(key: &str) -> bool {
         || pack.prefixes.iter().any(|p| lower.starts_with(&p.to_ascii_lowercase()) && lower.len() > p.len())
 }
 
+/// Keys whose values are service principals (`ec2.amazonaws.com`).
+const SERVICE_PRINCIPAL_KEYS: [&str; 3] = ["iam:passedtoservice", "iam:awsservicename", "aws:principalservicename"];
+
+/// Whether a pattern (as `StringLike` reads it) matches every value `key` can have: one
+/// made only of `*` and `?` with at least one `*`; for a key whose values are service
+/// principals, also one that fixes nothing but their suffix (`*.amazonaws.com`,
+/// `*.amazonaws.com.cn`).
+pub fn matches_every_value(key: &str, pattern: &str) -> bool {
+    let vacuous = |p: &str| p.contains('*') && p.bytes().all(|c| c == b'*' || c == b'?');
+    if vacuous(pattern) {
+        return true;
+    }
+    let lower = pattern.to_ascii_lowercase();
+    SERVICE_PRINCIPAL_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        && [".amazonaws.com", ".amazonaws.com.cn"].iter().any(|suffix| lower.strip_suffix(suffix).is_some_and(vacuous))
+}
+
 /// Whether a value of a key that names the caller or the calling resource admits callers
 /// of every account or organization, so that it narrows nothing about who calls: anyone
 /// can create `role/ci-x` in their own account, or an organization whose id matches

@@ -8,7 +8,7 @@ mod principal;
 
 pub use principal::PrincipalPolicies;
 
-use crate::catalogue::arn;
+use crate::catalogue::{arn, keys};
 use crate::diagnostic::{Located, StatementRef};
 use crate::source::{Span, Spanned};
 use std::fmt;
@@ -337,15 +337,15 @@ impl ConditionOperator {
 impl ConditionEntry {
     /// Whether the entry, under `operator`, accepts any value of its key: the one
     /// definition every rule uses. Under an operator that reads wildcards (`StringLike`,
-    /// `ArnLike`) a value made only of `*` and `?` with at least one `*` (`"*"`, `"?*"`,
-    /// any non-empty value) matches every value; values are alternatives, so one such
-    /// value is enough. Under `StringEquals` a `*` is a literal character and limits. An
-    /// empty value list (which IAM rejects) limits nothing.
+    /// `ArnLike`) a pattern that matches every value the key can have
+    /// (`catalogue::keys::matches_every_value`: `"*"`, `"?*"`, and `*.amazonaws.com` for a
+    /// key whose values are service principals) is vacuous; values are alternatives, so one
+    /// such value is enough. Under `StringEquals` a `*` is a literal character and limits.
+    /// An empty value list (which IAM rejects) limits nothing.
     pub fn matches_any_value(&self, operator: &str) -> bool {
         let wildcards = operator::parse(operator).is_some_and(|op| op.base.wildcards && !op.base.negated);
         self.values.is_empty()
-            || wildcards
-                && self.values.iter().any(|v| v.value.contains('*') && v.value.bytes().all(|c| c == b'*' || c == b'?'))
+            || wildcards && self.values.iter().any(|v| keys::matches_every_value(&self.key.value, &v.value))
     }
 }
 
@@ -422,6 +422,11 @@ mod tests {
         assert_eq!(restrictions_of("StringNotLike", "aws:SourceArn", r#""x""#), (0, true));
         assert_eq!(restrictions_of("StringLikeIfExists", "aws:SourceArn", r#""x""#), (0, true));
         assert_eq!(restrictions_of("StringEquals", "aws:SourceArn", "[]"), (1, true));
+        // Service principals all end in `.amazonaws.com`: a pattern on that alone is vacuous.
+        assert_eq!(restrictions_of("StringLike", "iam:PassedToService", r#""*.amazonaws.com""#), (1, true));
+        assert_eq!(restrictions_of("StringLike", "iam:AWSServiceName", r#""*""#), (1, true));
+        assert_eq!(restrictions_of("StringLike", "iam:PassedToService", r#""ec2.*""#), (1, false));
+        assert_eq!(restrictions_of("StringLike", "aws:SourceArn", r#""*.amazonaws.com""#), (1, false));
     }
 
     #[test]
