@@ -363,6 +363,35 @@ impl<'d> Subject<'d> {
     }
 }
 
+impl ResolvedDocument {
+    /// What `set` (a statement's actions, or one Action value's) leaves granted after the
+    /// document's unconditional Denies that remove actions on every resource the statement
+    /// names: the effective grant per-statement rules judge (`iam:*` allowed and `iam:*`
+    /// denied on `*` in the same document is no service wildcard). A Deny removes an
+    /// action here when one of its Resource values matches every Resource value of the
+    /// statement as text (`*` matches all, also a `NotResource`); a Deny with a condition,
+    /// or one on some of the resources only, removes nothing for sure.
+    pub fn undenied(&self, st: &Statement, set: &ActionSet, catalogue: &Catalogue) -> ActionSet {
+        let mut left = set.clone();
+        for (deny, drs) in self.statements() {
+            if !deny.is_deny() || deny.is_conditional() || left.is_empty() {
+                continue;
+            }
+            let Some(denied) = deny.resource.as_ref().filter(|r| !r.negated) else { continue };
+            let covers_all = denied.values.iter().any(|d| {
+                d.value == "*"
+                    || st.resource.as_ref().is_some_and(|r| {
+                        !r.negated && r.values.iter().all(|a| wildcard_match(&d.value, &a.value, false))
+                    })
+            });
+            if covers_all {
+                left.subtract(&drs.actions, catalogue);
+            }
+        }
+        left
+    }
+}
+
 /// Whether a Resource value matches `*`, the resource of an action with no resource
 /// types: IAM matches the pattern against `*` itself, so `arn:aws:s3:::*` does not.
 fn names_star(value: &str) -> bool {
