@@ -348,6 +348,12 @@ pub fn iot_core_policy_key(key: &str) -> bool {
         || pack.prefixes.iter().any(|p| lower.starts_with(&p.to_ascii_lowercase()) && lower.len() > p.len())
 }
 
+/// `aws:TagKeys`, `s3:RequestObjectTagKeys`: a multi-valued key listing the keys of the
+/// tags a request sets.
+pub fn lists_tag_keys(key: &str) -> bool {
+    key.to_ascii_lowercase().ends_with("tagkeys")
+}
+
 /// Keys whose values are service principals (`ec2.amazonaws.com`).
 const SERVICE_PRINCIPAL_KEYS: [&str; 3] = ["iam:passedtoservice", "iam:awsservicename", "aws:principalservicename"];
 
