@@ -28,6 +28,7 @@
 use super::subject::{Entry, Subject};
 use super::{ResolvedDocument, ResolvedStatement};
 use crate::catalogue::arn::{Arn, FieldKind, ResourceValue, covers, covers_every, may_match};
+use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue, wildcard_match};
 use crate::packs::pack;
 use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Statement};
@@ -119,7 +120,8 @@ impl<'d> Subject<'d> {
                 }
             }
         }
-        let mut grant = self.grant_with(entry, action, &catalogue.action_formats(action))?;
+        let mut grant =
+            self.grant_with(entry, action, &catalogue.action_formats(action), changes(catalogue, action))?;
         // A grant on every resource of one type is still scoped when the same statement
         // names resources of another type narrowly (`instance/i-0abc` with `document/*` for
         // `ssm:SendCommand`: the call involves both), or when some required type is granted
@@ -202,7 +204,7 @@ impl<'d> Subject<'d> {
         if !self.ceilings_allow(action) {
             return None;
         }
-        self.grant_with(self.entry(st), action, &formats)
+        self.grant_with(self.entry(st), action, &formats, changes(catalogue, action))
     }
 
     /// The common case without parsing the action: `"Resource": "*"` and no
@@ -235,7 +237,15 @@ impl<'d> Subject<'d> {
         })
     }
 
-    fn grant_with(&self, entry: Entry<'d>, action: ActionId, formats: &[impl AsRef<str>]) -> Option<Grant<'d>> {
+    /// `changes`: the action writes, tags or changes permissions, so that AWS-owned
+    /// resources (`aws_owned`) are out of its reach.
+    fn grant_with(
+        &self,
+        entry: Entry<'d>,
+        action: ActionId,
+        formats: &[impl AsRef<str>],
+        changes: bool,
+    ) -> Option<Grant<'d>> {
         let (st, rs, kind) = (entry.st, entry.rs, entry.doc.doc.kind);
         if !rs.actions.contains(action) {
             return None;
@@ -259,7 +269,7 @@ impl<'d> Subject<'d> {
             }
         } else {
             let mut found: Vec<(Reach, &Spanned<String>)> = Vec::new();
-            for r in &rs.resources {
+            for r in rs.resources.iter().filter(|r| !(changes && aws_owned(&r.parsed))) {
                 let reach = self.value_reach(&r.value.value, &r.parsed, formats);
                 if let Some(reach) = reach {
                     found.push((reach, &r.value));
@@ -390,6 +400,23 @@ impl ResolvedDocument {
         }
         left
     }
+}
+
+/// Whether an action writes, tags or manages permissions (not Read or List).
+fn changes(catalogue: &Catalogue, action: ActionId) -> bool {
+    matches!(
+        catalogue.action_access(action),
+        AccessLevel::Write | AccessLevel::PermissionsManagement | AccessLevel::Tagging
+    )
+}
+
+/// Whether a Resource value names only resources AWS owns: the account `aws`
+/// (`arn:aws:iam::aws:policy/AdministratorAccess`, AWS managed policies). No customer can
+/// change, tag or delete them, so a grant of a changing action through such a value
+/// reaches nothing (`iam:CreatePolicyVersion` on `arn:aws:iam::aws:policy/*` is no
+/// escalation).
+fn aws_owned(parsed: &ResourceValue) -> bool {
+    matches!(parsed, ResourceValue::Arn(arn) if arn.literal(Arn::ACCOUNT) == Some("aws"))
 }
 
 /// Whether a Resource value matches `*`, the resource of an action with no resource
@@ -719,6 +746,16 @@ mod tests {
             left.iter().map(|g| g.resources.iter().map(|v| v.value.as_str()).collect::<Vec<_>>()).collect::<Vec<_>>(),
             [["arn:aws:s3:::logs/*"]]
         );
+    }
+
+    #[test]
+    fn aws_owned_resources_cannot_be_changed() {
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": ["iam:CreatePolicyVersion", "iam:GetPolicyVersion"],
+                "Resource": "arn:aws:iam::aws:policy/*"}"#,
+        );
+        assert!(grants(&doc, "iam:CreatePolicyVersion").is_empty());
+        assert_eq!(grants(&doc, "iam:GetPolicyVersion"), [(0, Reach::Every, true)]);
     }
 
     #[test]
