@@ -348,9 +348,81 @@ pub fn iot_core_policy_key(key: &str) -> bool {
         || pack.prefixes.iter().any(|p| lower.starts_with(&p.to_ascii_lowercase()) && lower.len() > p.len())
 }
 
+/// `aws:TagKeys`, `s3:RequestObjectTagKeys`: a multi-valued key listing the keys of the
+/// tags a request sets.
+pub fn lists_tag_keys(key: &str) -> bool {
+    key.to_ascii_lowercase().ends_with("tagkeys")
+}
+
+/// Keys whose values are service principals (`ec2.amazonaws.com`).
+const SERVICE_PRINCIPAL_KEYS: [&str; 3] = ["iam:passedtoservice", "iam:awsservicename", "aws:principalservicename"];
+
+/// Whether a pattern (as `StringLike` reads it) matches every value `key` can have: one
+/// made only of `*` and `?` with at least one `*`; for a key whose values are service
+/// principals, also one that fixes nothing but their suffix (`*.amazonaws.com`,
+/// `*.amazonaws.com.cn`).
+pub fn matches_every_value(key: &str, pattern: &str) -> bool {
+    let vacuous = |p: &str| p.contains('*') && p.bytes().all(|c| c == b'*' || c == b'?');
+    if vacuous(pattern) {
+        return true;
+    }
+    let lower = pattern.to_ascii_lowercase();
+    SERVICE_PRINCIPAL_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        && [".amazonaws.com", ".amazonaws.com.cn"].iter().any(|suffix| lower.strip_suffix(suffix).is_some_and(vacuous))
+}
+
+/// Whether a value of a key that names the caller or the calling resource admits callers
+/// of every account or organization, so that it narrows nothing about who calls: anyone
+/// can create `role/ci-x` in their own account, or an organization whose id matches
+/// `o-*`. A wildcard where the account is (`arn:aws:iam::*:role/ci-*`,
+/// `arn:aws:sns:*:*:*`, `aws:SourceAccount` `"*"`), where the organization is
+/// (`aws:PrincipalOrgID` `"o-*"`, `aws:PrincipalOrgPaths` `"o-*/r-ab12/*"`), or a resource
+/// pattern in a global namespace with no account (`arn:aws:s3:::logs-*`: anyone can
+/// create such a bucket). Other keys: `false`.
+pub fn admits_any_account(key: &str, value: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let wild = |s: &str| s.contains(['*', '?']);
+    match key.as_str() {
+        "aws:principalarn" | "aws:sourcearn" => match super::arn::split(value) {
+            Some([_, _, _, account, resource]) => wild(account) || account.is_empty() && wild(resource),
+            None => wild(value),
+        },
+        "aws:sourceaccount" | "aws:principalaccount" | "aws:sourceowner" | "kms:calleraccount" => wild(value),
+        "aws:principalorgid" | "aws:sourceorgid" => wild(value),
+        "aws:principalorgpaths" | "aws:sourceorgpaths" => wild(value.split('/').next().unwrap_or(value)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caller_values_that_admit_any_account() {
+        for (key, value) in [
+            ("aws:PrincipalArn", "arn:aws:iam::*:role/ci-*"),
+            ("aws:SourceArn", "arn:aws:sns:*:*:*"),
+            ("aws:SourceArn", "arn:aws:s3:::logs-*"),
+            ("aws:SourceArn", "*"),
+            ("aws:SourceAccount", "11112222*"),
+            ("AWS:PrincipalOrgID", "o-*"),
+            ("aws:PrincipalOrgPaths", "o-*/r-ab12/ou-ab12-11111111/*"),
+        ] {
+            assert!(admits_any_account(key, value), "{key} {value}");
+        }
+        for (key, value) in [
+            ("aws:PrincipalArn", "arn:aws:iam::111122223333:role/ci-*"),
+            ("aws:SourceArn", "arn:aws:sns:*:111122223333:*"),
+            ("aws:SourceArn", "arn:aws:s3:::logs-bucket"),
+            ("aws:SourceAccount", "111122223333"),
+            ("aws:PrincipalOrgID", "o-a1b2c3d4e5"),
+            ("aws:PrincipalOrgPaths", "o-a1b2c3d4e5/r-ab12/*"),
+            ("aws:SourceIp", "*"),
+        ] {
+            assert!(!admits_any_account(key, value), "{key} {value}");
+        }
+    }
 
     fn catalogue() -> &'static Catalogue {
         Catalogue::bundled()

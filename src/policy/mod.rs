@@ -8,7 +8,7 @@ mod principal;
 
 pub use principal::PrincipalPolicies;
 
-use crate::catalogue::arn;
+use crate::catalogue::{arn, keys};
 use crate::diagnostic::{Located, StatementRef};
 use crate::source::{Span, Spanned};
 use std::fmt;
@@ -263,9 +263,13 @@ impl Condition {
 
 impl Condition {
     /// The entries that narrow the statement: under an operator that requires the key
-    /// (`ConditionOperator::requires_key`), with values that do not match every value.
+    /// (`ConditionOperator::requires_key`), with values that do not match every value; and
+    /// those that require a resource to carry a tag (`ConditionEntry::requires_resource_tag`):
+    /// only tagged resources are reached.
     pub fn restrictions(&self) -> impl Iterator<Item = (&ConditionOperator, &ConditionEntry)> {
-        self.entries().filter(|(op, entry)| op.requires_key() && !entry.matches_any_value(&op.name.value))
+        self.entries().filter(|(op, entry)| {
+            op.requires_key() && !entry.matches_any_value(&op.name.value) || entry.requires_resource_tag(op)
+        })
     }
 
     /// The entries on `key` (compared case-insensitively, as IAM compares keys) whose
@@ -338,16 +342,49 @@ impl ConditionOperator {
 impl ConditionEntry {
     /// Whether the entry, under `operator`, accepts any value of its key: the one
     /// definition every rule uses. Under an operator that reads wildcards (`StringLike`,
-    /// `ArnLike`) a value made only of `*` and `?` with at least one `*` (`"*"`, `"?*"`,
-    /// any non-empty value) matches every value; values are alternatives, so one such
-    /// value is enough. Under `StringEquals` a `*` is a literal character and limits. An
-    /// empty value list (which IAM rejects) limits nothing.
+    /// `ArnLike`) a pattern that matches every value the key can have
+    /// (`catalogue::keys::matches_every_value`: `"*"`, `"?*"`, and `*.amazonaws.com` for a
+    /// key whose values are service principals) is vacuous; values are alternatives, so one
+    /// such value is enough. Under `StringEquals` a `*` is a literal character and limits.
+    /// An empty value list (which IAM rejects) limits nothing.
     pub fn matches_any_value(&self, operator: &str) -> bool {
         let wildcards = operator::parse(operator).is_some_and(|op| op.base.wildcards && !op.base.negated);
         self.values.is_empty()
-            || wildcards
-                && self.values.iter().any(|v| v.value.contains('*') && v.value.bytes().all(|c| c == b'*' || c == b'?'))
+            || wildcards && self.values.iter().any(|v| keys::matches_every_value(&self.key.value, &v.value))
     }
+}
+
+impl ConditionEntry {
+    /// Whether the entry holds only for resources that carry the tag its key names
+    /// (`aws:ResourceTag/K`, `ec2:ResourceTag/K`): `Null` with `false` (the key must be
+    /// present), or a positive operator without `IfExists` whose value matches every value
+    /// (`StringLike "*"`: present, with any value). Such a condition limits the grant to
+    /// tagged resources; tags under the reserved `aws:` prefix (`aws:cloud9:environment`)
+    /// are set by AWS only, so no principal can bring another resource into it.
+    pub fn requires_resource_tag(&self, operator: &ConditionOperator) -> bool {
+        if resource_tag(&self.key.value).is_none() || self.values.is_empty() {
+            return false;
+        }
+        let Some(op) = operator::parse(&operator.name.value) else { return false };
+        if op.base.family == operator::Family::Null {
+            return !op.if_exists && self.values.iter().all(|v| v.value.eq_ignore_ascii_case("false"));
+        }
+        operator.requires_key() && self.matches_any_value(&operator.name.value)
+    }
+}
+
+/// The tag a resource-tag condition key names: `team` for `aws:ResourceTag/team` or
+/// `ec2:ResourceTag/team` (key names compare case-insensitively).
+pub fn resource_tag(key: &str) -> Option<&str> {
+    let (prefix, rest) = key.split_once(':')?;
+    let (name, tag) = rest.split_once('/')?;
+    (!prefix.is_empty() && name.eq_ignore_ascii_case("ResourceTag") && !tag.is_empty()).then_some(tag)
+}
+
+/// Whether a tag key is under the prefix AWS reserves for its own tags (`aws:`): no
+/// principal can set or remove such a tag.
+pub fn is_reserved_tag(tag: &str) -> bool {
+    tag.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
 }
 
 /// A structural problem IAM would reject, found while loading.
@@ -390,6 +427,34 @@ mod tests {
         assert_eq!(restrictions_of("StringNotLike", "aws:SourceArn", r#""x""#), (0, true));
         assert_eq!(restrictions_of("StringLikeIfExists", "aws:SourceArn", r#""x""#), (0, true));
         assert_eq!(restrictions_of("StringEquals", "aws:SourceArn", "[]"), (1, true));
+        // Service principals all end in `.amazonaws.com`: a pattern on that alone is vacuous.
+        assert_eq!(restrictions_of("StringLike", "iam:PassedToService", r#""*.amazonaws.com""#), (1, true));
+        assert_eq!(restrictions_of("StringLike", "iam:AWSServiceName", r#""*""#), (1, true));
+        assert_eq!(restrictions_of("StringLike", "iam:PassedToService", r#""ec2.*""#), (1, false));
+        assert_eq!(restrictions_of("StringLike", "aws:SourceArn", r#""*.amazonaws.com""#), (1, false));
+    }
+
+    #[test]
+    fn tag_presence_narrows() {
+        let narrowing = |condition: &str| {
+            let json = testing::policy(&format!(
+                r#"{{"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*", "Condition": {condition}}}"#
+            ));
+            let loaded = testing::load("policy.json", &json, None);
+            loaded.documents[0].statements[0].condition.as_ref().unwrap().restrictions().count()
+        };
+        assert_eq!(narrowing(r#"{"Null": {"aws:ResourceTag/team": "false"}}"#), 1);
+        assert_eq!(narrowing(r#"{"Null": {"ec2:ResourceTag/aws:cloudformation:stack-id": "false"}}"#), 1);
+        assert_eq!(narrowing(r#"{"StringLike": {"aws:ResourceTag/team": "*"}}"#), 1);
+        // Absent tag, IfExists, negated: untagged resources pass.
+        assert_eq!(narrowing(r#"{"Null": {"aws:ResourceTag/team": "true"}}"#), 0);
+        assert_eq!(narrowing(r#"{"StringLikeIfExists": {"aws:ResourceTag/team": "*"}}"#), 0);
+        assert_eq!(narrowing(r#"{"StringNotLike": {"aws:ResourceTag/team": "*"}}"#), 0);
+        // Presence of a request value is no resource scope.
+        assert_eq!(narrowing(r#"{"Null": {"aws:RequestTag/team": "false"}}"#), 0);
+        assert_eq!(narrowing(r#"{"StringLike": {"s3:prefix": "*"}}"#), 0);
+        assert!(super::is_reserved_tag("AWS:cloud9:environment"));
+        assert!(!super::is_reserved_tag("awsteam"));
     }
 
     #[test]

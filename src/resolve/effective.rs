@@ -11,7 +11,8 @@
 //!
 //! A grant is *unscoped* when it reaches every resource and no condition narrows it. A
 //! condition narrows when an entry's operator requires its key with values that do not
-//! match everything (`Condition::restrictions`), and the key is not one that only says
+//! match everything, or requires a resource to carry a tag (`"Null": {"aws:ResourceTag/K":
+//! "false"}`, `StringLike` `*` on it) (`Condition::restrictions`), and the key is not one that only says
 //! how or when the request is made (`rules/packs/non-narrowing-keys.json`:
 //! aws:SecureTransport, aws:MultiFactorAuthPresent, ...). A key the action does not have
 //! narrows too: the statement then grants nothing for the action.
@@ -27,6 +28,7 @@
 use super::subject::{Entry, Subject};
 use super::{ResolvedDocument, ResolvedStatement};
 use crate::catalogue::arn::{Arn, FieldKind, ResourceValue, covers, covers_every, may_match};
+use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue, wildcard_match};
 use crate::packs::pack;
 use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Statement};
@@ -118,7 +120,8 @@ impl<'d> Subject<'d> {
                 }
             }
         }
-        let mut grant = self.grant_with(entry, action, &catalogue.action_formats(action))?;
+        let mut grant =
+            self.grant_with(entry, action, &catalogue.action_formats(action), changes(catalogue, action))?;
         // A grant on every resource of one type is still scoped when the same statement
         // names resources of another type narrowly (`instance/i-0abc` with `document/*` for
         // `ssm:SendCommand`: the call involves both), or when some required type is granted
@@ -201,7 +204,7 @@ impl<'d> Subject<'d> {
         if !self.ceilings_allow(action) {
             return None;
         }
-        self.grant_with(self.entry(st), action, &formats)
+        self.grant_with(self.entry(st), action, &formats, changes(catalogue, action))
     }
 
     /// The common case without parsing the action: `"Resource": "*"` and no
@@ -234,7 +237,15 @@ impl<'d> Subject<'d> {
         })
     }
 
-    fn grant_with(&self, entry: Entry<'d>, action: ActionId, formats: &[impl AsRef<str>]) -> Option<Grant<'d>> {
+    /// `changes`: the action writes, tags or changes permissions, so that AWS-owned
+    /// resources (`aws_owned`) are out of its reach.
+    fn grant_with(
+        &self,
+        entry: Entry<'d>,
+        action: ActionId,
+        formats: &[impl AsRef<str>],
+        changes: bool,
+    ) -> Option<Grant<'d>> {
         let (st, rs, kind) = (entry.st, entry.rs, entry.doc.doc.kind);
         if !rs.actions.contains(action) {
             return None;
@@ -258,7 +269,7 @@ impl<'d> Subject<'d> {
             }
         } else {
             let mut found: Vec<(Reach, &Spanned<String>)> = Vec::new();
-            for r in &rs.resources {
+            for r in rs.resources.iter().filter(|r| !(changes && aws_owned(&r.parsed))) {
                 let reach = self.value_reach(&r.value.value, &r.parsed, formats);
                 if let Some(reach) = reach {
                     found.push((reach, &r.value));
@@ -360,6 +371,52 @@ impl<'d> Subject<'d> {
         }
         out
     }
+}
+
+impl ResolvedDocument {
+    /// What `set` (a statement's actions, or one Action value's) leaves granted after the
+    /// document's unconditional Denies that remove actions on every resource the statement
+    /// names: the effective grant per-statement rules judge (`iam:*` allowed and `iam:*`
+    /// denied on `*` in the same document is no service wildcard). A Deny removes an
+    /// action here when one of its Resource values matches every Resource value of the
+    /// statement as text (`*` matches all, also a `NotResource`); a Deny with a condition,
+    /// or one on some of the resources only, removes nothing for sure.
+    pub fn undenied(&self, st: &Statement, set: &ActionSet, catalogue: &Catalogue) -> ActionSet {
+        let mut left = set.clone();
+        for (deny, drs) in self.statements() {
+            if !deny.is_deny() || deny.is_conditional() || left.is_empty() {
+                continue;
+            }
+            let Some(denied) = deny.resource.as_ref().filter(|r| !r.negated) else { continue };
+            let covers_all = denied.values.iter().any(|d| {
+                d.value == "*"
+                    || st.resource.as_ref().is_some_and(|r| {
+                        !r.negated && r.values.iter().all(|a| wildcard_match(&d.value, &a.value, false))
+                    })
+            });
+            if covers_all {
+                left.subtract(&drs.actions, catalogue);
+            }
+        }
+        left
+    }
+}
+
+/// Whether an action writes, tags or manages permissions (not Read or List).
+fn changes(catalogue: &Catalogue, action: ActionId) -> bool {
+    matches!(
+        catalogue.action_access(action),
+        AccessLevel::Write | AccessLevel::PermissionsManagement | AccessLevel::Tagging
+    )
+}
+
+/// Whether a Resource value names only resources AWS owns: the account `aws`
+/// (`arn:aws:iam::aws:policy/AdministratorAccess`, AWS managed policies). No customer can
+/// change, tag or delete them, so a grant of a changing action through such a value
+/// reaches nothing (`iam:CreatePolicyVersion` on `arn:aws:iam::aws:policy/*` is no
+/// escalation).
+fn aws_owned(parsed: &ResourceValue) -> bool {
+    matches!(parsed, ResourceValue::Arn(arn) if arn.literal(Arn::ACCOUNT) == Some("aws"))
 }
 
 /// Whether a Resource value matches `*`, the resource of an action with no resource
@@ -689,6 +746,16 @@ mod tests {
             left.iter().map(|g| g.resources.iter().map(|v| v.value.as_str()).collect::<Vec<_>>()).collect::<Vec<_>>(),
             [["arn:aws:s3:::logs/*"]]
         );
+    }
+
+    #[test]
+    fn aws_owned_resources_cannot_be_changed() {
+        let doc = policy(
+            r#"{"Effect": "Allow", "Action": ["iam:CreatePolicyVersion", "iam:GetPolicyVersion"],
+                "Resource": "arn:aws:iam::aws:policy/*"}"#,
+        );
+        assert!(grants(&doc, "iam:CreatePolicyVersion").is_empty());
+        assert_eq!(grants(&doc, "iam:GetPolicyVersion"), [(0, Reach::Every, true)]);
     }
 
     #[test]

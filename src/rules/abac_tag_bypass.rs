@@ -30,6 +30,8 @@ struct Scope<'d> {
     entry: &'d ConditionEntry,
     /// The tag key, as written after `ResourceTag/`.
     tag: &'d str,
+    /// The scope only requires the tag to be present (`Null` `false`, `StringLike` `*`).
+    presence: bool,
     /// The services of which the statement grants other than tagging actions: a statement
     /// that only scopes tagging gives nothing to reach by retagging.
     services: Vec<ServiceId>,
@@ -54,7 +56,7 @@ fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
         for (id, grant) in &found.grants {
             let mut reaches = false;
             for scope in scopes.iter().filter(|s| s.services.contains(&id.service)) {
-                if limits(st, scope.tag) || denied(subject, *id, scope.tag) {
+                if limits(st, scope) || denied(subject, *id, scope.tag) {
                     continue;
                 }
                 reaches = true;
@@ -77,11 +79,11 @@ fn scopes<'d>(subject: &Subject<'d>, catalogue: &Catalogue) -> Vec<Scope<'d>> {
     let mut out = Vec::new();
     for (st, rs) in subject.granting_statements() {
         let Some(condition) = &st.condition else { continue };
-        for (_, entry) in condition.restrictions() {
+        for (op, entry) in condition.restrictions() {
             let Some((prefix, tag)) = tag_key(&entry.key.value, "ResourceTag") else { continue };
             // Tag keys that start with `aws:` are AWS's own (`aws:cloudformation:stack-name`):
             // no tagging call can set them.
-            if tag.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+            if crate::policy::is_reserved_tag(tag) {
                 continue;
             }
             // `ec2:ResourceTag/team` is a key of ec2 actions only: for the statement's other
@@ -106,7 +108,7 @@ fn scopes<'d>(subject: &Subject<'d>, catalogue: &Catalogue) -> Vec<Scope<'d>> {
                 }
             }
             if !services.is_empty() {
-                out.push(Scope { entry, tag, services });
+                out.push(Scope { entry, tag, presence: entry.requires_resource_tag(op), services });
             }
         }
     }
@@ -162,11 +164,14 @@ fn sets_tags(name: &str) -> bool {
 /// `<service>:CreateAction` (only while a resource is created), `ForAllValues:`
 /// `aws:TagKeys` without the tag or `Null` `aws:RequestTag/<tag>` `true` (the request
 /// cannot set the tag).
-fn limits(st: &Statement, tag: &str) -> bool {
-    st.condition.as_ref().is_some_and(|c| c.entries().any(|(op, e)| limit(op, e, tag)))
+fn limits(st: &Statement, scope: &Scope<'_>) -> bool {
+    st.condition.as_ref().is_some_and(|c| c.entries().any(|(op, e)| limit(op, e, scope.tag, scope.presence)))
 }
 
-fn limit(op: &ConditionOperator, entry: &ConditionEntry, tag: &str) -> bool {
+/// Whether one entry limits tagging for the scope of `tag`; `presence` when the scope only
+/// requires the tag to be present: then tagging only resources that already carry it
+/// (`Null` `false` on the tagging statement) brings nothing new in.
+fn limit(op: &ConditionOperator, entry: &ConditionEntry, tag: &str, presence: bool) -> bool {
     let Some(parsed) = operator::parse(&op.name.value) else { return false };
     let key = entry.key.value.as_str();
     if key.to_ascii_lowercase().ends_with(":createaction") {
@@ -175,6 +180,9 @@ fn limit(op: &ConditionOperator, entry: &ConditionEntry, tag: &str) -> bool {
     if let Some((_, t)) = tag_key(key, "ResourceTag")
         && t.eq_ignore_ascii_case(tag)
     {
+        if presence && entry.requires_resource_tag(op) {
+            return true;
+        }
         // `...IfExists` counts: it still holds the principal to its own resources, and is
         // how tag-on-create is written for services without a CreateAction key.
         return !parsed.base.negated
@@ -425,6 +433,16 @@ fn help(scope: &Scope<'_>, open: &[(ActionId, &Grant<'_>)], catalogue: &Catalogu
     });
     let key = if own { written.clone() } else { format!("aws:ResourceTag/{tag}") };
     let value = scope.entry.values.first().map_or("VALUE", |v| v.value.as_str());
+    let first = if scope.presence {
+        format!(
+            "let it retag only resources that already carry `{tag}`: \"Condition\": {{\"Null\": {{\"{key}\": \"false\"}}}}"
+        )
+    } else {
+        format!(
+            "let it retag only resources already in scope, and only to the same value: \"Condition\": {{\"StringEquals\": \
+             {{\"{key}\": \"{value}\", \"aws:RequestTag/{tag}\": \"{value}\"}}}}"
+        )
+    };
     let others: Vec<String> = ["Name", "env", "cost-center"]
         .iter()
         .filter(|k| !k.eq_ignore_ascii_case(tag))
@@ -433,9 +451,7 @@ fn help(scope: &Scope<'_>, open: &[(ActionId, &Grant<'_>)], catalogue: &Catalogu
         .collect();
     let others = others.join(", ");
     let mut help = format!(
-        "let it retag only resources already in scope, and only to the same value: \"Condition\": {{\"StringEquals\": \
-         {{\"{key}\": \"{value}\", \"aws:RequestTag/{tag}\": \"{value}\"}}}}; or keep `{tag}` out of the tags it may \
-         set: {{\"ForAllValues:StringEquals\": {{\"aws:TagKeys\": [{others}]}}}}"
+        "{first}; or keep `{tag}` out of the tags it may set: {{\"ForAllValues:StringEquals\": {{\"aws:TagKeys\": [{others}]}}}}"
     );
     let mut prefixes: Vec<&str> = open.iter().map(|(id, _)| catalogue.prefix(id.service)).collect();
     prefixes.dedup();
@@ -508,6 +524,19 @@ mod tests {
             "Condition": {"StringEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"},
                           "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}}"#;
         assert_eq!(with_abac(tagging).len(), 1);
+    }
+
+    #[test]
+    fn a_presence_scope_is_kept_by_tagging_only_tagged_resources() {
+        let scope = r#"{"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*",
+            "Condition": {"Null": {"aws:ResourceTag/team": "false"}}}"#;
+        let open = r#"{"Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "*"}"#;
+        let kept = r#"{"Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "*",
+            "Condition": {"Null": {"ec2:ResourceTag/team": "false"}}}"#;
+        assert_eq!(run(&format!("{scope}, {open}")).len(), 1);
+        assert!(run(&format!("{scope}, {kept}")).is_empty());
+        // A value scope is not kept that way: a tagged resource can get another value.
+        assert_eq!(with_abac(kept).len(), 1);
     }
 
     #[test]

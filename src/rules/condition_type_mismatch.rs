@@ -1,7 +1,7 @@
 use super::{Check, Context, Rule};
 use crate::catalogue::keys;
 use crate::catalogue::model::KeyType;
-use crate::catalogue::{ActionSet, Catalogue, Expansion};
+use crate::catalogue::{ActionSet, Catalogue};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator::{self, Family, Operator};
@@ -26,14 +26,24 @@ fn check(ctx: &mut Context<'_>) {
     for resolved in documents {
         for (st, rs) in resolved.statements() {
             let Some(condition) = &st.condition else { continue };
-            // The key's type is only known when the statement's actions are.
-            let known_actions =
-                !rs.actions.is_empty() && rs.values.iter().all(|v| matches!(v.expansion, Expansion::Actions(_)));
+            // The key's type is read from the actions the statement grants that are known:
+            // an unknown action beside them (`unknown-action`'s finding) does not switch
+            // the check off.
+            let known_actions = !rs.actions.is_empty();
             for (op, entry) in condition.entries() {
-                // An unknown operator is `unknown-condition-operator`'s finding.
+                // An unknown operator is `unknown-condition-operator`'s finding; the other
+                // entries are still checked.
                 let Some(parsed) = operator::parse(&op.name.value) else { continue };
-                if known_actions && let Some(draft) = mismatch(catalogue, &rs.actions, op, &parsed, entry) {
-                    ctx.report(draft.in_statement(st).actions(involved(catalogue, &rs.actions)));
+                if known_actions {
+                    if let Some(draft) = mismatch(catalogue, &rs.actions, op, &parsed, entry) {
+                        ctx.report(draft.in_statement(st).actions(involved(catalogue, &rs.actions)));
+                    } else if parsed.base.family == Family::String {
+                        for value in &entry.values {
+                            if let Some(draft) = text_of_wrong_type(catalogue, &rs.actions, &parsed, op, entry, value) {
+                                ctx.report(draft.in_statement(st).actions(involved(catalogue, &rs.actions)));
+                            }
+                        }
+                    }
                 }
                 for value in &entry.values {
                     if let Some(draft) = bad_value(&parsed, op, entry, value) {
@@ -236,6 +246,44 @@ fn bad_value(
             .also(entry.key.span.clone(), "the key")
             .help(help)
             .note("a value IAM cannot read as the operator's type never matches the request"),
+    )
+}
+
+/// A string operator's value that no value of the key can equal: a key typed Numeric,
+/// Date, Bool or IPAddress compared as text with a value that is not of that type
+/// (`"StringEquals": {"s3:signatureAge": "bad"}`). Patterns are left alone.
+fn text_of_wrong_type(
+    catalogue: &Catalogue,
+    set: &ActionSet,
+    parsed: &Operator,
+    op: &ConditionOperator,
+    entry: &ConditionEntry,
+    value: &Spanned<String>,
+) -> Option<Draft> {
+    let text = value.value.as_str();
+    if text.contains("${") || text.contains("{{") || (parsed.base.wildcards && crate::catalogue::has_wildcard(text)) {
+        return None;
+    }
+    let kind = keys::type_of(catalogue, set, &entry.key.value)?;
+    let (what, ok) = match kind.element() {
+        KeyType::Numeric => ("a number", is_number(text)),
+        KeyType::Date => ("a date", is_date(text)),
+        KeyType::Bool => ("a boolean", is_bool(text)),
+        KeyType::IPAddress => ("an IP address", is_ip_or_cidr(text)),
+        _ => return None,
+    };
+    if ok {
+        return None;
+    }
+    let key = &entry.key.value;
+    let meant = parsed.with_base(operator_for(kind, parsed.base.negated));
+    Some(
+        Draft::new(value.span.clone(), format!("`{text}` is not {what}, but `{key}` is {} key", article(kind)))
+            .label(format!("not {what}"))
+            .also(op.name.span.clone(), "compares the value as text")
+            .also(entry.key.span.clone(), format!("{} key", article(kind)))
+            .help(format!("write {what} with `{meant}`, the operator for {} values", type_name(kind)))
+            .note("no request value of the key can equal this text: the condition never matches"),
     )
 }
 

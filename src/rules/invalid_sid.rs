@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
         id: "invalid-sid",
         severity: Severity::Low,
         category: Category::Validity,
-        summary: "Sid with characters other than A-Z, a-z and 0-9 (or empty) in a policy kind that IAM restricts",
+        summary: "Sid with characters other than A-Z, a-z and 0-9 in a policy kind that IAM restricts",
         doc: include_str!("../../rules/invalid-sid.md"),
     },
     check: Check::Document(check),
@@ -29,26 +29,21 @@ fn check(ctx: &mut Context<'_>) {
         for st in &doc.statements {
             let Some(sid) = &st.sid else { continue };
             let fallback = format!("Statement{}", st.index + 1);
-            let draft = if sid.value.is_empty() {
-                Draft::new(sid.span.clone(), "empty Sid").label("names nothing").help(format!(
-                    "remove the Sid, or name the statement with letters and digits, e.g. \"Sid\": \"{fallback}\""
-                ))
-            } else {
-                let bad = invalid_chars(&sid.value);
-                if bad.is_empty() {
-                    continue;
-                }
-                let mut suggestion = camel_case(&sid.value);
-                if suggestion.is_empty() {
-                    suggestion = fallback;
-                }
-                Draft::new(
-                    sid.span.clone(),
-                    format!("Sid `{}` has characters IAM rejects: {}", sid.value.escape_debug(), bad.join(", ")),
-                )
-                .label(format!("only A-Z, a-z and 0-9 are allowed in {kind}"))
-                .help(format!("write \"Sid\": \"{suggestion}\""))
-            };
+            // An empty Sid is valid IAM: it has no character outside [A-Za-z0-9].
+            let bad = invalid_chars(&sid.value);
+            if bad.is_empty() {
+                continue;
+            }
+            let mut suggestion = camel_case(&sid.value);
+            if suggestion.is_empty() {
+                suggestion = fallback;
+            }
+            let draft = Draft::new(
+                sid.span.clone(),
+                format!("Sid `{}` has characters IAM rejects: {}", sid.value.escape_debug(), bad.join(", ")),
+            )
+            .label(format!("only A-Z, a-z and 0-9 are allowed in {kind}"))
+            .help(format!("write \"Sid\": \"{suggestion}\""));
             ctx.report(draft.in_statement(st));
         }
     }

@@ -5,7 +5,7 @@ use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::packs::pack;
 use crate::policy::operator;
-use crate::policy::{ConditionEntry, Statement, ValueList};
+use crate::policy::{ConditionEntry, ConditionOperator, Statement, ValueList};
 use crate::resolve::types::{self, TypeReach};
 use crate::resolve::{Reach, ResolvedStatement, Subject};
 use crate::source::Span;
@@ -136,9 +136,7 @@ fn denied_elsewhere(subject: &Subject<'_>, st: &Statement, p: &Placed<'_>, catal
                 let negated = operator::parse(&op.name.value).is_some_and(|o| o.base.negated);
                 let vpc_key = e.key.value.eq_ignore_ascii_case("ec2:Vpc")
                     || p.entry.keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key.value));
-                let names_a_vpc =
-                    !e.values.is_empty() && e.values.iter().all(|v| !v.value.chars().all(|c| c == '*' || c == '?'));
-                negated && vpc_key && names_a_vpc
+                negated && vpc_key && names_vpcs(e)
             })
     })
 }
@@ -153,20 +151,55 @@ fn pins<S: AsRef<str>>(value: &str, types: &[S]) -> bool {
 }
 
 /// The condition entry that fixes the VPC of the action, if any: `ec2:Vpc` (or the
-/// pack's other keys, such as `ec2:VpcID`) with any operator. `...IfExists` and
-/// `ForAllValues:` pass when the key is absent, so on an action whose placed resource
-/// does not carry `ec2:Vpc` they constrain nothing.
+/// pack's other keys, such as `ec2:VpcID`) under a positive operator, with values that
+/// name VPCs (`names_vpcs`). `...IfExists` and `ForAllValues:` pass when the key is
+/// absent, so on an action whose placed resource does not carry `ec2:Vpc` they constrain
+/// nothing. A negated operator alone (`StringNotEquals`) allows every other VPC.
 fn vpc_condition<'a>(st: &'a Statement, entry: &Placement) -> Option<&'a ConditionEntry> {
     st.condition.as_ref()?.entries().find_map(|(op, e)| {
         let key = e.key.value.as_str();
         let other = entry.keys.iter().any(|k| k.eq_ignore_ascii_case(key));
-        if !(other || key.eq_ignore_ascii_case("ec2:Vpc")) {
+        if !(other || key.eq_ignore_ascii_case("ec2:Vpc")) || !(positive(op) && names_vpcs(e)) {
             return None;
         }
         let op = op.name.value.to_ascii_lowercase();
         let absent_passes = op.ends_with("ifexists") || op.starts_with("forallvalues:");
         (!absent_passes || other || entry.has_vpc_key()).then_some(e)
     })
+}
+
+/// A known operator that is not negated.
+fn positive(op: &ConditionOperator) -> bool {
+    operator::parse(&op.name.value).is_some_and(|o| !o.base.negated)
+}
+
+/// Whether every value of a VPC entry names VPCs: a VPC id (after `vpc/` in an ARN, and
+/// after `vpc-`) that is not only wildcards. `"*"`, `arn:aws:ec2:*:*:vpc/*` and `vpc-*`
+/// match every VPC; a value unknown until deployment (`${VpcId}`) is taken to name one.
+fn names_vpcs(entry: &ConditionEntry) -> bool {
+    !entry.values.is_empty()
+        && entry.values.iter().all(|v| {
+            let value = v.value.as_str();
+            let id = value.rsplit_once(":vpc/").map_or(value, |(_, id)| id);
+            let id = id.strip_prefix("vpc-").unwrap_or(id);
+            id.contains("${")
+                || id.chars().any(|c| c != '*' && c != '?') && (value.contains(":vpc/") || !value.starts_with("arn:"))
+        })
+}
+
+/// Why an `ec2:Vpc` entry of the statement does not count, for its label.
+fn why_not_counted(op: &ConditionOperator, e: &ConditionEntry, names: &[String]) -> String {
+    if !positive(op) {
+        format!("`{}` allows every other VPC: it keeps nothing in a VPC", op.name.value)
+    } else if !names_vpcs(e) {
+        "this value matches every VPC: it keeps nothing in a VPC".to_string()
+    } else {
+        format!(
+            "`{}` passes when `ec2:Vpc` is absent, as it is for {}",
+            op.name.value,
+            if names.len() == 1 { "this action" } else { "these actions" }
+        )
+    }
 }
 
 fn finding(
@@ -193,17 +226,11 @@ fn finding(
     }
     draft = resource_labels(draft, resource, open);
     if let Some(condition) = &st.condition {
-        // An `ec2:Vpc` entry that did not count: IfExists on an action without the key.
+        // An `ec2:Vpc` entry that did not count: negated, matching every VPC, or IfExists
+        // on an action without the key.
         let ignored = condition.entries().find(|(_, e)| e.key.value.eq_ignore_ascii_case("ec2:Vpc"));
         draft = match ignored {
-            Some((op, e)) => draft.also(
-                e.key.span.clone(),
-                format!(
-                    "`{}` passes when `ec2:Vpc` is absent, as it is for {}",
-                    op.name.value,
-                    if names.len() == 1 { "this action" } else { "these actions" }
-                ),
-            ),
+            Some((op, e)) => draft.also(e.key.span.clone(), why_not_counted(op, e, &names)),
             None => draft.also(condition.key_span.clone(), "no `ec2:Vpc` key in this condition"),
         };
     }

@@ -58,6 +58,7 @@ impl Context<'_> {
 }
 
 mod abac_tag_bypass;
+mod any_value_tag_keys;
 mod condition_type_mismatch;
 mod credentials_exposure;
 mod cross_account_without_external_id;
@@ -120,6 +121,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_condition_key::RULE,
     &condition_type_mismatch::RULE,
     &set_operator_on_single_valued_key::RULE,
+    &any_value_tag_keys::RULE,
     &not_action_allow::RULE,
     &not_resource_allow::RULE,
     &not_principal_allow::RULE,

@@ -37,6 +37,10 @@ fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
             // Only reached when a tag condition scopes the roles.
             draft = draft.also(value.span.clone(), "the roles it can pass, as the tag condition limits them");
         }
+        for entry in grant.service_limits.iter().filter(|e| e.key.value.eq_ignore_ascii_case("iam:PassedToService")) {
+            // Present, yet it names no service: only `*` or `*.amazonaws.com`.
+            draft = draft.also(entry.key.span.clone(), "this pattern matches every service: it names none");
+        }
         draft = draft
             .help(
                 "add \"Condition\": {\"StringEquals\": {\"iam:PassedToService\": \"ec2.amazonaws.com\"}}, naming the \

@@ -139,8 +139,10 @@ impl<'d> Found<'d> {
             let counts = |g: &Grant<'_>| {
                 (path.category != "principal-access" || !on_own_user(g)) && (!pass_role || passes_to(g, path))
             };
-            let i = widest(self.grants(id), counts)?;
-            steps.push((id, i));
+            let grants = self.grants(id);
+            let i = widest(grants, &counts)?;
+            let all = (0..grants.len()).filter(|&j| counts(&grants[j])).collect();
+            steps.push((id, i, all));
         }
         Some(Match { path, steps })
     }
@@ -189,7 +191,7 @@ fn rank(g: &Grant<'_>) -> (bool, Reach) {
     (g.is_unrestricted(), g.reach)
 }
 
-fn widest(grants: &[Grant<'_>], counts: impl Fn(&Grant<'_>) -> bool) -> Option<usize> {
+fn widest(grants: &[Grant<'_>], counts: &impl Fn(&Grant<'_>) -> bool) -> Option<usize> {
     (0..grants.len()).filter(|&i| counts(&grants[i])).max_by_key(|&i| (rank(&grants[i]), std::cmp::Reverse(i)))
 }
 
@@ -205,34 +207,45 @@ fn on_own_user(g: &Grant<'_>) -> bool {
         })
 }
 
-/// A path the document opens: for each needed action, the action and its widest grant.
+/// A path the document opens: for each needed action, the action, its widest grant and
+/// every grant that serves the path.
 struct Match {
     path: &'static EscalationPath<'static>,
-    steps: Vec<(ActionId, usize)>,
+    steps: Vec<(ActionId, usize, Vec<usize>)>,
 }
 
 impl Match {
     fn step_grants<'f, 'd>(&self, found: &'f Found<'d>) -> impl Iterator<Item = (ActionId, &'f Grant<'d>)> {
-        self.steps.iter().map(move |(id, i)| (*id, &found.grants[id][*i]))
+        self.steps.iter().map(move |(id, i, _)| (*id, &found.grants[id][*i]))
     }
 
-    /// Critical when every action is granted on anything it applies to; low when only
-    /// `iam:PassRole` or `sts:AssumeRole` is limited, to roles named without a wildcard, and
-    /// nothing in the document can change what those roles do; high otherwise.
+    /// Every grant that serves a step, not only the widest: the roles a principal can pass
+    /// are all those its grants name.
+    fn all_step_grants<'f, 'd>(&self, found: &'f Found<'d>) -> impl Iterator<Item = (ActionId, &'f Grant<'d>)> {
+        self.steps.iter().flat_map(move |(id, _, all)| all.iter().map(move |i| (*id, &found.grants[id][*i])))
+    }
+
+    /// Critical when every action is granted on anything it applies to; low when the path
+    /// runs code as or assumes a role (`iam:PassRole`, `sts:AssumeRole`) limited to roles
+    /// named without a wildcard, and nothing in the document can change what those roles
+    /// do; high otherwise.
+    ///
+    /// Monotone: narrowing any grant never raises the severity. How far the path's other
+    /// actions reach (RunInstances on `*` or on one subnet) does not matter once the role
+    /// is named: the code runs with that role's permissions either way.
     fn severity(&self, found: &mut Found<'_>) -> Severity {
-        let limited: Vec<ActionId> =
-            self.step_grants(found).filter(|(_, g)| !g.is_unrestricted()).map(|(id, _)| id).collect();
-        if limited.is_empty() {
+        if self.step_grants(found).all(|(_, g)| g.is_unrestricted()) {
             return Severity::Critical;
         }
         let uses = [found.id(PASS_ROLE), found.id(ASSUME_ROLE)];
+        let uses_a_role = self.steps.iter().any(|(id, _, _)| uses.contains(&Some(*id)));
         // Named roles: a pattern such as `role/app-*` reaches roles nobody has created yet;
         // `arn:aws:iam::*:role/deployer` names one role, in whichever account trusts it.
         let named = self.roles(found).iter().all(|r| {
             let name = r.split_once(":role/").map_or(r.as_str(), |(_, name)| name);
             r != "NotResource" && !has_wildcard(name) && (r.contains(":role/") || !has_wildcard(r))
         });
-        if limited.iter().all(|id| uses.contains(&Some(*id))) && named && !self.roles_editable(found) {
+        if uses_a_role && named && !self.roles_editable(found) {
             return Severity::Low;
         }
         Severity::High
@@ -243,7 +256,7 @@ impl Match {
         let uses = [found.id(PASS_ROLE), found.id(ASSUME_ROLE)];
         let mut roles: Vec<String> = Vec::new();
         for role in
-            self.step_grants(found).filter(|(id, _)| uses.contains(&Some(*id))).flat_map(|(_, g)| resources_of(g))
+            self.all_step_grants(found).filter(|(id, _)| uses.contains(&Some(*id))).flat_map(|(_, g)| resources_of(g))
         {
             if !roles.contains(&role) {
                 roles.push(role);
@@ -255,7 +268,7 @@ impl Match {
     /// Whether the path reaches roles only through `sts:AssumeRole` (no code runs).
     fn assumes_only(&self, found: &Found<'_>) -> bool {
         let pass_role = found.id(PASS_ROLE);
-        !self.steps.iter().any(|(id, _)| Some(*id) == pass_role)
+        !self.steps.iter().any(|(id, _, _)| Some(*id) == pass_role)
     }
 
     /// Whether the document lets the principal change what a passable role can do.
@@ -362,7 +375,7 @@ fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalog
     }
     let mut lines: Vec<String> = Vec::new();
     for m in matches {
-        let needs: Vec<String> = m.steps.iter().map(|(id, _)| catalogue.action_name(*id)).collect();
+        let needs: Vec<String> = m.steps.iter().map(|(id, _, _)| catalogue.action_name(*id)).collect();
         let reference = m.path.references.first().map(|r| format!(" ({r})")).unwrap_or_default();
         lines.push(format!("{} [{}] {}: {}{reference}", m.path.id, m.path.category, m.path.title, needs.join(" + ")));
     }
@@ -391,6 +404,251 @@ fn lower_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing;
+    use proptest::prelude::*;
+
+    const ACTIONS: [&str; 8] = [
+        "iam:PassRole",
+        "sts:AssumeRole",
+        "ec2:RunInstances",
+        "lambda:CreateFunction",
+        "lambda:InvokeFunction",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
+        "iam:CreateAccessKey",
+    ];
+    /// Each ladder goes from wider to narrower: every value matches a subset of the one
+    /// before it.
+    const LADDERS: [&[&str]; 3] = [
+        &[
+            "*",
+            "arn:aws:iam::111122223333:role/*",
+            "arn:aws:iam::111122223333:role/app*",
+            "arn:aws:iam::111122223333:role/app",
+        ],
+        &["*", "arn:aws:ec2:*:*:*", "arn:aws:ec2:eu-west-1:*:*"],
+        &["*", "arn:aws:lambda:*:111122223333:function:*", "arn:aws:lambda:eu-west-1:111122223333:function:app"],
+    ];
+    const CONDITIONS: [&str; 3] = [
+        r#"{"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}"#,
+        r#"{"StringEquals": {"aws:ResourceTag/team": "a"}}"#,
+        r#"{"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::111122223333:policy/read"}}"#,
+    ];
+
+    /// A statement: its actions (indices into ACTIONS), its Resource values (ladder, rung)
+    /// and its conditions (indices into CONDITIONS).
+    #[derive(Debug, Clone)]
+    struct St {
+        actions: Vec<usize>,
+        resources: Vec<(usize, usize)>,
+        conditions: Vec<usize>,
+    }
+
+    fn text(statements: &[St], denies: &[usize]) -> String {
+        let mut parts = Vec::new();
+        for st in statements {
+            let actions: Vec<String> = st.actions.iter().map(|a| format!("\"{}\"", ACTIONS[*a])).collect();
+            let resources: Vec<String> = st.resources.iter().map(|(l, r)| format!("\"{}\"", LADDERS[*l][*r])).collect();
+            let mut condition = String::new();
+            for (i, c) in st.conditions.iter().enumerate() {
+                let sep = if i == 0 { "" } else { ", " };
+                condition.push_str(&format!("{sep}{}", &CONDITIONS[*c][1..CONDITIONS[*c].len() - 1]));
+            }
+            let condition =
+                if condition.is_empty() { String::new() } else { format!(r#", "Condition": {{{condition}}}"#) };
+            parts.push(format!(
+                r#"{{"Effect": "Allow", "Action": [{}], "Resource": [{}]{condition}}}"#,
+                actions.join(", "),
+                resources.join(", ")
+            ));
+        }
+        for d in denies {
+            parts.push(format!(r#"{{"Effect": "Deny", "Action": "{}", "Resource": "*"}}"#, ACTIONS[*d]));
+        }
+        testing::policy(&parts.join(",\n"))
+    }
+
+    /// Each path id reported, with its finding's severity.
+    fn severities(statements: &[St], denies: &[usize]) -> HashMap<String, Severity> {
+        let mut out = HashMap::new();
+        for f in testing::run(&RULE, "policy.json", &text(statements, denies)) {
+            for line in f.note.as_deref().unwrap_or_default().lines() {
+                let id = line.split_whitespace().next().unwrap_or_default().to_string();
+                out.insert(id, f.severity);
+            }
+        }
+        out
+    }
+
+    /// One narrowing step: what it does to a document, as data.
+    #[derive(Debug, Clone)]
+    enum Narrow {
+        /// Move a Resource value one rung down its ladder.
+        Rung(usize, usize),
+        /// Drop a Resource value (when another is left).
+        DropResource(usize, usize),
+        /// Drop an action (when another is left).
+        DropAction(usize, usize),
+        /// Add a condition.
+        Condition(usize, usize),
+        /// Drop a statement.
+        DropStatement(usize),
+        /// Deny an action unconditionally.
+        Deny(usize),
+    }
+
+    fn apply(statements: &mut Vec<St>, denies: &mut Vec<usize>, step: &Narrow) {
+        let n = statements.len();
+        match *step {
+            Narrow::Rung(s, v) => {
+                let st = &mut statements[s % n];
+                let k = v % st.resources.len();
+                let (l, r) = st.resources[k];
+                st.resources[k] = (l, (r + 1).min(LADDERS[l].len() - 1));
+            }
+            Narrow::DropResource(s, v) => {
+                let st = &mut statements[s % n];
+                if st.resources.len() > 1 {
+                    st.resources.remove(v % st.resources.len());
+                }
+            }
+            Narrow::DropAction(s, a) => {
+                let st = &mut statements[s % n];
+                if st.actions.len() > 1 {
+                    st.actions.remove(a % st.actions.len());
+                }
+            }
+            Narrow::Condition(s, c) => {
+                let st = &mut statements[s % n];
+                if !st.conditions.contains(&(c % CONDITIONS.len())) {
+                    st.conditions.push(c % CONDITIONS.len());
+                }
+            }
+            Narrow::DropStatement(s) => {
+                if n > 1 {
+                    statements.remove(s % n);
+                }
+            }
+            Narrow::Deny(a) => denies.push(a % ACTIONS.len()),
+        }
+    }
+
+    /// A statement of 1 or 2 actions on values of one ladder, under a condition one time in
+    /// four.
+    fn statement() -> impl Strategy<Value = St> {
+        (
+            proptest::collection::vec(0..ACTIONS.len(), 1..3),
+            0..LADDERS.len(),
+            proptest::collection::vec(0..5usize, 1..3),
+            prop_oneof![3 => Just(Vec::new()), 1 => (0..CONDITIONS.len()).prop_map(|c| vec![c])],
+        )
+            .prop_map(|(mut actions, l, rungs, conditions)| {
+                actions.dedup();
+                let resources = rungs.into_iter().map(|r| (l, r.min(LADDERS[l].len() - 1))).collect();
+                St { actions, resources, conditions }
+            })
+    }
+
+    /// A statement that passes or assumes roles: every document has one, so that paths
+    /// through named roles (the low tier) are common.
+    fn role_statement() -> impl Strategy<Value = St> {
+        (
+            prop_oneof![Just(vec![0]), Just(vec![1]), Just(vec![0, 1])],
+            proptest::collection::vec(prop_oneof![1 => 0..3usize, 2 => Just(3usize)], 1..3),
+        )
+            .prop_map(|(actions, rungs)| St {
+                actions,
+                resources: rungs.into_iter().map(|r| (0, r)).collect(),
+                conditions: vec![],
+            })
+    }
+
+    fn narrow() -> impl Strategy<Value = Narrow> {
+        prop_oneof![
+            (0..8usize, 0..8usize).prop_map(|(s, v)| Narrow::Rung(s, v)),
+            (0..8usize, 0..8usize).prop_map(|(s, v)| Narrow::DropResource(s, v)),
+            (0..8usize, 0..8usize).prop_map(|(s, a)| Narrow::DropAction(s, a)),
+            (0..8usize, 0..8usize).prop_map(|(s, c)| Narrow::Condition(s, c)),
+            (0..8usize).prop_map(Narrow::DropStatement),
+            (0..ACTIONS.len()).prop_map(Narrow::Deny),
+        ]
+    }
+
+    /// Every single narrowing step of a document.
+    fn every_narrowing(statements: &[St]) -> Vec<Narrow> {
+        let mut steps: Vec<Narrow> = (0..ACTIONS.len()).map(Narrow::Deny).collect();
+        for (s, st) in statements.iter().enumerate() {
+            steps.push(Narrow::DropStatement(s));
+            steps.extend((0..st.resources.len()).flat_map(|v| [Narrow::Rung(s, v), Narrow::DropResource(s, v)]));
+            steps.extend((0..st.actions.len()).map(|a| Narrow::DropAction(s, a)));
+            steps.extend((0..CONDITIONS.len()).map(|c| Narrow::Condition(s, c)));
+        }
+        steps
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// Narrowing a grant (a narrower Resource, fewer values or actions, a condition, a
+        /// statement less, a Deny) never raises the severity of a path, nor opens one:
+        /// every single step from a random document, then a random chain of them.
+        #[test]
+        fn narrowing_never_raises_a_severity(
+            statements in (role_statement(), proptest::collection::vec(statement(), 1..3))
+                .prop_map(|(first, rest)| [vec![first], rest].concat()),
+            chain in proptest::collection::vec(narrow(), 2..5),
+        ) {
+            let before = severities(&statements, &[]);
+            let singles = every_narrowing(&statements).into_iter().map(|step| vec![step]);
+            for steps in singles.chain([chain]) {
+                let (mut narrowed, mut denies) = (statements.clone(), Vec::new());
+                for step in &steps {
+                    apply(&mut narrowed, &mut denies, step);
+                }
+                let after = severities(&narrowed, &denies);
+                for (id, severity) in &after {
+                    let was = before.get(id);
+                    prop_assert!(
+                        was.is_some_and(|w| w >= severity),
+                        "{id}: {was:?} before, {severity:?} after {steps:?}\n{}\n->\n{}",
+                        text(&statements, &[]),
+                        text(&narrowed, &denies)
+                    );
+                }
+            }
+        }
+    }
+
+    /// The issue's case: naming the subnet of the launch, or adding the condition the help
+    /// recommends, keeps a path through a named role low.
+    #[test]
+    fn scoping_the_other_actions_keeps_a_named_role_low() {
+        let role = r#"{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/app"}"#;
+        let service = r#"{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/app",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}"#;
+        let run_star = r#"{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}"#;
+        let run_subnet = r#"{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": [
+            "arn:aws:ec2:eu-west-1:111122223333:subnet/subnet-0abc", "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:ec2:*:*:network-interface/*", "arn:aws:ec2:*:*:security-group/*", "arn:aws:ec2:*:*:volume/*",
+            "arn:aws:ec2:*::image/*"]}"#;
+        for (pass, run) in [(role, run_star), (role, run_subnet), (service, run_star), (service, run_subnet)] {
+            let findings = testing::run(&RULE, "policy.json", &testing::policy(&format!("{pass}, {run}")));
+            let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+            assert_eq!(severities, [Severity::Low], "{pass} {run}");
+        }
+    }
+
+    /// Every role a principal can pass counts, not only the one of the widest grant.
+    #[test]
+    fn a_pattern_beside_a_named_role_is_high() {
+        let text = testing::policy(
+            r#"{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/app"},
+               {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/ci-*"},
+               {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}"#,
+        );
+        let severities: Vec<Severity> = testing::run(&RULE, "policy.json", &text).iter().map(|f| f.severity).collect();
+        assert_eq!(severities, [Severity::High]);
+    }
 
     #[test]
     fn admin_policies_in_any_partition() {

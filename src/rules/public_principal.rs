@@ -1,4 +1,5 @@
 use super::{Check, Context, Rule};
+use crate::catalogue::keys;
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::policy::{PolicyKind, Principal, Statement};
@@ -75,7 +76,20 @@ fn check(ctx: &mut Context<'_>) {
                 draft = draft.also(action.span.clone(), "allowed to anyone");
             }
             if let Some(condition) = &st.condition {
-                draft = draft.also(condition.key_span.clone(), "does not restrict who the caller is");
+                let wildcard_accounts: Vec<&Span> = condition
+                    .entries()
+                    .flat_map(|(_, e)| e.values.iter().filter(|v| partly_wild(&e.key.value, &v.value)))
+                    .map(|v| &v.span)
+                    .collect();
+                if wildcard_accounts.is_empty() {
+                    draft = draft.also(condition.key_span.clone(), "does not restrict who the caller is");
+                }
+                for span in wildcard_accounts {
+                    draft = draft.also(
+                        span.clone(),
+                        "a wildcard account or organization: anyone can create a match in their own",
+                    );
+                }
             }
             if !rs.actions.is_empty() {
                 draft = draft.note(format!("anyone may call {}", wording::describe(&rs.actions, catalogue)));
@@ -86,6 +100,12 @@ fn check(ctx: &mut Context<'_>) {
             ctx.report(draft);
         }
     }
+}
+
+/// A value with a wildcard account or organization that is not only wildcards (`"*"` is
+/// labelled as not restricting at all).
+fn partly_wild(key: &str, value: &str) -> bool {
+    keys::admits_any_account(key, value) && value.chars().any(|c| c != '*' && c != '?')
 }
 
 /// The first `*` the statement's (non-negated) Principal names: `"Principal": "*"` or a
@@ -118,8 +138,14 @@ fn restricting_entry(key: &str, values: &[&str]) -> bool {
     if !RESTRICTING_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
         return false;
     }
-    // A value that matches anything (`"*"`, `0.0.0.0/0`) restricts no one.
-    let open = |v: &str| v == "*" || (key.eq_ignore_ascii_case("aws:SourceIp") && EVERY_ADDRESS.contains(&v));
+    // A value that matches anything (`"*"`, `0.0.0.0/0`) restricts no one; nor does one
+    // with a wildcard account or organization (`arn:aws:iam::*:role/ci-*`, `o-*`): anyone
+    // can create a matching role in their own account.
+    let open = |v: &str| {
+        v == "*"
+            || (key.eq_ignore_ascii_case("aws:SourceIp") && EVERY_ADDRESS.contains(&v))
+            || keys::admits_any_account(key, v)
+    };
     !values.is_empty() && !values.iter().any(|v| open(v))
 }
 
@@ -136,6 +162,10 @@ mod tests {
         assert!(!restricting_entry("aws:SourceIp", &["203.0.113.0/24", "0.0.0.0/0"]));
         assert!(!restricting_entry("aws:SourceIp", &["::/0"]));
         assert!(!restricting_entry("aws:PrincipalArn", &["*"]));
+        assert!(!restricting_entry("aws:PrincipalArn", &["arn:aws:iam::*:role/ci-*"]));
+        assert!(!restricting_entry("aws:PrincipalOrgID", &["o-*"]));
+        assert!(!restricting_entry("aws:SourceArn", &["arn:aws:sns:*:111122223333:t", "arn:aws:sns:*:*:*"]));
+        assert!(restricting_entry("aws:PrincipalArn", &["arn:aws:iam::111122223333:role/ci-*"]));
         assert!(!restricting_entry("aws:SecureTransport", &["true"]));
         assert!(!restricting_entry("aws:PrincipalOrgID", &[]));
     }

@@ -66,7 +66,7 @@ fn check(ctx: &mut Context<'_>) {
                 let why = if entry.values.iter().all(|v| v.value.eq_ignore_ascii_case("false")) {
                     "only asks that the key be present, which it is for every request: this limits nothing"
                 } else {
-                    "`*` matches every service name: this limits nothing"
+                    "this pattern matches every service name: it limits nothing"
                 };
                 draft = draft.also(entry.key.span.clone(), why);
             }

@@ -1,5 +1,5 @@
 use super::{Check, Context, Rule};
-use crate::catalogue::{has_wildcard, wildcard_match};
+use crate::catalogue::{has_wildcard, keys, wildcard_match};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::packs::pack;
@@ -57,9 +57,13 @@ fn service(principal: &str, kind: PolicyKind) -> Option<&'static Service> {
 
 /// Some source key is required with a value that is not `*`.
 fn has_source_condition(st: &Statement) -> bool {
-    SOURCE_KEYS
-        .iter()
-        .any(|key| st.condition.as_ref().is_some_and(|c| c.requiring(key).iter().any(|r| !r.matches_anything())))
+    SOURCE_KEYS.iter().any(|key| st.condition.as_ref().is_some_and(|c| c.requiring(key).iter().any(restricts_source)))
+}
+
+/// A source entry that names sources: not a value matching anything, and no value with a
+/// wildcard account or organization (`arn:aws:sns:*:*:*`: any account's topic).
+fn restricts_source(r: &crate::policy::Restriction<'_>) -> bool {
+    !r.matches_anything() && !r.entry.values.iter().any(|v| keys::admits_any_account(&r.entry.key.value, &v.value))
 }
 
 /// The source key entries the statement has (none of which restricts, when reporting).
@@ -102,6 +106,10 @@ fn check(ctx: &mut Context<'_>) {
                 for (op, entry) in source_entries(st) {
                     let why = if st.condition.as_ref().is_none_or(|c| c.requiring(&entry.key.value).is_empty()) {
                         wording::why_ignored(&op.name.value, "request")
+                    } else if !entry.matches_any_value(&op.name.value)
+                        && entry.values.iter().any(|v| keys::admits_any_account(&entry.key.value, &v.value))
+                    {
+                        "a wildcard account or organization matches every account's resources".to_string()
                     } else {
                         format!("`{}` with `*` matches every source", op.name.value)
                     };

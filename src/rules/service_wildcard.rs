@@ -28,7 +28,10 @@ fn check(ctx: &mut Context<'_>) {
             for value in &rs.values {
                 let written = &value.value.value;
                 // An unknown service is unknown-service's finding.
-                let Expansion::Actions(set) = &value.expansion else { continue };
+                let Expansion::Actions(written_set) = &value.expansion else { continue };
+                // What the value grants after the document's unconditional Denies.
+                let effective = resolved.undenied(st, written_set, catalogue);
+                let set = &effective;
                 // Decided on what the value grants, not on how it is written: `ec2:**` and
                 // `iam:*?` grant all of the service as `ec2:*` does.
                 // A literal action is not a wildcard, even the only action of its service.

@@ -120,7 +120,7 @@ fn unguarded(op: &ConditionOperator, entry: &ConditionEntry) -> Draft {
 /// the key the request sets no tag, so `ForAllValues:` reading "only these tag keys" is
 /// AWS's documented idiom, not a widening.
 fn lists_tag_keys(key: &str) -> bool {
-    key.to_ascii_lowercase().ends_with("tagkeys")
+    keys::lists_tag_keys(key)
 }
 
 /// Whether another condition of the statement requires the key to be present: `Null`

@@ -44,13 +44,18 @@ fn check(ctx: &mut Context<'_>) {
         let kind = resolved.doc.kind;
         for (st, rs) in resolved.statements() {
             let Some(condition) = &st.condition else { continue };
-            // Unknown actions and services are other rules' findings; the keys that apply
-            // are then unknown too.
-            if rs.actions.is_empty() || rs.values.iter().any(|v| !matches!(v.expansion, Expansion::Actions(_))) {
+            // Unknown actions and services are other rules' findings. Beside them the keys
+            // that apply are partly unknown: only what is wrong with a key whatever the
+            // actions (not a global key, not a key of its service) is still reported.
+            if rs.actions.is_empty() {
                 continue;
             }
+            let partial = rs.values.iter().any(|v| !matches!(v.expansion, Expansion::Actions(_)));
             for (_, entry) in condition.entries() {
                 let Some(verdict) = diagnose(catalogue, kind, &rs.actions, &entry.key.value) else { continue };
+                if partial && !matches!(verdict, Verdict::NotGlobal { .. } | Verdict::NotOfService { .. }) {
+                    continue;
+                }
                 let mut draft = wording(catalogue, &rs.actions, entry, &verdict).in_statement(st);
                 if let Some(action) = &st.action {
                     draft = draft.also(action.span.clone(), "the actions the key is tested on");

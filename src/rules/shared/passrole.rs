@@ -108,7 +108,8 @@ fn grant<'a>(
         for (op, entry) in condition.entries() {
             let key = entry.key.value.to_ascii_lowercase();
             if key == "iam:passedtoservice" {
-                grant.passed_to_service = true;
+                // `"StringLike": {"iam:PassedToService": "*"}` names no service.
+                grant.passed_to_service |= !entry.matches_any_value(&op.name.value);
                 grant.service_limits.push(entry);
             } else if key == "iam:associatedresourcearn" {
                 grant.service_limits.push(entry);
