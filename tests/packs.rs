@@ -130,7 +130,8 @@ fn escalation_paths_are_well_formed() {
 fn paths_found(actions: &[String]) -> BTreeSet<String> {
     let rule = rules::find("privilege-escalation").unwrap();
     let json = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
-    let options = LintOptions { rules: vec![rule], kind: None, settings: Settings::default() };
+    let options =
+        LintOptions { rules: vec![rule], kind: None, settings: Settings::default(), scps: Default::default() };
     let bytes = serde_json::to_vec(&json).unwrap();
     let FileOutcome::Linted(findings) = lint_bytes(Path::new("p.json"), bytes, true, &options, Catalogue::bundled())
     else {
