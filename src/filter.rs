@@ -104,6 +104,10 @@ impl Serialize for FailOn {
 /// iamlint could not analyse, so it fails the gate whatever the threshold (fail closed).
 pub const UNREADABLE: &str = "malformed-json";
 
+/// The rule that says a principal's policies are not all in the input: like `UNREADABLE`,
+/// it fails the gate whatever the threshold.
+pub const INCOMPLETE: &str = "incomplete-analysis";
+
 /// What a run decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
@@ -121,7 +125,11 @@ impl Verdict {
     pub fn of(outcome: &Outcome, fail_on: FailOn) -> Verdict {
         let gates = |f: &Finding| matches!(fail_on, FailOn::AtLeast(s) if f.severity >= s);
         let gated = outcome.findings.iter().filter(|f| gates(f)).count();
-        let unreadable = outcome.findings.iter().filter(|f| f.rule.id == UNREADABLE && !gates(f)).count();
+        let unreadable = outcome
+            .findings
+            .iter()
+            .filter(|f| (f.rule.id == UNREADABLE || f.rule.id == INCOMPLETE) && !gates(f))
+            .count();
         Verdict { fail_on, gated, unreadable, broken: !outcome.errors.is_empty() }
     }
 

@@ -7,10 +7,11 @@ use crate::diagnostic::{Category, Draft, Finding, Outcome, PrincipalRef};
 use crate::discover::{Candidate, io_reason};
 use crate::formats::{self, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
 use crate::policy::PolicyKind;
-use crate::resolve::{ResolvedDocument, Subject, resolve};
+use crate::resolve::{Principals, ResolvedDocument, Subject, resolve};
 use crate::rules::{Check, Context, Rule};
 use crate::source::{SourceFile, Span};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,6 +27,8 @@ pub struct LintOptions {
     pub kind: Option<PolicyKind>,
     /// Facts about the user's environment that rules read.
     pub settings: Settings,
+    /// Service control policies (`--scp`): ceilings of every principal of every file.
+    pub scps: Arc<[ResolvedDocument]>,
 }
 
 /// The result of linting one file.
@@ -112,6 +115,35 @@ pub fn lint_path(path: &Path, explicit: bool, options: &LintOptions, catalogue: 
     }
 }
 
+/// The documents of a policy file that bounds every principal (`--scp`), resolved. A file
+/// that cannot be read, or that holds anything but well-formed policies, is an error: a
+/// ceiling half read would hide grants.
+pub fn load_ceiling(path: &Path, kind: PolicyKind, catalogue: &Catalogue) -> Result<Vec<ResolvedDocument>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!("file is over {} MiB", MAX_FILE_BYTES >> 20));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    let text = String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())?;
+    let source = Arc::new(SourceFile::new(path, text));
+    let loaded = match formats::load(source.clone(), &LoadOptions { kind: Some(kind), explicit: true }) {
+        Loaded::Policy(loaded) => loaded,
+        Loaded::NotPolicy(reason) => return Err(format!("not a policy: {reason}")),
+    };
+    if let Some(problem) = loaded.syntax.first() {
+        let (line, column) = source.line_col(problem.span.start);
+        return Err(format!("{}:{line}:{column}: {}", source.display_path(), problem.message));
+    }
+    if let Some(problem) = loaded.documents.iter().flat_map(|d| &d.problems).next() {
+        let (line, column) = source.line_col(problem.span.start);
+        return Err(format!("{}:{line}:{column}: {}", source.display_path(), problem.message));
+    }
+    if loaded.documents.is_empty() {
+        return Err("holds no policy".into());
+    }
+    Ok(loaded.documents.into_iter().map(|d| resolve(d, catalogue)).collect())
+}
+
 /// Lints a file's content (used by the CLI, the fixtures and the fuzz tests).
 pub fn lint_bytes(
     path: &Path,
@@ -138,7 +170,6 @@ pub fn lint_bytes(
     let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
     let loaded = match formats::load(source, &load) {
         Loaded::NotPolicy(reason) => return FileOutcome::Skipped(reason),
-        Loaded::Unsupported(message) => return FileOutcome::Failed(message),
         Loaded::Policy(mut loaded) => {
             loaded.syntax.extend(encoding_problem);
             loaded
@@ -150,17 +181,24 @@ pub fn lint_bytes(
 /// Resolves a loaded file's documents and runs the rules: document rules once over the
 /// file, subject rules on each document alone and then on each principal.
 pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Vec<Finding> {
-    let LoadedFile { source, syntax, documents, principals, waivers } = loaded;
+    let LoadedFile { source, syntax, documents, principals, gaps, whole_account, waivers } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
     // Built once for every rule: each subject remembers what the grant model worked out.
     let document_subjects: Vec<Subject<'_>> = documents.iter().map(Subject::document).collect();
-    let principal_subjects: Vec<Subject<'_>> = principals
-        .iter()
-        .map(|p| {
-            let pick = |list: &[usize]| list.iter().filter_map(|&i| documents.get(i)).collect::<Vec<_>>();
-            Subject::principal(pick(&p.documents), pick(&p.ceilings), &p.principal)
-        })
-        .collect();
+    let mut members = Principals::new(whole_account);
+    for p in &principals {
+        let pick = |list: &[usize]| list.iter().filter_map(|&i| documents.get(i)).collect::<Vec<_>>();
+        let ceilings = pick(&p.ceilings).into_iter().chain(options.scps.iter()).collect();
+        let trust = p.trust.and_then(|i| documents.get(i));
+        members.push(&p.principal, Subject::principal(pick(&p.documents), ceilings, &p.principal), trust);
+    }
+    // Documents that grant some principal access: their findings are judged with the holder.
+    let mut held = vec![false; documents.len()];
+    for i in principals.iter().flat_map(|p| &p.documents) {
+        if let Some(h) = held.get_mut(*i) {
+            *h = true;
+        }
+    }
     let mut findings = Vec::new();
     for rule in &options.rules {
         let mut ctx = Context {
@@ -169,28 +207,49 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
             source: &source,
             syntax: &syntax,
             documents: &documents,
+            principals: &members,
+            gaps: &gaps,
             drafts: Vec::new(),
         };
         let mut principal_drafts: Vec<(Draft, &PrincipalRef)> = Vec::new();
         match rule.check {
             Check::Document(check) => check(&mut ctx),
             Check::Subject(check) => {
-                for subject in &document_subjects {
+                // Each document's own findings, by the document they come from.
+                let mut of_documents: Vec<(usize, Draft)> = Vec::new();
+                for (i, subject) in document_subjects.iter().enumerate() {
                     check(&mut ctx, subject);
+                    of_documents.extend(std::mem::take(&mut ctx.drafts).into_iter().map(|d| (i, d)));
                 }
-                let of_documents = std::mem::take(&mut ctx.drafts);
-                for (subject, p) in principal_subjects.iter().zip(&principals) {
-                    check(&mut ctx, subject);
+                let mut by_span: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+                for (k, (_, d)) in of_documents.iter().enumerate() {
+                    by_span.entry((d.span.start, d.span.end)).or_default().push(k);
+                }
+                let mut confirmed = vec![false; of_documents.len()];
+                for (member, p) in members.members().iter().zip(&principals) {
+                    check(&mut ctx, &member.subject);
                     // What a principal's policies grant together adds what no one of them
                     // grants alone; a finding one document already has is not repeated.
                     for draft in std::mem::take(&mut ctx.drafts) {
-                        let repeated = of_documents.iter().any(|d| d.span == draft.span && d.message == draft.message);
+                        let same = by_span.get(&(draft.span.start, draft.span.end)).into_iter().flatten();
+                        let mut repeated = false;
+                        for &k in same.filter(|&&k| of_documents[k].1.message == draft.message) {
+                            confirmed[k] = true;
+                            repeated = true;
+                        }
                         if !repeated {
                             principal_drafts.push((draft, &p.principal));
                         }
                     }
                 }
-                ctx.drafts = of_documents;
+                // A document its holders hold under ceilings (a boundary, an SCP) keeps a
+                // finding only if the ceilings leave it to at least one holder.
+                ctx.drafts = of_documents
+                    .into_iter()
+                    .zip(confirmed)
+                    .filter(|((i, _), confirmed)| *confirmed || !held[*i])
+                    .map(|((_, d), _)| d)
+                    .collect();
             }
         }
         let drafts =
@@ -251,6 +310,7 @@ mod tests {
             rules: ids.iter().map(|id| rules::find(id).unwrap()).collect(),
             kind: None,
             settings: Settings::default(),
+            scps: Default::default(),
         }
     }
 

@@ -24,7 +24,6 @@ pub fn load(name: &str, text: &str, kind: Option<PolicyKind>) -> LoadedFile {
     match formats::load(source, &LoadOptions { kind, explicit: true }) {
         Loaded::Policy(loaded) => loaded,
         Loaded::NotPolicy(reason) => panic!("{name} is not a policy: {reason}"),
-        Loaded::Unsupported(message) => panic!("{name} cannot be analysed: {message}"),
     }
 }
 
@@ -36,7 +35,8 @@ pub fn resolved(json: &str, kind: Option<PolicyKind>) -> ResolvedDocument {
 
 /// What one rule reports on a file's text, as the engine completes it.
 pub fn run(rule: &'static Rule, name: &str, text: &str) -> Vec<Finding> {
-    let options = LintOptions { rules: vec![rule], kind: None, settings: Settings::default() };
+    let options =
+        LintOptions { rules: vec![rule], kind: None, settings: Settings::default(), scps: Default::default() };
     match lint_bytes(Path::new(name), text.as_bytes().to_vec(), true, &options, Catalogue::bundled()) {
         FileOutcome::Linted(findings) => findings,
         other => panic!("{name} was not linted: {other:?}"),

@@ -282,6 +282,7 @@ fn waivers_a_template_declares_suppress_under_their_locator() {
             rules: vec![iamlint::rules::find("full-admin").unwrap()],
             kind: None,
             settings: Default::default(),
+            scps: Default::default(),
         },
         iamlint::catalogue::Catalogue::bundled(),
     );

@@ -45,7 +45,12 @@ fn kind_for(path: &Path) -> Option<PolicyKind> {
 /// Renders what one rule reports on one file, as the fixture expectations store it.
 pub fn render(rule: &'static Rule, path: &Path) -> (usize, String) {
     let bytes = fs::read(path).unwrap();
-    let options = LintOptions { rules: vec![rule], kind: kind_for(path), settings: Settings::default() };
+    let options = LintOptions {
+        rules: vec![rule],
+        kind: kind_for(path),
+        settings: Settings::default(),
+        scps: Default::default(),
+    };
     match lint_bytes(path, bytes, true, &options, Catalogue::bundled()) {
         FileOutcome::Linted(findings) => {
             let text: String = findings.iter().map(|f| human::render(f, Style::PLAIN)).collect();

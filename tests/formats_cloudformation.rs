@@ -28,14 +28,15 @@ fn load(name: &str) -> LoadedFile {
     let text = std::fs::read_to_string(path(name)).unwrap();
     match load_text(&path(name).to_string_lossy(), text) {
         Loaded::Policy(file) => file,
-        Loaded::NotPolicy(reason) | Loaded::Unsupported(reason) => {
+        Loaded::NotPolicy(reason) => {
             panic!("{name}: not read as a policy file: {reason}")
         }
     }
 }
 
 fn lint_text(name: &str, bytes: Vec<u8>) -> FileOutcome {
-    let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
+    let options =
+        LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default(), scps: Default::default() };
     lint_bytes(Path::new(name), bytes, true, &options, Catalogue::bundled())
 }
 
@@ -427,14 +428,15 @@ fn yaml_that_is_not_a_template_is_passed_over_unless_iam_shaped() {
     let text = std::fs::read_to_string(path("not-a-template.yaml")).unwrap();
     match load_text("not-a-template.yaml", text) {
         Loaded::NotPolicy(reason) => assert!(reason.contains("not a CloudFormation template"), "{reason}"),
-        Loaded::Policy(_) | Loaded::Unsupported(_) => panic!("a workflow file is not a policy"),
+        Loaded::Policy(_) => panic!("a workflow file is not a policy"),
     }
     let f = load("policy.yaml");
     assert_eq!(f.documents.len(), 1);
     assert_eq!(f.documents[0].locator, "");
     assert_eq!(rules(&lint("policy.yaml")), ["full-admin"]);
     // A broken YAML file that names no CloudFormation or IAM element, when walked.
-    let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
+    let options =
+        LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default(), scps: Default::default() };
     let walked =
         lint_bytes(Path::new("chart.yaml"), b"a: [1\nb: {{ x }}".to_vec(), false, &options, Catalogue::bundled());
     assert!(matches!(walked, FileOutcome::Skipped(_)), "{walked:?}");

@@ -34,7 +34,8 @@ fn page(file: &str) -> (String, LoadedFile) {
 }
 
 fn lint(name: &Path, bytes: Vec<u8>) -> FileOutcome {
-    let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
+    let options =
+        LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default(), scps: Default::default() };
     lint_bytes(name, bytes, true, &options, Catalogue::bundled())
 }
 

@@ -26,7 +26,7 @@ fn load(path: &str) -> LoadedFile {
     let source = Arc::new(SourceFile::new(path, text));
     match formats::load(source, &LoadOptions { kind: None, explicit: true }) {
         Loaded::Policy(f) => f,
-        Loaded::NotPolicy(why) | Loaded::Unsupported(why) => panic!("{path}: not a policy: {why}"),
+        Loaded::NotPolicy(why) => panic!("{path}: not a policy: {why}"),
     }
 }
 
@@ -35,7 +35,7 @@ fn under<'f>(f: &'f LoadedFile, span: &Span) -> &'f str {
 }
 
 fn options() -> LintOptions {
-    LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() }
+    LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default(), scps: Default::default() }
 }
 
 fn lint(path: &str) -> Vec<Finding> {

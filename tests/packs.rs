@@ -67,6 +67,20 @@ fn pack_actions_exist() {
 }
 
 #[test]
+fn escalation_targets_are_well_formed() {
+    let catalogue = Catalogue::bundled();
+    let pack = pack("privilege-escalation.json");
+    let targets = pack["targets"].as_array().unwrap();
+    assert!(targets.len() >= 13);
+    for t in targets {
+        known_action(catalogue, t["action"].as_str().unwrap(), "targets");
+        assert!(["role", "user", "group"].contains(&t["target"].as_str().unwrap()), "{t}");
+        assert!(["target", "any"].contains(&t["gains"].as_str().unwrap()), "{t}");
+        assert!(t.get("via").is_none_or(|v| ["pass", "assume"].contains(&v.as_str().unwrap())), "{t}");
+    }
+}
+
+#[test]
 fn confused_deputy_services_are_well_formed() {
     let mut seen = BTreeSet::new();
     for service in pack("confused-deputy-services.json")["services"].as_array().unwrap() {
@@ -130,7 +144,8 @@ fn escalation_paths_are_well_formed() {
 fn paths_found(actions: &[String]) -> BTreeSet<String> {
     let rule = rules::find("privilege-escalation").unwrap();
     let json = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
-    let options = LintOptions { rules: vec![rule], kind: None, settings: Settings::default() };
+    let options =
+        LintOptions { rules: vec![rule], kind: None, settings: Settings::default(), scps: Default::default() };
     let bytes = serde_json::to_vec(&json).unwrap();
     let FileOutcome::Linted(findings) = lint_bytes(Path::new("p.json"), bytes, true, &options, Catalogue::bundled())
     else {

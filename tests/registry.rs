@@ -96,7 +96,8 @@ fn doc_examples_behave_as_their_fences_say() {
             let end = body.find("\n```").unwrap_or_else(|| panic!("{}: unclosed fence", r.meta.id));
             let example = &body[..end + 1];
             rest = &body[end + 4..];
-            let options = LintOptions { rules: vec![r], kind: None, settings: Settings::default() };
+            let options =
+                LintOptions { rules: vec![r], kind: None, settings: Settings::default(), scps: Default::default() };
             let path = Path::new("rules").join(format!("{}.md", r.meta.id));
             let n = match lint_bytes(&path, example.as_bytes().to_vec(), true, &options, Catalogue::bundled()) {
                 FileOutcome::Linted(f) => f.len(),

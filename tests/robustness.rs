@@ -8,7 +8,8 @@ use proptest::prelude::*;
 use std::path::Path;
 
 fn lint(bytes: Vec<u8>) -> FileOutcome {
-    let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
+    let options =
+        LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default(), scps: Default::default() };
     let outcome = lint_bytes(Path::new("fuzz.json"), bytes, true, &options, Catalogue::bundled());
     if let FileOutcome::Linted(findings) = &outcome {
         for f in findings {
@@ -97,7 +98,8 @@ fn thousands_of_statements_with_one_sid_are_linted() {
         .collect();
     let text = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(",\n"));
     // Every rule, without rendering 5,000 findings (rendering is covered above).
-    let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
+    let options =
+        LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default(), scps: Default::default() };
     let outcome = lint_bytes(Path::new("many.json"), text.into_bytes(), true, &options, Catalogue::bundled());
     let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
     assert_eq!(findings.iter().filter(|f| f.rule.id == "duplicate-sid").count(), 4_999);
@@ -110,7 +112,8 @@ fn hundreds_of_unknown_condition_keys_under_every_action_are_linted() {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
         keys.join(",")
     );
-    let options = LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default() };
+    let options =
+        LintOptions { rules: RULES.to_vec(), kind: None, settings: Settings::default(), scps: Default::default() };
     let outcome = lint_bytes(Path::new("keys.json"), text.into_bytes(), true, &options, Catalogue::bundled());
     let FileOutcome::Linted(findings) = outcome else { panic!("not linted") };
     assert_eq!(findings.iter().filter(|f| f.rule.id == "unknown-condition-key").count(), 500);

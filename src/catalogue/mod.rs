@@ -8,6 +8,7 @@ pub mod arn;
 mod expand;
 pub mod generate;
 pub mod keys;
+pub mod managed;
 pub mod model;
 mod pattern;
 mod set;

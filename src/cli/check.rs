@@ -55,6 +55,12 @@ pub struct CheckArgs {
     #[arg(long = "known-accounts", value_delimiter = ',', value_name = "ACCOUNTS")]
     pub known_accounts: Vec<String>,
 
+    /// A service control policy bounding every principal (the users, groups and roles of an
+    /// account dump, a template's roles): an action it does not allow is not granted.
+    /// Repeat for several
+    #[arg(long = "scp", value_name = "FILE")]
+    pub scp: Vec<PathBuf>,
+
     /// Colour in human output
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
@@ -337,10 +343,18 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
             Err(message) => discovered.errors.push(crate::discover::DiscoverError { path: c.path.clone(), message }),
         }
     }
+    let mut scps = Vec::new();
+    for path in &args.scp {
+        match crate::lint::load_ceiling(path, PolicyKind::ServiceControl, catalogue) {
+            Ok(documents) => scps.extend(documents),
+            Err(e) => return usage_error(&format!("error: --scp {}: {e}", path.display())),
+        }
+    }
     let options = LintOptions {
         rules,
         kind: args.policy_kind.map(PolicyKind::from),
         settings: Settings { known_accounts: settings.known_accounts.clone() },
+        scps: scps.into(),
     };
     let mut outcome = lint_files(&files, &options, catalogue);
     if reads_stdin {

@@ -17,54 +17,43 @@
 //! onto the escaped or encoded text exactly; where they cannot (a URL-encoded document
 //! that is not UTF-8 once decoded), every value is spanned on the whole string.
 //!
-//! An account authorization dump (`iam get-account-authorization-details`) is not
-//! analysed by this version: it fails the run (see `load`).
+//! An account authorization dump (`iam get-account-authorization-details`) is read by
+//! `authz.rs`, which claims it first.
 
 use super::document::{self, DocumentOptions};
 use super::json;
 use super::tree::Node;
 use super::{Adapter, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
-use crate::policy::{PolicyKind, Unresolved};
+use crate::policy::{PolicyDocument, PolicyKind, Unresolved};
 use crate::source::{SourceFile, Span, Spanned};
 use std::path::Path;
 use std::sync::Arc;
 
 pub static ADAPTER: Adapter = Adapter { name: "AWS CLI output", claims, load };
 
-/// Top-level keys of a response that holds a policy document (or an account dump).
-const RESPONSE_KEYS: [&str; 10] = [
-    "PolicyVersion",
-    "Role",
-    "PolicyDocument",
-    "Policy",
-    "Attributes",
-    "policyText",
-    "ResourcePolicy",
-    "UserDetailList",
-    "GroupDetailList",
-    "RoleDetailList",
-];
+/// Top-level keys of a response that holds a policy document.
+const RESPONSE_KEYS: [&str; 7] =
+    ["PolicyVersion", "Role", "PolicyDocument", "Policy", "Attributes", "policyText", "ResourcePolicy"];
 
-/// Keys of an account authorization dump.
-const DUMP_KEYS: [&str; 3] = ["UserDetailList", "GroupDetailList", "RoleDetailList"];
-
-/// Claims a JSON object whose top-level keys are a CLI response's (or a JSON array of
-/// account-dump pages), without parsing the file: the keys are read in one pass.
+/// Claims a JSON object whose top-level keys are a CLI response's, without parsing the
+/// file: the keys are read in one pass.
 fn claims(_: &Path, text: &str) -> bool {
     let Some((array, keys)) = top_keys(text) else { return false };
     // A policy is never a response: its own keys decide first.
-    if keys.iter().any(|k| *k == "Statement" || *k == "Version" || *k == "Effect") {
+    if array || is_policy(&keys) {
         return false;
-    }
-    if array {
-        return keys.iter().any(|k| DUMP_KEYS.contains(k));
     }
     keys.iter().any(|k| RESPONSE_KEYS.contains(k))
 }
 
+/// Whether top-level keys are a policy's (or a statement's).
+pub(super) fn is_policy(keys: &[&str]) -> bool {
+    keys.iter().any(|k| *k == "Statement" || *k == "Version" || *k == "Effect")
+}
+
 /// The keys of the top-level object (or, for an array, of its first element), read
 /// without building a tree: `None` when the text is not an object or array of objects.
-fn top_keys(text: &str) -> Option<(bool, Vec<&str>)> {
+pub(super) fn top_keys(text: &str) -> Option<(bool, Vec<&str>)> {
     let bytes = text.as_bytes();
     let bom = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
     let mut i = bom + bytes[bom..].iter().position(|b| !b.is_ascii_whitespace())?;
@@ -125,68 +114,51 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
         // Claimed by its keys but broken: always reported.
         return Loaded::Policy(LoadedFile::new(source, syntax, Vec::new()));
     };
-    if is_account_dump(&tree) {
-        // Not analysed yet (its users, groups and roles are principals of their own), and
-        // never passed over: an error fails the run with exit 2, where a finding could be
-        // filtered away by `--ignore` or `--fail-on`.
-        return Loaded::Unsupported(
-            "an account authorization dump (`aws iam get-account-authorization-details`): this version of iamlint \
-             does not analyse account dumps yet; lint each policy from `aws iam get-policy-version` or \
-             `aws iam get-role-policy` instead"
-                .into(),
-        );
-    }
     let found = match find(&tree) {
         Ok(found) => found,
         Err(reason) => return Loaded::NotPolicy(reason),
     };
     let kind = options.kind.or(found.kind);
     let mut problems = syntax;
-    let document = match found.node {
+    let documents = document_at(text, found.node, found.locator, kind, &mut problems).into_iter().collect();
+    Loaded::Policy(LoadedFile::new(source, problems, documents))
+}
+
+/// The policy document written at `node`: an object, a JSON string or a URL-encoded
+/// string, spanned into `text`. `None` when a string holds no policy JSON (its problem
+/// is added).
+pub(super) fn document_at(
+    text: &str,
+    node: &Node,
+    locator: String,
+    kind: Option<PolicyKind>,
+    problems: &mut Vec<SyntaxProblem>,
+) -> Option<PolicyDocument> {
+    match node {
         Node::String(s) => {
-            let (tree, size, overhead, p) = string_document(text, s);
+            let (tree, size, escape_overhead, p) = string_document(text, s);
             problems.extend(p);
-            let Some(tree) = tree else {
-                return Loaded::Policy(LoadedFile::new(source, problems, Vec::new()));
-            };
-            document::build(
-                &tree,
-                &DocumentOptions {
-                    locator: found.locator,
-                    kind,
-                    bare_statement: false,
-                    size,
-                    escape_overhead: overhead,
-                },
-            )
+            let options = DocumentOptions { locator, kind, bare_statement: false, size, escape_overhead };
+            Some(document::build(&tree?, &options))
         }
         node => {
             let written = &text[node.span()];
             let options = DocumentOptions {
-                locator: found.locator,
+                locator,
                 kind,
                 bare_statement: false,
                 size: json::aws_size(written),
                 escape_overhead: json::escape_overhead(written),
             };
-            document::build(node, &options)
+            Some(document::build(node, &options))
         }
-    };
-    Loaded::Policy(LoadedFile::new(source, problems, vec![document]))
-}
-
-fn get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
-    match node {
-        Node::Object(props, _) => props.iter().find(|(k, _)| k.value == key).map(|(_, v)| v),
-        _ => None,
     }
 }
 
-fn is_account_dump(tree: &Node) -> bool {
-    let page = |node: &Node| DUMP_KEYS.iter().any(|k| get(node, k).is_some());
-    match tree {
-        Node::Array(pages, _) => pages.first().is_some_and(page),
-        other => page(other),
+pub(super) fn get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    match node {
+        Node::Object(props, _) => props.iter().find(|(k, _)| k.value == key).map(|(_, v)| v),
+        _ => None,
     }
 }
 

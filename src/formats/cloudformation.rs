@@ -139,7 +139,7 @@ fn analyse(
         syntax.extend(model.syntax);
     }
     syntax.sort_by_key(|p| (p.span.start, p.span.end));
-    LoadedFile { source, syntax, documents, principals, waivers }
+    LoadedFile { source, syntax, documents, principals, gaps: Vec::new(), whole_account: false, waivers }
 }
 
 /// A resource's `Metadata: {iamlint: {ignore: [{rule: ID, reason: WHY}]}}`: findings of that

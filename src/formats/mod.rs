@@ -5,6 +5,7 @@
 //!
 //! Adding a format is one file here (with its `ADAPTER`) and one line in `ADAPTERS`.
 
+pub mod authz;
 pub mod cli_output;
 pub mod cloudformation;
 pub mod docs;
@@ -41,6 +42,12 @@ pub struct LoadedFile {
     pub documents: Vec<PolicyDocument>,
     /// Users, groups and roles whose documents are judged together.
     pub principals: Vec<PrincipalPolicies>,
+    /// Parts of the input the analysis could not include (a managed policy attached to a
+    /// principal whose document the dump does not hold): `incomplete-analysis` reports them.
+    pub gaps: Vec<Gap>,
+    /// The principals are every user, group and role of an account (an authorization
+    /// dump): a role or user a grant could reach in that account is among them.
+    pub whole_account: bool,
     /// Suppressions the file declares for the findings under a locator (a CloudFormation
     /// resource's `Metadata: {iamlint: {ignore: [{rule, reason}]}}`); the filter applies them.
     pub waivers: Vec<Waiver>,
@@ -48,8 +55,26 @@ pub struct LoadedFile {
 
 impl LoadedFile {
     pub fn new(source: Arc<SourceFile>, syntax: Vec<SyntaxProblem>, documents: Vec<PolicyDocument>) -> LoadedFile {
-        LoadedFile { source, syntax, documents, principals: Vec::new(), waivers: Vec::new() }
+        LoadedFile {
+            source,
+            syntax,
+            documents,
+            principals: Vec::new(),
+            gaps: Vec::new(),
+            whole_account: false,
+            waivers: Vec::new(),
+        }
     }
+}
+
+/// Something a principal's analysis lacks, at the place the input names it.
+#[derive(Debug, Clone)]
+pub struct Gap {
+    pub span: Span,
+    pub locator: String,
+    pub message: String,
+    pub label: String,
+    pub help: String,
 }
 
 /// What loading made of a file.
@@ -59,10 +84,6 @@ pub enum Loaded {
     Policy(LoadedFile),
     /// Not a policy file; the reason is shown by `--verbose`.
     NotPolicy(String),
-    /// Holds policies in a shape this version cannot analyse (an account authorization
-    /// dump): the file is an error and the run fails, because passing it over would let
-    /// the gate pass on policies nobody read.
-    Unsupported(String),
 }
 
 /// How to load.
@@ -86,13 +107,14 @@ pub struct Adapter {
 }
 
 /// Every adapter, most specific first.
-/// Terraform and plan files are claimed by name and content, CLI output by exact top-level
-/// keys; both go before CloudFormation, which claims every YAML file and JSON naming
+/// Terraform and plan files are claimed by name and content, account dumps and CLI output
+/// by exact top-level keys; both go before CloudFormation, which claims every YAML file and JSON naming
 /// `AWSTemplateFormatVersion` or `AWS::` resources. Raw policy JSON takes the rest.
 static ADAPTERS: &[&Adapter] = &[
     &terraform::ADAPTER,
     &terraform::JSON_SYNTAX_ADAPTER,
     &plan::ADAPTER,
+    &authz::ADAPTER,
     &cli_output::ADAPTER,
     &cloudformation::ADAPTER,
     &docs::ADAPTER,

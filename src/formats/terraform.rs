@@ -1453,7 +1453,7 @@ mod tests {
         let source = Arc::new(SourceFile::new("mem/main.tf", text.to_string()));
         match load(source, &LoadOptions::default()) {
             Loaded::Policy(f) => f,
-            Loaded::NotPolicy(why) | Loaded::Unsupported(why) => panic!("not a policy: {why}"),
+            Loaded::NotPolicy(why) => panic!("not a policy: {why}"),
         }
     }
 

@@ -3,10 +3,12 @@
 //! and each Resource value parsed into its ARN fields.
 
 mod effective;
+pub mod principals;
 mod subject;
 pub mod types;
 
 pub use effective::{Grant, Reach, StatementGrants, narrows};
+pub use principals::Principals;
 pub use subject::Subject;
 
 use crate::catalogue::arn::{ResourceValue, parse_resource};

@@ -101,6 +101,21 @@ impl<'d> Subject<'d> {
         self.entry(st).doc.is_full_admin(st, rs, catalogue)
     }
 
+    /// Whether the subject can do everything: an unconditional Allow of every action on
+    /// `*`, and ceilings that each allow every action on `*` without a Deny.
+    pub fn is_admin(&self, catalogue: &Catalogue) -> bool {
+        let unbounded = |doc: &ResolvedDocument| {
+            doc.statements().any(|(st, rs)| {
+                st.is_allow()
+                    && !st.is_conditional()
+                    && st.resource.as_ref().is_some_and(|r| !r.negated && r.values.iter().any(|v| v.value == "*"))
+                    && rs.actions.is_everything(catalogue)
+            }) && !doc.statements().any(|(st, _)| st.is_deny())
+        };
+        self.entries.iter().any(|e| e.doc.is_full_admin(e.st, e.rs, catalogue))
+            && self.ceilings.iter().all(|c| unbounded(c))
+    }
+
     /// The services the judged statements grant something of (decided without parsing
     /// them): what rules look pack actions up in, since a lookup parses the service.
     pub fn judged_services(&self, catalogue: &Catalogue) -> BTreeSet<ServiceId> {

@@ -6,8 +6,8 @@
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
 use crate::diagnostic::{Draft, RuleMeta};
-use crate::formats::SyntaxProblem;
-use crate::resolve::{ResolvedDocument, Subject};
+use crate::formats::{Gap, SyntaxProblem};
+use crate::resolve::{Principals, ResolvedDocument, Subject};
 use crate::source::SourceFile;
 use std::sync::Arc;
 
@@ -40,14 +40,18 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// What a rule sees: one file, its syntax problems, its resolved documents and the
-/// catalogue.
+/// What a rule sees: one file, its syntax problems, its resolved documents, its
+/// principals and the catalogue.
 pub struct Context<'a> {
     pub catalogue: &'a Catalogue,
     pub settings: &'a Settings,
     pub source: &'a Arc<SourceFile>,
     pub syntax: &'a [SyntaxProblem],
     pub documents: &'a [ResolvedDocument],
+    /// Every principal of the file, read-only: whom a principal's grants reach.
+    pub principals: &'a Principals<'a>,
+    /// What the principals' analysis lacks (`incomplete-analysis`).
+    pub gaps: &'a [Gap],
     pub(crate) drafts: Vec<Draft>,
 }
 
@@ -65,6 +69,7 @@ mod cross_account_without_external_id;
 mod data_exfiltration;
 mod duplicate_sid;
 mod full_admin;
+mod incomplete_analysis;
 mod invalid_arn;
 mod invalid_sid;
 mod malformed_json;
@@ -100,6 +105,7 @@ mod wildcard_in_equals_operator;
 pub static RULES: &[&Rule] = &[
     &malformed_json::RULE,
     &malformed_policy::RULE,
+    &incomplete_analysis::RULE,
     &policy_version::RULE,
     &duplicate_sid::RULE,
     &invalid_sid::RULE,

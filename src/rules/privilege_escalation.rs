@@ -2,9 +2,10 @@ use super::{Check, Context, Rule};
 use crate::catalogue::arn;
 use crate::catalogue::{ActionId, Catalogue, ServiceId, has_wildcard, wildcard_match};
 use crate::diagnostic::{Category, RuleMeta};
+use crate::diagnostic::{Chain, ChainStep};
 use crate::diagnostic::{Draft, Severity};
 use crate::packs::pack;
-use crate::resolve::{Grant, Reach, Subject};
+use crate::resolve::{Grant, Principals, Reach, Subject};
 use crate::source::Span;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -36,6 +37,24 @@ struct Pack<'a> {
     admin_policies: Vec<Cow<'a, str>>,
     #[serde(borrow)]
     paths: Vec<EscalationPath<'a>>,
+    /// Actions that act on another principal (target-aware escalation in a dump).
+    #[serde(borrow)]
+    targets: Vec<TargetAction<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TargetAction<'a> {
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+    /// `role`, `user` or `group`: what the Resource of a grant names.
+    #[serde(borrow)]
+    target: Cow<'a, str>,
+    /// `target`: the caller gains the target's permissions; `any`: it writes them.
+    #[serde(borrow)]
+    gains: Cow<'a, str>,
+    /// `pass` or `assume`, for roles.
+    #[serde(borrow, default)]
+    via: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -73,10 +92,19 @@ fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
     if found.services.is_empty() {
         return;
     }
+    // A principal of a file that holds other principals: whom its paths reach.
+    let me = subject.principal.and_then(|p| ctx.principals.index_of(p));
+    let view = me.filter(|&me| !ctx.principals.is_admin(me, catalogue)).map(|me| (ctx.principals, me));
     let mut tiers: Vec<(Severity, Vec<Match>)> = Vec::new();
     for path in &pack().paths {
-        let Some(m) = found.path(path) else { continue };
-        let severity = m.severity(&mut found);
+        let Some(mut m) = found.path(path) else { continue };
+        let mut severity = m.severity(&mut found);
+        if let Some((principals, me)) = view {
+            m.reached = reach(&m, &mut found, principals, me);
+            if let Some(r) = &m.reached {
+                severity = r.severity(severity);
+            }
+        }
         match tiers.iter_mut().find(|(s, _)| *s == severity) {
             Some((_, list)) => list.push(m),
             None => tiers.push((severity, vec![m])),
@@ -84,8 +112,198 @@ fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
     }
     tiers.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
     for (severity, matches) in tiers {
-        ctx.report(finding(severity, &matches, &mut found, catalogue));
+        ctx.report(finding(severity, &matches, &mut found, catalogue, view.map(|(p, _)| p)));
     }
+}
+
+/// Whether a subject opens a path on its own, judged without following it to other
+/// principals (what "able to escalate further" means for a target).
+fn escalates(subject: &Subject<'_>, catalogue: &Catalogue) -> bool {
+    let mut found = Found::new(subject, catalogue);
+    if found.services.is_empty() {
+        return false;
+    }
+    pack().paths.iter().any(|path| found.path(path).is_some_and(|m| m.severity(&mut found) != Severity::Low))
+}
+
+/// The principals of the file a path reaches through its steps that act on another
+/// principal, and how.
+struct Reached {
+    /// Member index -> the chain that reaches it.
+    targets: Vec<(usize, Chain)>,
+    /// Some target is more privileged than the caller (full admin, or escalates).
+    more_privileged: bool,
+    /// A step writes the target's permissions (attach, put): its present ones do not matter.
+    gains_any: bool,
+    /// Principals outside the file may be reached (not a whole-account dump, or a role
+    /// of another account may be assumed).
+    open: bool,
+}
+
+impl Reached {
+    /// Critical when a more privileged principal is reached; low when only principals
+    /// that are not (or none) are, and the file holds every principal a step can reach.
+    fn severity(&self, severity: Severity) -> Severity {
+        if self.more_privileged {
+            Severity::Critical
+        } else if !self.gains_any && !self.open {
+            Severity::Low
+        } else {
+            severity
+        }
+    }
+}
+
+/// `role/ops-admin`, or the ARN's resource part.
+fn who(p: &crate::diagnostic::PrincipalRef) -> String {
+    format!("{}/{}", p.kind, p.name)
+}
+
+fn step(principals: &Principals<'_>, from: usize, action: &str, to: usize, catalogue: &Catalogue) -> ChainStep {
+    ChainStep {
+        from: principal_id(principals, from),
+        action: action.to_string(),
+        to: principal_id(principals, to),
+        to_admin: more_privileged(principals, to, catalogue),
+    }
+}
+
+fn principal_id(principals: &Principals<'_>, i: usize) -> String {
+    let p = principals.get(i).principal;
+    if p.arn.is_empty() { who(p) } else { p.arn.clone() }
+}
+
+fn more_privileged(principals: &Principals<'_>, i: usize, catalogue: &Catalogue) -> bool {
+    principals.is_admin(i, catalogue) || principals.escalates(i, |s| escalates(s, catalogue))
+}
+
+/// Longest chain of roles followed through trust policies.
+const MAX_HOPS: usize = 8;
+
+/// The Resource patterns of a principal's grants of `action` (`*` for NotResource).
+fn patterns(grants: &[Grant<'_>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for g in grants {
+        if g.resources.is_empty() {
+            out.push("*".into());
+        }
+        out.extend(g.resources.iter().map(|v| v.value.clone()));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a pattern may name a role outside the dump's account `account`.
+fn beyond(pattern: &str, account: Option<&str>) -> bool {
+    match arn::split(pattern) {
+        Some([_, _, _, a, _]) => account.is_none_or(|acct| a != acct),
+        None => true,
+    }
+}
+
+fn reach(m: &Match, found: &mut Found<'_>, principals: &Principals<'_>, me: usize) -> Option<Reached> {
+    let catalogue = found.catalogue;
+    let mine = principals.get(me).principal;
+    let account = crate::resolve::principals::account_of(&mine.arn);
+    let mut result: Option<std::collections::BTreeMap<usize, Chain>> = None;
+    let (mut gains_any, mut open) = (false, !principals.whole_account);
+    for &(id, _, _) in &m.steps {
+        let name = catalogue.action_name(id);
+        let Some(t) = pack().targets.iter().find(|t| t.action.eq_ignore_ascii_case(&name)) else { continue };
+        gains_any |= t.gains == "any";
+        let patterns = patterns(found.grants(id));
+        let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+        let mut reached = std::collections::BTreeMap::new();
+        match t.via.as_deref() {
+            Some("assume") => {
+                open |= refs.iter().any(|p| beyond(p, account));
+                assume_chains(principals, me, &refs, id, catalogue, &mut reached);
+            }
+            Some("pass") => {
+                let services = path_services(m.path);
+                for r in principals.matching("role", &refs) {
+                    if r != me && principals.trusts_service(r, &services) {
+                        reached.insert(r, Chain { steps: vec![step(principals, me, &name, r, catalogue)] });
+                    }
+                }
+            }
+            _ => {
+                for r in principals.matching(&t.target, &refs) {
+                    if r != me {
+                        reached.insert(r, Chain { steps: vec![step(principals, me, &name, r, catalogue)] });
+                    }
+                }
+            }
+        }
+        result = Some(match result {
+            None => reached,
+            // Every targeting step must reach the same principal (update a role's trust
+            // policy, then assume it).
+            Some(before) => before.into_iter().filter(|(k, _)| reached.contains_key(k)).collect(),
+        });
+    }
+    let targets: Vec<(usize, Chain)> = result?.into_iter().collect();
+    let more_privileged = targets.iter().any(|(_, c)| c.steps.iter().any(|s| s.to_admin));
+    Some(Reached { targets, more_privileged, gains_any, open })
+}
+
+/// Roles `me` can assume, directly or through roles it assumes, with the chain: a role
+/// is reached when the assumer's grants of `sts:AssumeRole` name it and its trust policy
+/// admits the assumer (or its account).
+fn assume_chains(
+    principals: &Principals<'_>,
+    me: usize,
+    first: &[&str],
+    assume: ActionId,
+    catalogue: &Catalogue,
+    reached: &mut std::collections::BTreeMap<usize, Chain>,
+) {
+    let action = catalogue.action_name(assume);
+    let mut frontier: Vec<(usize, Vec<ChainStep>)> = Vec::new();
+    for r in principals.matching("role", first) {
+        if r != me && principals.trusts(r, principals.get(me).principal) {
+            let chain = vec![step(principals, me, &action, r, catalogue)];
+            reached.insert(r, Chain { steps: chain.clone() });
+            frontier.push((r, chain));
+        }
+    }
+    for _ in 1..MAX_HOPS {
+        let mut next = Vec::new();
+        for (from, chain) in frontier {
+            let member = principals.get(from);
+            let grants = member.subject.grants(assume, catalogue);
+            let patterns = patterns(&grants);
+            let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            for r in principals.matching("role", &refs) {
+                if r == me || reached.contains_key(&r) || !principals.trusts(r, member.principal) {
+                    continue;
+                }
+                let mut longer = chain.clone();
+                longer.push(step(principals, from, &action, r, catalogue));
+                reached.insert(r, Chain { steps: longer.clone() });
+                next.push((r, longer));
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+}
+
+/// The service prefixes a path passes a role to, with their aliases (`ec2`, `ecs-tasks`).
+fn path_services(path: &'static EscalationPath<'static>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for action in &path.actions {
+        let Some((prefix, _)) = action.split_once(':') else { continue };
+        if matches!(prefix, "iam" | "sts") {
+            continue;
+        }
+        out.push(prefix);
+        out.extend(pack().passed_to_aliases.get(prefix).into_iter().flatten().map(|a| a.as_ref()));
+    }
+    out
 }
 
 /// What one document grants, asked action by action and remembered.
@@ -144,7 +362,7 @@ impl<'d> Found<'d> {
             let all = (0..grants.len()).filter(|&j| counts(&grants[j])).collect();
             steps.push((id, i, all));
         }
-        Some(Match { path, steps })
+        Some(Match { path, steps, reached: None })
     }
 }
 
@@ -212,6 +430,8 @@ fn on_own_user(g: &Grant<'_>) -> bool {
 struct Match {
     path: &'static EscalationPath<'static>,
     steps: Vec<(ActionId, usize, Vec<usize>)>,
+    /// Whom the path reaches among the file's principals (a principal of a dump).
+    reached: Option<Reached>,
 }
 
 impl Match {
@@ -298,11 +518,59 @@ fn resources_of(g: &Grant<'_>) -> Vec<String> {
     g.resources.iter().map(|v| v.value.clone()).collect()
 }
 
-fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalogue: &Catalogue) -> Draft {
+/// Shown targets in a message; the chains list them all.
+const SHOWN_TARGETS: usize = 5;
+
+/// `; reaches role/ops-admin (full admin) and user/dev`: the principals a tier's paths
+/// reach, more privileged first.
+fn reached_text(matches: &[Match], principals: &Principals<'_>, catalogue: &Catalogue) -> Option<String> {
+    let mut targets: Vec<usize> = Vec::new();
+    for m in matches {
+        for (i, _) in m.reached.iter().flat_map(|r| &r.targets) {
+            if !targets.contains(i) {
+                targets.push(*i);
+            }
+        }
+    }
+    if matches.iter().all(|m| m.reached.is_none()) {
+        return None;
+    }
+    if targets.is_empty() {
+        return Some("; it reaches no principal of this file".into());
+    }
+    let describe = |i: usize| {
+        let p = principals.get(i).principal;
+        if principals.is_admin(i, catalogue) {
+            (0, format!("{} (full admin)", who(p)))
+        } else if more_privileged(principals, i, catalogue) {
+            (1, format!("{} (can escalate further)", who(p)))
+        } else {
+            (2, who(p))
+        }
+    };
+    let mut described: Vec<(u8, String)> = targets.iter().map(|&i| describe(i)).collect();
+    described.sort();
+    let more = matches.iter().any(|m| m.reached.as_ref().is_some_and(|r| r.more_privileged));
+    let mut names: Vec<String> = described.iter().take(SHOWN_TARGETS).map(|(_, n)| n.clone()).collect();
+    if described.len() > SHOWN_TARGETS {
+        names.push(format!("{} more", described.len() - SHOWN_TARGETS));
+    }
+    let list = crate::diagnostic::and_list(&names);
+    Some(if more { format!("; reaches {list}") } else { format!("; reaches {list}, none more privileged") })
+}
+
+fn finding(
+    severity: Severity,
+    matches: &[Match],
+    found: &mut Found<'_>,
+    catalogue: &Catalogue,
+    principals: Option<&Principals<'_>>,
+) -> Draft {
     let first = &matches[0];
     let ids: Vec<&str> = matches.iter().map(|m| m.path.id.as_ref()).collect();
+    let reached = principals.and_then(|p| reached_text(matches, p, catalogue));
     let message = match (severity, matches) {
-        (Severity::Low, _) => {
+        (Severity::Low, _) if reached.is_none() => {
             let mut roles: Vec<String> = Vec::new();
             for role in matches.iter().flat_map(|m| m.roles(found)) {
                 if !roles.contains(&role) {
@@ -324,6 +592,12 @@ fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalog
             ids.len() - SHOWN_IDS
         ),
         _ => format!("{} privilege-escalation paths: {}", matches.len(), ids.join(", ")),
+    };
+    // A principal's reach is its own: the message names it (one managed policy held by
+    // many principals gives each its finding).
+    let message = match (&reached, found.doc.principal) {
+        (Some(text), Some(p)) => format!("{}: {message}{text}", who(p)),
+        _ => message,
     };
     // Underline the first grantor of the first path's first action.
     let (first_id, first_grant) = first.step_grants(found).next().expect("a path has at least one action");
@@ -381,6 +655,10 @@ fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalog
     }
     draft = draft.note(lines.join("\n"));
     let help = match severity {
+        Severity::Low if reached.is_some() => "none of the principals this path reaches can do more than this \
+                          principal today; scope the actions to them by name so that a role or user created \
+                          later is not reached too"
+            .to_string(),
         Severity::Low => "check what the named roles can do: whoever holds this policy can act with their \
                           permissions; pass or assume only roles with less access than the principal itself"
             .to_string(),
@@ -390,7 +668,13 @@ fn finding(severity: Severity, matches: &[Match], found: &mut Found<'_>, catalog
             .to_string(),
     };
     let st = first_grant.statement;
-    draft.severity(severity).help(help).in_statement(st).actions(actions)
+    let mut chains: Vec<Chain> = Vec::new();
+    for (_, chain) in matches.iter().flat_map(|m| m.reached.iter().flat_map(|r| &r.targets)) {
+        if !chains.contains(chain) {
+            chains.push(chain.clone());
+        }
+    }
+    draft.severity(severity).help(help).in_statement(st).actions(actions).chains(chains)
 }
 
 fn lower_first(s: &str) -> String {

@@ -4,7 +4,7 @@ use iamlint::rules::RULES;
 use std::path::{Path, PathBuf};
 
 /// Every rule's fail fixtures whose kind is inferred: `name.json`, not `name.scp.json`
-/// (those are linted as a forced kind). What the format tests wrap in their format and
+/// (those are linted as a forced kind) nor `name.dump.json` (an account dump, not a policy). What the format tests wrap in their format and
 /// compare rule by rule with the raw file.
 pub fn inferred_fail_fixtures() -> Vec<PathBuf> {
     let mut out = Vec::new();
