@@ -17,8 +17,8 @@ use crate::filter::{FailOn, Verdict};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-/// HTML text: `&<>"'` as entities, control, line-separator and BiDi characters as
-/// visible `\u{..}` (so nothing reorders or hides what the page shows).
+/// HTML text: `&<>"'` as entities, control (but tab and newline), line-separator and
+/// BiDi characters as visible `\u{..}` (so nothing reorders or hides what the page shows).
 pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -28,7 +28,7 @@ pub fn text(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\t' => out.push(c),
+            '\t' | '\n' => out.push(c),
             c if super::github::is_unsafe(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
@@ -98,8 +98,8 @@ pre.excerpt mark{background:#facc15;color:#0f172a;border-radius:2px}
 pre.excerpt mark.label{background:#334155;color:#fde68a;outline:1px dashed #fde68a}
 pre.excerpt .cut{color:#64748b}
 ul.labels{margin:4px 0;padding-left:18px;font-size:13px}
-p.help{margin:6px 0;padding:6px 10px;background:#f0fdf4;border-radius:6px;border:1px solid #bbf7d0}
-p.note{margin:6px 0;padding:6px 10px;background:#f8fafc;border-radius:6px;border:1px solid var(--line)}
+p.help{white-space:pre-line;margin:6px 0;padding:6px 10px;background:#f0fdf4;border-radius:6px;border:1px solid #bbf7d0}
+p.note{white-space:pre-line;margin:6px 0;padding:6px 10px;background:#f8fafc;border-radius:6px;border:1px solid var(--line)}
 ol.chain{list-style:none;display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:8px 10px;margin:6px 0;background:#fff7ed;border:1px solid #fed7aa;border-radius:8px}
 ol.chain li.node{background:#fff;border:1px solid #cbd5e1;border-radius:6px;padding:2px 8px;font-family:ui-monospace,monospace;font-size:12px}
 ol.chain li.node.admin{border-color:var(--crit);background:#ffe4e6;color:#881337;font-weight:700}
@@ -273,9 +273,9 @@ fn summary(h: &mut String, outcome: &Outcome, verdict: &Verdict, overview: &Over
         FailOn::AtLeast(s) => format!("passes (at or above {s})"),
         FailOn::Never => "reports only (--fail-on none)".into(),
     };
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<div class=\"tile\"><b>{}</b><span>gate: {}</span></div></div>\n",
+        "<div class=\"tile\"><b>{}</b><span>gate: {}</span></div></div>",
         if verdict.failed() { "✗" } else { "✓" },
         text(&gate)
     );
@@ -581,4 +581,24 @@ fn chain(h: &mut String, c: &Chain) {
         }
     }
     h.push_str("</ol>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_text_cannot_become_markup_or_reorder_the_page() {
+        let hostile = "<script>alert(1)</script>\"'</style>&amp;\u{202e}x\u{2066}\u{1b}[31m";
+        let escaped = text(hostile);
+        assert_eq!(
+            escaped,
+            "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&lt;/style&gt;&amp;amp;\\u{202e}x\\u{2066}\\u{1b}[31m"
+        );
+        for raw in ['<', '>', '"', '\'', '\u{202e}', '\u{2066}', '\u{1b}'] {
+            assert!(!escaped.contains(raw), "{raw:?} left raw");
+        }
+        // An attribute value cannot be closed from inside.
+        assert!(!attr("\" onmouseover=\"alert(1)").contains('"'));
+    }
 }

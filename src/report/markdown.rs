@@ -30,6 +30,8 @@ pub fn md(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             // A zero-width space after `@` keeps GitHub from mentioning a user or team.
             '@' => out.push_str("@\u{200b}"),
+            // A line break that stays inside the paragraph or table cell.
+            '\n' => out.push_str("<br>"),
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.' | '!' | '|' | '~'
             | '$' | ':' => {
                 out.push('\\');
@@ -177,6 +179,17 @@ fn access_table(m: &mut String, access: &[ServiceAccess]) {
         m.push_str("Its policies grant no action.\n\n");
         return;
     }
+    let actions: usize = access.iter().flat_map(|a| a.levels.iter()).map(|l| l.granted).sum();
+    let open: usize = access.iter().flat_map(|a| a.levels.iter()).map(|l| l.unrestricted).sum();
+    let _ = writeln!(
+        m,
+        "Can do {} action{} in {} service{}; {} of them on everything they act on, with no narrowing condition.\n",
+        thousands(actions),
+        if actions == 1 { "" } else { "s" },
+        access.len(),
+        if access.len() == 1 { "" } else { "s" },
+        thousands(open)
+    );
     let rows = overview::ranked(access);
     m.push_str("| service |");
     for l in ACCESS_LEVELS {
@@ -265,5 +278,28 @@ fn finding(m: &mut String, f: &Finding) {
             let _ = write!(line, " —{}→ {to}", md(&step.action));
         }
         let _ = writeln!(m, "Chain: {line}\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_text_is_text_in_markdown() {
+        assert_eq!(md("<script>x</script>"), "&lt;script&gt;x&lt;/script&gt;");
+        assert_eq!(md("a|b"), "a\\|b", "a table cell is not split");
+        assert_eq!(md("[x](https://evil)"), "\\[x\\]\\(https\\://evil\\)");
+        assert_eq!(md("**bold** `code` # h"), "\\*\\*bold\\*\\* \\`code\\` \\# h");
+        assert_eq!(md("@octocat"), "@\u{200b}octocat", "no mention");
+        assert_eq!(md("a\u{202e}b"), "a\\\\u{202e}b");
+        assert_eq!(md("one\ntwo"), "one<br>two");
+    }
+
+    #[test]
+    fn a_fence_is_longer_than_any_backtick_run_it_holds() {
+        assert_eq!(fence("plain"), "```");
+        assert_eq!(fence("a ```` b"), "`````");
+        assert_eq!(code_text("x\u{202e}\ty"), "x\\u{202e}\ty");
     }
 }
