@@ -234,6 +234,78 @@ impl Finding {
     }
 }
 
+/// What the reports for people (HTML, markdown) and the summary's "needs attention" list
+/// show about one principal, or about one document no principal holds: its policies and,
+/// when a renderer asked for it, what it can do.
+#[derive(Debug, Clone)]
+pub struct SubjectSummary {
+    /// None for a document no principal holds (a plain policy file, a bucket policy).
+    pub principal: Option<PrincipalRef>,
+    /// The file the policies stand in.
+    pub source: Arc<SourceFile>,
+    pub policies: Vec<PolicySummary>,
+    /// What the subject's grants allow, by service; computed only when a renderer needs
+    /// it (`--format html`, `markdown`), else None.
+    pub access: Option<Vec<ServiceAccess>>,
+}
+
+/// One policy of a subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySummary {
+    /// Where the document stands (`Resources.Deploy.Properties.Policies[0].PolicyDocument`);
+    /// empty for a file that is one policy.
+    pub locator: String,
+    /// `identity`, `trust`, `boundary`, ...
+    pub kind: &'static str,
+    pub role: PolicyRole,
+    /// The whole document.
+    pub span: Span,
+}
+
+/// What a policy does for its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyRole {
+    /// Grants access (inline, attached, a group's).
+    Grants,
+    /// Bounds what the others grant (a permissions boundary, an SCP).
+    Ceiling,
+    /// Says who may assume the role.
+    Trust,
+}
+
+impl PolicyRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyRole::Grants => "grants",
+            PolicyRole::Ceiling => "ceiling",
+            PolicyRole::Trust => "trust",
+        }
+    }
+}
+
+/// The access levels of the catalogue, in the order the access tables show them.
+pub const ACCESS_LEVELS: [&str; 5] = ["List", "Read", "Write", "Permissions management", "Tagging"];
+
+/// What a subject can do in one service, per access level (`ACCESS_LEVELS` order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAccess {
+    /// The service prefix (`iam`).
+    pub service: &'static str,
+    pub levels: [LevelCount; 5],
+}
+
+/// Actions of one access level of one service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LevelCount {
+    /// Actions the grants allow after Denies and ceilings.
+    pub granted: usize,
+    /// Of those, the ones allowed on everything they can act on with no narrowing
+    /// condition.
+    pub unrestricted: usize,
+    /// Actions of this level the service has.
+    pub total: usize,
+}
+
 /// What a run produced: the findings, the files that could not be linted, and those
 /// passed over as not policies.
 #[derive(Debug, Default)]
@@ -255,6 +327,9 @@ pub struct Outcome {
     /// Things the user should know that are not findings (a suppression that matched
     /// nothing, an inline suppression without a reason).
     pub warnings: Vec<String>,
+    /// Each principal of the files linted, and each document no principal holds, in
+    /// file order.
+    pub subjects: Vec<SubjectSummary>,
 }
 
 /// What a rule reports; the engine completes it into a `Finding`.

@@ -1,9 +1,13 @@
 //! Orchestration, for one file and for many: read, load (the adapter registry), resolve,
 //! run the rules over each document and each principal, complete drafts into findings.
 
+use crate::catalogue::ActionSet;
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
-use crate::diagnostic::{Category, Draft, Finding, Outcome, PrincipalRef};
+use crate::diagnostic::{
+    ACCESS_LEVELS, Category, Draft, Finding, LevelCount, Outcome, PolicyRole, PolicySummary, PrincipalRef,
+    ServiceAccess, SubjectSummary,
+};
 use crate::discover::{Candidate, io_reason};
 use crate::formats::{self, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
 use crate::policy::PolicyKind;
@@ -31,6 +35,27 @@ pub struct LintOptions {
     pub scps: Arc<[ResolvedDocument]>,
 }
 
+/// What a run asks beyond findings: the access tables (only the reports for people show
+/// them: they cost a grant-model query per action granted), and a progress display.
+#[derive(Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// Compute `SubjectSummary::access`.
+    pub access: bool,
+    pub progress: Option<&'a dyn Progress>,
+}
+
+/// Told how far a run has come: one unit per file, and for a file with many principals
+/// (an account dump) one more per rule run over them.
+pub trait Progress: Sync {
+    /// More units of work are known.
+    fn planned(&self, units: u64);
+    /// Units of work are done.
+    fn advance(&self, units: u64);
+}
+
+/// A file holding more principals than this reports its progress rule by rule.
+const MANY_PRINCIPALS: usize = 20;
+
 /// The result of linting one file.
 #[derive(Debug)]
 pub enum FileOutcome {
@@ -41,26 +66,44 @@ pub enum FileOutcome {
 
 /// Lints many files in parallel; the outcome is in a deterministic order.
 pub fn lint_files(candidates: &[Candidate], options: &LintOptions, catalogue: &Catalogue) -> Outcome {
+    lint_files_with(candidates, options, catalogue, Extras::default())
+}
+
+/// `lint_files`, with the subjects' summaries (and their access tables when asked) and
+/// progress reports.
+pub fn lint_files_with(
+    candidates: &[Candidate],
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    extras: Extras<'_>,
+) -> Outcome {
+    if let Some(p) = extras.progress {
+        p.planned(candidates.len() as u64);
+    }
     let lint = |c: &Candidate| {
         // The command line's --policy-kind wins over the configuration's kind for the file.
         let result = match (options.kind, c.kind) {
             (None, Some(kind)) => {
                 let options = LintOptions { kind: Some(kind), ..options.clone() };
-                lint_path(&c.path, c.explicit, &options, catalogue)
+                lint_path_with(&c.path, c.explicit, &options, catalogue, extras)
             }
-            _ => lint_path(&c.path, c.explicit, options, catalogue),
+            _ => lint_path_with(&c.path, c.explicit, options, catalogue, extras),
         };
+        if let Some(p) = extras.progress {
+            p.advance(1);
+        }
         (c.path.clone(), result)
     };
     // Starting the thread pool costs more than linting the one file a pre-commit hook passes.
-    let results: Vec<(PathBuf, FileOutcome)> = if candidates.len() > 1 {
+    let results: Vec<(PathBuf, (FileOutcome, Vec<SubjectSummary>))> = if candidates.len() > 1 {
         candidates.par_iter().map(lint).collect()
     } else {
         candidates.iter().map(lint).collect()
     };
     let mut outcome = Outcome::default();
-    for (path, result) in results {
+    for (path, (result, subjects)) in results {
         record(&mut outcome, path, result);
+        outcome.subjects.extend(subjects);
     }
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
@@ -82,36 +125,56 @@ pub fn record(outcome: &mut Outcome, path: PathBuf, result: FileOutcome) {
 /// Lints what a reader holds (standard input) as the file `name`: the name picks the
 /// format and names the file in reports. Read like a file named on the command line.
 pub fn lint_reader(name: &Path, reader: impl Read, options: &LintOptions, catalogue: &Catalogue) -> FileOutcome {
+    lint_reader_with(name, reader, options, catalogue, Extras::default()).0
+}
+
+/// `lint_reader`, with the file's subjects.
+pub fn lint_reader_with(
+    name: &Path,
+    reader: impl Read,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    extras: Extras<'_>,
+) -> (FileOutcome, Vec<SubjectSummary>) {
     let mut bytes = Vec::new();
     // One byte past the limit tells a stream at the limit from one over it.
     if let Err(e) = reader.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
-        return FileOutcome::Failed(format!("cannot read: {}", io_reason(&e)));
+        return (FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))), Vec::new());
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return FileOutcome::Failed(format!(
-            "input is over {} MiB; iamlint reads up to {} MiB",
-            MAX_FILE_BYTES >> 20,
-            MAX_FILE_BYTES >> 20
-        ));
+        let message =
+            format!("input is over {} MiB; iamlint reads up to {} MiB", MAX_FILE_BYTES >> 20, MAX_FILE_BYTES >> 20);
+        return (FileOutcome::Failed(message), Vec::new());
     }
-    lint_bytes(name, bytes, true, options, catalogue)
+    lint_bytes_with(name, bytes, true, options, catalogue, extras)
 }
 
 pub fn lint_path(path: &Path, explicit: bool, options: &LintOptions, catalogue: &Catalogue) -> FileOutcome {
+    lint_path_with(path, explicit, options, catalogue, Extras::default()).0
+}
+
+fn lint_path_with(
+    path: &Path,
+    explicit: bool,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    extras: Extras<'_>,
+) -> (FileOutcome, Vec<SubjectSummary>) {
+    let failed = |message| (FileOutcome::Failed(message), Vec::new());
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
-            return FileOutcome::Failed(format!(
+            return failed(format!(
                 "file is {} MiB; iamlint reads files up to {} MiB",
                 meta.len() >> 20,
                 MAX_FILE_BYTES >> 20
             ));
         }
-        Err(e) => return FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))),
+        Err(e) => return failed(format!("cannot read: {}", io_reason(&e))),
         Ok(_) => {}
     }
     match std::fs::read(path) {
-        Ok(bytes) => lint_bytes(path, bytes, explicit, options, catalogue),
-        Err(e) => FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))),
+        Ok(bytes) => lint_bytes_with(path, bytes, explicit, options, catalogue, extras),
+        Err(e) => failed(format!("cannot read: {}", io_reason(&e))),
     }
 }
 
@@ -152,6 +215,17 @@ pub fn lint_bytes(
     options: &LintOptions,
     catalogue: &Catalogue,
 ) -> FileOutcome {
+    lint_bytes_with(path, bytes, explicit, options, catalogue, Extras::default()).0
+}
+
+fn lint_bytes_with(
+    path: &Path,
+    bytes: Vec<u8>,
+    explicit: bool,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    extras: Extras<'_>,
+) -> (FileOutcome, Vec<SubjectSummary>) {
     let (text, encoding_problem) = match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
@@ -169,18 +243,29 @@ pub fn lint_bytes(
     let source = Arc::new(SourceFile::new(path, text));
     let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
     let loaded = match formats::load(source, &load) {
-        Loaded::NotPolicy(reason) => return FileOutcome::Skipped(reason),
+        Loaded::NotPolicy(reason) => return (FileOutcome::Skipped(reason), Vec::new()),
         Loaded::Policy(mut loaded) => {
             loaded.syntax.extend(encoding_problem);
             loaded
         }
     };
-    FileOutcome::Linted(check(loaded, options, catalogue))
+    let (findings, subjects) = check_with(loaded, options, catalogue, extras);
+    (FileOutcome::Linted(findings), subjects)
 }
 
 /// Resolves a loaded file's documents and runs the rules: document rules once over the
 /// file, subject rules on each document alone and then on each principal.
 pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Vec<Finding> {
+    check_with(loaded, options, catalogue, Extras::default()).0
+}
+
+/// `check`, with the file's subjects: each principal, and each document no principal holds.
+pub fn check_with(
+    loaded: LoadedFile,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    extras: Extras<'_>,
+) -> (Vec<Finding>, Vec<SubjectSummary>) {
     let LoadedFile { source, syntax, documents, principals, gaps, whole_account, waivers } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
     // Built once for every rule: each subject remembers what the grant model worked out.
@@ -191,6 +276,10 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
         let ceilings = pick(&p.ceilings).into_iter().chain(options.scps.iter()).collect();
         let trust = p.trust.and_then(|i| documents.get(i));
         members.push(&p.principal, Subject::principal(pick(&p.documents), ceilings, &p.principal), trust);
+    }
+    let progress = extras.progress.filter(|_| principals.len() > MANY_PRINCIPALS);
+    if let Some(p) = progress {
+        p.planned(options.rules.len() as u64);
     }
     // Documents that grant some principal access: their findings are judged with the holder.
     let mut held = vec![false; documents.len()];
@@ -273,6 +362,9 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
                 waiver: None,
             });
         }
+        if let Some(p) = progress {
+            p.advance(1);
+        }
     }
     // A validity finding on the text of an expanded definition (SAM's own template) is
     // about its author's text, not the user's.
@@ -292,7 +384,119 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
         let principal = f.principal.as_ref().map(|p| (p.kind, p.name.clone(), p.locator.clone()));
         seen.insert((f.rule.id, f.span.clone(), f.message.clone(), f.locator.clone(), principal))
     });
-    findings
+    let access = |subject: &Subject<'_>| extras.access.then(|| access(subject, catalogue));
+    let policy = |i: usize, role: PolicyRole| {
+        documents.get(i).map(|d| PolicySummary {
+            locator: d.doc.locator.clone(),
+            kind: d.doc.kind.as_str(),
+            role,
+            span: d.doc.span.clone(),
+        })
+    };
+    let mut subjects = Vec::new();
+    let mut summarised = vec![false; documents.len()];
+    for (p, member) in principals.iter().zip(members.members()) {
+        let subject = &member.subject;
+        let roles = p.documents.iter().map(|&i| (i, PolicyRole::Grants));
+        let roles = roles.chain(p.ceilings.iter().map(|&i| (i, PolicyRole::Ceiling)));
+        let roles = roles.chain(p.trust.map(|i| (i, PolicyRole::Trust)));
+        let policies: Vec<PolicySummary> = roles
+            .filter_map(|(i, role)| {
+                if let Some(h) = summarised.get_mut(i) {
+                    *h = true;
+                }
+                policy(i, role)
+            })
+            .collect();
+        let access = access(subject);
+        // A template with an `Fn::If` gives a principal once per reading: one summary
+        // holds the policies of both, and per cell the larger count.
+        match subjects.iter_mut().find(|s: &&mut SubjectSummary| s.principal.as_ref() == Some(&p.principal)) {
+            Some(seen) => {
+                for policy in policies {
+                    if !seen.policies.contains(&policy) {
+                        seen.policies.push(policy);
+                    }
+                }
+                if let (Some(seen), Some(access)) = (&mut seen.access, access) {
+                    merge_access(seen, access);
+                }
+            }
+            None => subjects.push(SubjectSummary {
+                principal: Some(p.principal.clone()),
+                source: source.clone(),
+                policies,
+                access,
+            }),
+        }
+    }
+    for (i, subject) in document_subjects.iter().enumerate().filter(|(i, _)| !summarised[*i]) {
+        let role = match documents[i].doc.kind {
+            PolicyKind::Trust => PolicyRole::Trust,
+            PolicyKind::Boundary | PolicyKind::ServiceControl | PolicyKind::ResourceControl => PolicyRole::Ceiling,
+            PolicyKind::Identity | PolicyKind::Resource => PolicyRole::Grants,
+        };
+        subjects.push(SubjectSummary {
+            principal: None,
+            source: source.clone(),
+            policies: policy(i, role).into_iter().collect(),
+            access: access(subject),
+        });
+    }
+    (findings, subjects)
+}
+
+/// Adds another reading's access to a summary's: per cell, the larger count.
+fn merge_access(into: &mut Vec<ServiceAccess>, other: Vec<ServiceAccess>) {
+    for o in other {
+        match into.iter_mut().find(|a| a.service == o.service) {
+            Some(a) => {
+                for (mine, theirs) in a.levels.iter_mut().zip(o.levels) {
+                    mine.granted = mine.granted.max(theirs.granted);
+                    mine.unrestricted = mine.unrestricted.max(theirs.unrestricted);
+                }
+            }
+            None => into.push(o),
+        }
+    }
+    into.sort_by(|a, b| a.service.cmp(b.service));
+}
+
+/// What a subject's grants allow, by service and access level, asked of the grant model
+/// action by action (Denies and ceilings credited): every action a granting statement
+/// names, granted when some statement's grant of it survives.
+fn access(subject: &Subject<'_>, catalogue: &Catalogue) -> Vec<ServiceAccess> {
+    let mut named = ActionSet::new();
+    for (_, rs) in subject.granting_statements() {
+        named.union_with(&rs.actions);
+    }
+    let slot = |id| {
+        let level = catalogue.action_access(id).as_str();
+        ACCESS_LEVELS.iter().position(|l| *l == level).unwrap_or(0)
+    };
+    let mut out: Vec<ServiceAccess> = Vec::new();
+    for id in named.iter(catalogue) {
+        let grants = subject.grants(id, catalogue);
+        if grants.is_empty() {
+            continue;
+        }
+        let service = catalogue.prefix(id.service);
+        if out.last().is_none_or(|s| s.service != service) {
+            let mut levels = [LevelCount::default(); 5];
+            for index in 0..catalogue.action_count(id.service) {
+                let other = crate::catalogue::ActionId { service: id.service, index: index as u16 };
+                levels[slot(other)].total += 1;
+            }
+            out.push(ServiceAccess { service, levels });
+        }
+        let count = &mut out.last_mut().expect("pushed above").levels[slot(id)];
+        count.granted += 1;
+        if grants.iter().any(|g| g.is_unrestricted()) {
+            count.unrestricted += 1;
+        }
+    }
+    out.sort_by(|a, b| a.service.cmp(b.service));
+    out
 }
 
 #[cfg(test)]

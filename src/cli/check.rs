@@ -7,7 +7,7 @@ use crate::config::{self, Config, ConfigError, Settings};
 use crate::diagnostic::Severity;
 use crate::discover::{Candidate, Discovered, Filters, PathGlob, discover};
 use crate::filter::{self, Baseline, FailOn, FilterOptions, Verdict};
-use crate::lint::{FileOutcome, LintOptions, lint_files, lint_reader, record};
+use crate::lint::{Extras, FileOutcome, LintOptions, lint_files_with, lint_reader_with, record};
 use crate::policy::PolicyKind;
 use crate::report::{self, Format, RenderOptions};
 use clap::{Args, ValueEnum};
@@ -356,20 +356,27 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
         settings: Settings { known_accounts: settings.known_accounts.clone() },
         scps: scps.into(),
     };
-    let mut outcome = lint_files(&files, &options, catalogue);
+    let bar = super::progress::Bar::for_stderr();
+    let extras =
+        Extras { access: args.format.shows_access(), progress: bar.as_ref().map(|b| b as &dyn crate::lint::Progress) };
+    let mut outcome = lint_files_with(&files, &options, catalogue, extras);
     if reads_stdin {
         let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("<stdin>"));
-        let result = match kind_of(&name, &settings.kinds) {
+        let (result, subjects) = match kind_of(&name, &settings.kinds) {
             // The configuration's policy-kinds globs name standard input too.
             Ok(Some(kind)) if options.kind.is_none() => {
                 let options = LintOptions { kind: Some(kind), ..options.clone() };
-                lint_reader(&name, std::io::stdin().lock(), &options, catalogue)
+                lint_reader_with(&name, std::io::stdin().lock(), &options, catalogue, extras)
             }
-            Ok(_) => lint_reader(&name, std::io::stdin().lock(), &options, catalogue),
-            Err(message) => FileOutcome::Failed(message),
+            Ok(_) => lint_reader_with(&name, std::io::stdin().lock(), &options, catalogue, extras),
+            Err(message) => (FileOutcome::Failed(message), Vec::new()),
         };
         record(&mut outcome, name, result);
+        outcome.subjects.extend(subjects);
         outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    if let Some(bar) = &bar {
+        bar.finish();
     }
     outcome.errors.extend(discovered.errors.into_iter().map(|e| (e.path, e.message)));
     outcome.skipped.extend(discovered.excluded.into_iter().map(|p| (p, "matches an --exclude glob".to_string())));

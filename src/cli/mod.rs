@@ -2,6 +2,7 @@
 
 mod catalogue;
 mod check;
+mod progress;
 mod rules;
 
 use crate::catalogue::Catalogue;

@@ -1382,8 +1382,8 @@ impl<'a> Model<'a> {
         self.add(doc, None, owner)
     }
 
-    /// Roles, users and groups whose documents are judged together: when together they
-    /// are more than one document alone (two or more, or one under a boundary).
+    /// Roles, users and groups with their documents (the rules judge them together when
+    /// they are more than one document alone: see `lint::check`).
     fn principals(&self) -> Vec<PrincipalPolicies> {
         let owned = |id: &str| self.owned.get(id).cloned().unwrap_or_default();
         let attached_to = |kind: &str, id: &str| -> Vec<usize> {
@@ -1421,7 +1421,8 @@ impl<'a> Model<'a> {
                 let fits = |i: &usize| self.variants[*i].is_none() || reading.is_none() || self.variants[*i] == reading;
                 let documents: Vec<usize> = documents.iter().copied().filter(fits).collect();
                 let ceilings: Vec<usize> = ceilings.iter().copied().filter(fits).collect();
-                if documents.is_empty() || (documents.len() < 2 && ceilings.is_empty()) {
+                let trust = d.trust.iter().copied().find(fits);
+                if documents.is_empty() && trust.is_none() {
                     continue;
                 }
                 out.push(PrincipalPolicies {
@@ -1433,7 +1434,7 @@ impl<'a> Model<'a> {
                     },
                     documents,
                     ceilings,
-                    trust: d.trust.iter().copied().find(fits),
+                    trust,
                 });
             }
         }

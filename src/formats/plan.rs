@@ -404,7 +404,7 @@ fn principals(holders: &BTreeMap<(&'static str, String), Holder>) -> Vec<Princip
         }
         documents.sort_unstable();
         documents.dedup();
-        if documents.len() < 2 {
+        if documents.is_empty() && h.trust.is_none() {
             continue;
         }
         out.push(PrincipalPolicies {

@@ -1178,7 +1178,7 @@ impl<'a> Module<'a> {
             }
             documents.sort_unstable();
             documents.dedup();
-            if documents.is_empty() || (documents.len() < 2 && holder.ceilings.is_empty()) {
+            if documents.is_empty() {
                 continue;
             }
             let resource = format!("aws_iam_{kind}");

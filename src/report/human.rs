@@ -185,8 +185,19 @@ pub fn write(
             writeln!(out, "  {}", super::concise::suppressed_line(s))?;
         }
     }
-    writeln!(out, "{}", summary_line(outcome, verdict))
+    writeln!(out, "{}", summary_line(outcome, verdict))?;
+    let attention = super::overview::attention(outcome, ATTENTION);
+    if !attention.is_empty() {
+        writeln!(out, "principals to look at first:")?;
+        for line in attention {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
 }
+
+/// How many principals the summary names.
+const ATTENTION: usize = 5;
 
 fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }

@@ -2,9 +2,13 @@
 //! and `Verdict`; they know no rule, policy model or grant model.
 
 pub mod concise;
+pub mod excerpt;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod overview;
 pub mod sarif;
 
 use crate::catalogue::Catalogue;
@@ -24,12 +28,22 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands: one annotation per finding
     Github,
+    /// One self-contained HTML page for people: principals, what they can do, findings
+    Html,
+    /// GitHub-flavoured markdown for a ticket or a pull-request comment
+    Markdown,
 }
 
 impl Format {
     /// Formats whose stdout is one machine-read document (nothing else may be printed there).
     pub fn is_document(self) -> bool {
-        matches!(self, Format::Json | Format::Sarif)
+        matches!(self, Format::Json | Format::Sarif | Format::Html | Format::Markdown)
+    }
+
+    /// Formats that show what each principal can do (the access tables cost a grant-model
+    /// query per action granted, so only these ask for them).
+    pub fn shows_access(self) -> bool {
+        matches!(self, Format::Html | Format::Markdown)
     }
 }
 
@@ -65,6 +79,8 @@ pub fn render(
         Format::Json => json::write(outcome, verdict, catalogue, options.show_suppressed, out)?,
         Format::Sarif => sarif::write(outcome, verdict, &options.base, options.show_suppressed, out)?,
         Format::Github => github::write(outcome, verdict, &options.base, out)?,
+        Format::Html => html::write(outcome, verdict, catalogue, out)?,
+        Format::Markdown => markdown::write(outcome, verdict, out)?,
         Format::Concise | Format::Human if options.statistics => {
             statistics(outcome, out)?;
             writeln!(out, "{}", human::summary_line(outcome, verdict))?;

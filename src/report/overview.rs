@@ -1,0 +1,215 @@
+//! What the reports for people share: each finding placed with the subjects it is about
+//! (a principal: its own findings and those in its policies; a document no principal
+//! holds), the principals ranked by what needs attention first, counts by rule and by
+//! account. No finding is left out: one that no subject holds (a file-level syntax error)
+//! is listed as such.
+
+use crate::diagnostic::{ACCESS_LEVELS, Finding, Outcome, PrincipalRef, ServiceAccess, Severity, SubjectSummary};
+use std::collections::{BTreeMap, HashMap};
+
+pub struct Overview<'a> {
+    /// Principals first, the worst first (severity, then number of findings); then the
+    /// documents no principal holds, in file order.
+    pub sections: Vec<Section<'a>>,
+    /// Findings no subject holds, in outcome order.
+    pub unplaced: Vec<&'a Finding>,
+    /// Each rule that reported: findings, and the worst severity among them; most first.
+    pub by_rule: Vec<(&'static str, usize, Severity)>,
+    /// Each account the principals' ARNs name (`None`: principals without an ARN, as in
+    /// a template): principals, findings placed with them.
+    pub by_account: Vec<(Option<String>, usize, usize)>,
+}
+
+pub struct Section<'a> {
+    pub subject: &'a SubjectSummary,
+    /// In outcome order (file, position, rule).
+    pub findings: Vec<&'a Finding>,
+    /// An id unique in the report (`s12`).
+    pub id: String,
+}
+
+impl Section<'_> {
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// Findings at each severity, `Severity::ALL` order.
+    pub fn counts(&self) -> [usize; 5] {
+        let mut counts = [0; 5];
+        for f in &self.findings {
+            counts[Severity::ALL.iter().position(|s| *s == f.severity).unwrap_or(0)] += 1;
+        }
+        counts
+    }
+
+    /// `1 critical, 2 high`; `no findings`.
+    pub fn counts_text(&self) -> String {
+        counts_text(&self.counts())
+    }
+
+    /// What a person calls the subject: `role DeployRole`, or the document's place.
+    pub fn title(&self) -> String {
+        match &self.subject.principal {
+            Some(p) => format!("{} {}", p.kind, p.name),
+            None => {
+                let locator = self.subject.policies.first().map_or("", |p| p.locator.as_str());
+                match locator {
+                    "" => self.subject.source.display_path(),
+                    l => format!("{} {l}", self.subject.source.display_path()),
+                }
+            }
+        }
+    }
+}
+
+/// `1 critical, 2 high`; `no findings`.
+pub fn counts_text(counts: &[usize; 5]) -> String {
+    let parts: Vec<String> =
+        Severity::ALL.iter().zip(counts).filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
+    if parts.is_empty() { "no findings".into() } else { parts.join(", ") }
+}
+
+/// The account of an ARN (`arn:aws:iam::111122223333:role/x` -> `111122223333`).
+pub fn account(p: &PrincipalRef) -> Option<String> {
+    let account = p.arn.split(':').nth(4)?;
+    (p.arn.starts_with("arn:") && !account.is_empty()).then(|| account.to_string())
+}
+
+/// Whether `locator` is `parent` or under it (`parent.x`, `parent[0]`).
+fn under(locator: &str, parent: &str) -> bool {
+    parent.is_empty()
+        || locator
+            .strip_prefix(parent)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// Whether a subject holds a finding: a principal's own finding, or one in (the span or
+/// under the locator of) one of its policies.
+fn holds(s: &SubjectSummary, f: &Finding) -> bool {
+    match (&f.principal, &s.principal) {
+        (Some(fp), Some(sp)) => fp == sp,
+        (Some(_), None) => false,
+        (None, _) => s.policies.iter().any(|p| {
+            (p.span.start <= f.span.start && f.span.end <= p.span.end && p.span.start < p.span.end)
+                || (!f.locator.is_empty() && under(&f.locator, &p.locator))
+        }),
+    }
+}
+
+pub fn of(outcome: &Outcome) -> Overview<'_> {
+    let mut by_file: HashMap<*const crate::source::SourceFile, Vec<usize>> = HashMap::new();
+    for (i, s) in outcome.subjects.iter().enumerate() {
+        by_file.entry(std::sync::Arc::as_ptr(&s.source)).or_default().push(i);
+    }
+    let mut placed: Vec<Vec<&Finding>> = vec![Vec::new(); outcome.subjects.len()];
+    let mut unplaced = Vec::new();
+    for f in &outcome.findings {
+        let mut any = false;
+        for &i in by_file.get(&std::sync::Arc::as_ptr(&f.source)).map_or(&[][..], Vec::as_slice) {
+            if holds(&outcome.subjects[i], f) {
+                placed[i].push(f);
+                any = true;
+            }
+        }
+        if !any {
+            unplaced.push(f);
+        }
+    }
+    let mut sections: Vec<Section<'_>> = outcome
+        .subjects
+        .iter()
+        .zip(placed)
+        .enumerate()
+        .map(|(i, (subject, findings))| Section { subject, findings, id: format!("s{i}") })
+        .collect();
+    // Principals first, worst first (severity, then count); the sort is stable, so ties
+    // and documents keep file order.
+    sections.sort_by_key(|s| match &s.subject.principal {
+        Some(_) => (false, std::cmp::Reverse(s.worst()), std::cmp::Reverse(s.findings.len())),
+        None => (true, std::cmp::Reverse(None), std::cmp::Reverse(0)),
+    });
+    let mut rules: BTreeMap<&'static str, (usize, Severity)> = BTreeMap::new();
+    for f in &outcome.findings {
+        let e = rules.entry(f.rule.id).or_insert((0, f.severity));
+        e.0 += 1;
+        e.1 = e.1.max(f.severity);
+    }
+    let mut by_rule: Vec<_> = rules.into_iter().map(|(id, (n, s))| (id, n, s)).collect();
+    by_rule.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(b.0)));
+    let mut accounts: BTreeMap<Option<String>, (usize, usize)> = BTreeMap::new();
+    for s in sections.iter().filter(|s| s.subject.principal.is_some()) {
+        let e = accounts.entry(s.subject.principal.as_ref().and_then(account)).or_default();
+        e.0 += 1;
+        e.1 += s.findings.len();
+    }
+    let by_account = accounts.into_iter().map(|(a, (p, f))| (a, p, f)).collect();
+    Overview { sections, unplaced, by_rule, by_account }
+}
+
+impl<'a> Overview<'a> {
+    pub fn principals(&self) -> impl Iterator<Item = &Section<'a>> {
+        self.sections.iter().filter(|s| s.subject.principal.is_some())
+    }
+
+    pub fn documents(&self) -> impl Iterator<Item = &Section<'a>> {
+        self.sections.iter().filter(|s| s.subject.principal.is_none())
+    }
+}
+
+/// The services in the order a reviewer reads them: most permissions management first,
+/// then most granted on everything, then write, then everything granted.
+pub fn ranked(access: &[ServiceAccess]) -> Vec<&ServiceAccess> {
+    let level = |a: &ServiceAccess, name: &str| {
+        ACCESS_LEVELS.iter().position(|l| *l == name).map_or(0, |i| a.levels[i].granted)
+    };
+    let mut rows: Vec<&ServiceAccess> = access.iter().collect();
+    rows.sort_by(|a, b| {
+        let key = |x: &ServiceAccess| {
+            let open: usize = x.levels.iter().map(|l| l.unrestricted).sum();
+            let all: usize = x.levels.iter().map(|l| l.granted).sum();
+            std::cmp::Reverse((level(x, "Permissions management"), open, level(x, "Write"), all))
+        };
+        key(a).cmp(&key(b)).then(a.service.cmp(b.service))
+    });
+    rows
+}
+
+/// The principals to look at first, for the end of the human summary: those with
+/// findings, worst first, at most `n`.
+pub fn attention(outcome: &Outcome, n: usize) -> Vec<String> {
+    let overview = of(outcome);
+    let mut lines = Vec::new();
+    let with_findings: Vec<_> = overview.principals().filter(|s| !s.findings.is_empty()).collect();
+    for s in with_findings.iter().take(n) {
+        let p = s.subject.principal.as_ref().expect("principals only");
+        let place = if p.arn.is_empty() {
+            match p.locator.as_str() {
+                "" => s.subject.source.display_path(),
+                l => format!("{} {l}", s.subject.source.display_path()),
+            }
+        } else {
+            p.arn.clone()
+        };
+        let line = format!("{} {} ({place}): {}", p.kind, p.name, s.counts_text());
+        lines.push(plain(&line));
+    }
+    if with_findings.len() > n {
+        let more = with_findings.len() - n;
+        lines.push(format!("and {more} more principal{} with findings", if more == 1 { "" } else { "s" }));
+    }
+    lines
+}
+
+/// Text from the input for a terminal: control characters, line separators and BiDi
+/// controls written as `\u{..}`.
+pub fn plain(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if super::github::is_unsafe(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
