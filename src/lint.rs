@@ -3,10 +3,10 @@
 
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
-use crate::diagnostic::{Draft, Finding, Outcome, PrincipalRef};
+use crate::diagnostic::{Draft, Finding, Outcome, PrincipalRef, Waiver};
 use crate::discover::{Candidate, io_reason};
 use crate::formats::{self, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
-use crate::policy::PolicyKind;
+use crate::policy::{PolicyKind, PrincipalPolicies};
 use crate::resolve::{ResolvedDocument, Subject, resolve};
 use crate::rules::{Check, Context, Rule};
 use crate::source::SourceFile;
@@ -120,6 +120,16 @@ pub fn lint_bytes(
     options: &LintOptions,
     catalogue: &Catalogue,
 ) -> FileOutcome {
+    match load_bytes(path, bytes, explicit, options) {
+        Loaded::NotPolicy(reason) => FileOutcome::Skipped(reason),
+        Loaded::Unsupported(message) => FileOutcome::Failed(message),
+        Loaded::Policy(loaded) => FileOutcome::Linted(check(loaded, options, catalogue)),
+    }
+}
+
+/// Reads a file's content with the adapter registry (invalid UTF-8 is replaced and
+/// reported as a syntax problem).
+pub fn load_bytes(path: &Path, bytes: Vec<u8>, explicit: bool, options: &LintOptions) -> Loaded {
     let (text, encoding_problem) = match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
@@ -136,22 +146,47 @@ pub fn lint_bytes(
     };
     let source = Arc::new(SourceFile::new(path, text));
     let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
-    let loaded = match formats::load(source, &load) {
-        Loaded::NotPolicy(reason) => return FileOutcome::Skipped(reason),
-        Loaded::Unsupported(message) => return FileOutcome::Failed(message),
+    match formats::load(source, &load) {
         Loaded::Policy(mut loaded) => {
             loaded.syntax.extend(encoding_problem);
-            loaded
+            Loaded::Policy(loaded)
         }
-    };
-    FileOutcome::Linted(check(loaded, options, catalogue))
+        other => other,
+    }
+}
+
+/// A file resolved and linted, its documents kept for analyses over them (`diff`).
+#[derive(Debug)]
+pub struct Checked {
+    pub source: Arc<SourceFile>,
+    pub documents: Vec<ResolvedDocument>,
+    pub principals: Vec<PrincipalPolicies>,
+    pub findings: Vec<Finding>,
 }
 
 /// Resolves a loaded file's documents and runs the rules: document rules once over the
 /// file, subject rules on each document alone and then on each principal.
 pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Vec<Finding> {
+    check_keeping(loaded, options, catalogue).findings
+}
+
+/// `check`, keeping the resolved documents and the principals.
+pub fn check_keeping(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Checked {
     let LoadedFile { source, syntax, documents, principals, waivers } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
+    let findings = run_rules(&source, &syntax, &documents, &principals, &waivers, options, catalogue);
+    Checked { source, documents, principals, findings }
+}
+
+fn run_rules(
+    source: &Arc<SourceFile>,
+    syntax: &[SyntaxProblem],
+    documents: &[ResolvedDocument],
+    principals: &[PrincipalPolicies],
+    waivers: &[Waiver],
+    options: &LintOptions,
+    catalogue: &Catalogue,
+) -> Vec<Finding> {
     // Built once for every rule: each subject remembers what the grant model worked out.
     let document_subjects: Vec<Subject<'_>> = documents.iter().map(Subject::document).collect();
     let principal_subjects: Vec<Subject<'_>> = principals
@@ -163,14 +198,7 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
         .collect();
     let mut findings = Vec::new();
     for rule in &options.rules {
-        let mut ctx = Context {
-            catalogue,
-            settings: &options.settings,
-            source: &source,
-            syntax: &syntax,
-            documents: &documents,
-            drafts: Vec::new(),
-        };
+        let mut ctx = Context { catalogue, settings: &options.settings, source, syntax, documents, drafts: Vec::new() };
         let mut principal_drafts: Vec<(Draft, &PrincipalRef)> = Vec::new();
         match rule.check {
             Check::Document(check) => check(&mut ctx),
@@ -179,7 +207,7 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
                     check(&mut ctx, subject);
                 }
                 let of_documents = std::mem::take(&mut ctx.drafts);
-                for (subject, p) in principal_subjects.iter().zip(&principals) {
+                for (subject, p) in principal_subjects.iter().zip(principals) {
                     check(&mut ctx, subject);
                     // What a principal's policies grant together adds what no one of them
                     // grants alone; a finding one document already has is not repeated.
