@@ -37,7 +37,7 @@ pub fn property(s: &str) -> String {
 
 /// Characters a CI log must not receive raw: controls (other than the line breaks escaped
 /// above), line and paragraph separators, and the BiDi controls that reorder what is shown.
-fn is_unsafe(c: char) -> bool {
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
         || ('\u{202a}'..='\u{202e}').contains(&c)
