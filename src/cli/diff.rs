@@ -1,4 +1,4 @@
-//! `iamlint diff`: what a change grants. Reads both sides, compares them (`crate::diff`),
+//! `iamlint diff`: what a change grants. Reads both sides, compares them (the diff module),
 //! renders (`report::diff`), and exits 1 on new access or introduced findings at or
 //! above the thresholds, 2 when a file could not be read or parsed on either side.
 
