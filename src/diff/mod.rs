@@ -308,8 +308,12 @@ fn diff_file(
         }
     }
     // Subjects, matched by key.
-    let old_subjects = old.as_ref().map(subjects).unwrap_or_default();
-    let new_subjects = new.as_ref().map(subjects).unwrap_or_default();
+    let (mut old_subjects, old_keys) = old.as_ref().map(subjects).unwrap_or_default();
+    let (mut new_subjects, new_keys) = new.as_ref().map(subjects).unwrap_or_default();
+    // A principal on one side only (a role that gains its second policy becomes one) is
+    // compared with the same documents on the other side taken together.
+    regroup(&mut old_subjects, &old_keys, &new_subjects, new.as_ref(), &new_keys);
+    regroup(&mut new_subjects, &new_keys, &old_subjects, old.as_ref(), &old_keys);
     let mut keys: BTreeSet<&String> = old_subjects.keys().collect();
     keys.extend(new_subjects.keys());
     for k in keys {
@@ -324,24 +328,32 @@ fn diff_file(
 
 /// What is judged in a file: each principal with its documents, and each document that
 /// no principal holds (trust policies, resource policies, standalone policies).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Spec {
     Document(usize),
     Principal(usize),
+    /// The documents (and ceilings) of this side that the other side's principal holds.
+    Group {
+        documents: Vec<usize>,
+        ceilings: Vec<usize>,
+    },
 }
 
-fn subjects(c: &Checked) -> BTreeMap<String, Spec> {
+/// The subjects of a file by key, and each document's key.
+fn subjects(c: &Checked) -> (BTreeMap<String, Spec>, Vec<String>) {
     let mut out = BTreeMap::new();
     let held: BTreeSet<usize> = c.principals.iter().flat_map(|p| p.documents.iter().copied()).collect();
     let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut keys = Vec::with_capacity(c.documents.len());
     for (i, d) in c.documents.iter().enumerate() {
         // Two documents at one locator (the two readings of a CloudFormation `Fn::If`).
         let n = seen.entry(d.doc.locator.as_str()).or_default();
         let key = if *n == 0 { format!("d:{}", d.doc.locator) } else { format!("d:{}#{n}", d.doc.locator) };
         *n += 1;
         if !held.contains(&i) {
-            out.insert(key, Spec::Document(i));
+            out.insert(key.clone(), Spec::Document(i));
         }
+        keys.push(key);
     }
     for (i, p) in c.principals.iter().enumerate() {
         let r = &p.principal;
@@ -349,7 +361,39 @@ fn subjects(c: &Checked) -> BTreeMap<String, Spec> {
             if r.arn.is_empty() { format!("p:{}:{}:{}", r.kind, r.locator, r.name) } else { format!("p:{}", r.arn) };
         out.insert(key, Spec::Principal(i));
     }
-    out
+    (out, keys)
+}
+
+/// For each principal of the other side that this side lacks, this side's documents with
+/// the keys of its documents and ceilings, as one subject (taken out of the documents
+/// judged alone).
+fn regroup(
+    mine: &mut BTreeMap<String, Spec>,
+    my_keys: &[String],
+    theirs: &BTreeMap<String, Spec>,
+    other: Option<&Checked>,
+    their_keys: &[String],
+) {
+    let Some(other) = other else { return };
+    for (k, spec) in theirs {
+        let Spec::Principal(i) = spec else { continue };
+        if mine.contains_key(k) {
+            continue;
+        }
+        let p = &other.principals[*i];
+        let find = |list: &[usize]| -> Vec<usize> {
+            let wanted: BTreeSet<&str> = list.iter().filter_map(|&d| their_keys.get(d)).map(String::as_str).collect();
+            my_keys.iter().enumerate().filter(|(_, key)| wanted.contains(key.as_str())).map(|(j, _)| j).collect()
+        };
+        let documents = find(&p.documents);
+        if documents.is_empty() {
+            continue;
+        }
+        for j in &documents {
+            mine.remove(&my_keys[*j]);
+        }
+        mine.insert(k.clone(), Spec::Group { documents, ceilings: find(&p.ceilings) });
+    }
 }
 
 /// A subject of one side, built.
@@ -365,12 +409,17 @@ struct Built<'d> {
     ceilings: Vec<String>,
 }
 
-fn build<'d>(spec: Spec, c: &'d Checked, side: Side) -> Built<'d> {
+/// Builds a subject; a `Group` is judged as the principal `as_principal` (the other side's).
+fn build<'d>(spec: &Spec, c: &'d Checked, side: Side, as_principal: Option<&'d PrincipalRef>) -> Built<'d> {
+    let pick = |list: &[usize]| list.iter().filter_map(|&i| c.documents.get(i)).collect::<Vec<_>>();
     let (subject, documents, ceilings) = match spec {
-        Spec::Document(i) => (Subject::document(&c.documents[i]), vec![&c.documents[i]], Vec::new()),
+        Spec::Group { documents, ceilings } => {
+            let principal = as_principal.expect("a group stands for the other side's principal");
+            (Subject::principal(pick(documents), pick(ceilings), principal), pick(documents), pick(ceilings))
+        }
+        Spec::Document(i) => (Subject::document(&c.documents[*i]), vec![&c.documents[*i]], Vec::new()),
         Spec::Principal(i) => {
-            let p = &c.principals[i];
-            let pick = |list: &[usize]| list.iter().filter_map(|&i| c.documents.get(i)).collect::<Vec<_>>();
+            let p = &c.principals[*i];
             let ceilings = pick(&p.ceilings);
             (Subject::principal(pick(&p.documents), ceilings.clone(), &p.principal), pick(&p.documents), ceilings)
         }
@@ -703,20 +752,23 @@ fn action_changes(
     out
 }
 
-fn compare_subject(
+fn compare_subject<'d>(
     file: &str,
-    old: Option<(&Spec, &Checked)>,
-    new: Option<(&Spec, &Checked)>,
+    old: Option<(&'d Spec, &'d Checked)>,
+    new: Option<(&'d Spec, &'d Checked)>,
     catalogue: &Catalogue,
 ) -> Option<SubjectChanges> {
-    let o = old.map(|(s, c)| build(*s, c, Side::Old));
-    let n = new.map(|(s, c)| build(*s, c, Side::New));
-    let (locator, principal, kind) = match (*new.or(old)?.0, new.or(old)?.1) {
-        (Spec::Document(i), c) => (c.documents[i].doc.locator.clone(), None, c.documents[i].doc.kind),
-        (Spec::Principal(i), c) => {
-            let p = &c.principals[i].principal;
-            (p.locator.clone(), Some(p.clone()), PolicyKind::Identity)
-        }
+    let principal_of = |side: Option<(&Spec, &'d Checked)>| match side {
+        Some((Spec::Principal(i), c)) => Some(&c.principals[*i].principal),
+        _ => None,
+    };
+    let (old_principal, new_principal) = (principal_of(old), principal_of(new));
+    let o = old.map(|(s, c)| build(s, c, Side::Old, new_principal));
+    let n = new.map(|(s, c)| build(s, c, Side::New, old_principal));
+    let (locator, principal, kind) = match (new_principal.or(old_principal), new.or(old)?) {
+        (Some(p), _) => (p.locator.clone(), Some(p.clone()), PolicyKind::Identity),
+        (None, (Spec::Document(i), c)) => (c.documents[*i].doc.locator.clone(), None, c.documents[*i].doc.kind),
+        (None, _) => return None,
     };
     let mut added = Vec::new();
     let mut removed = Vec::new();
