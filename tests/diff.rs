@@ -536,7 +536,7 @@ fn markdown_names_every_change_in_a_table() {
     assert!(md.starts_with("### iamlint diff: what this change grants\n"), "{md}");
     assert!(
         md.contains(
-            "| ➕ | new-action | Permissions management | `iam:AttachRolePolicy` | on arn:aws:iam::*:role/x\\|y |"
+            "| ➕ | new-action | Permissions management | `iam:AttachRolePolicy` | on `arn:aws:iam::*:role/x\\|y` |"
         ),
         "{md}"
     );

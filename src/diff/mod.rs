@@ -262,7 +262,8 @@ fn diff_file(
     } else {
         options
     };
-    let old = load_side(old, options, catalogue);
+    // Identical bytes parse the same: read once.
+    let old = if same { Ok(None) } else { load_side(old, options, catalogue) };
     let new = load_side(new, options, catalogue);
     let (old, new) = match (old, new) {
         (Ok(o), Ok(n)) => (o, n),
@@ -271,13 +272,14 @@ fn diff_file(
             return out;
         }
     };
+    if same {
+        out.compared = new.is_some();
+        return out;
+    }
     if old.is_none() && new.is_none() {
         return out;
     }
     out.compared = true;
-    if same {
-        return out;
-    }
     let file = new.as_ref().or(old.as_ref()).map(|c| c.source.display_path()).unwrap_or_default();
     // Findings, by fingerprint over the key (the same file on both sides).
     let print = |f: &Finding| {

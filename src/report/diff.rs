@@ -158,13 +158,24 @@ fn statement_text(s: &StatementAt) -> String {
 fn conditions_text(conds: &[Cond]) -> String {
     conds
         .iter()
-        .map(|c| format!("{} {} {}", clean(&c.operator), clean(&c.key), clean(&c.values.join("|"))))
+        .map(|c| format!("{} {} {}", clean(&c.operator), clean(&c.key), clean(&c.values.join(" or "))))
         .collect::<Vec<_>>()
         .join(" and ")
 }
 
-fn what(c: &Change) -> String {
-    let resources = c.resources.iter().map(|r| clean(r)).collect::<Vec<_>>().join(", ");
+/// What a change is about, in words; `markdown` puts values in code spans (a `*` would
+/// otherwise start emphasis).
+fn what(c: &Change, markdown: bool) -> String {
+    // Markdown: `|` is escaped once, over the whole cell.
+    let value = |v: &str| {
+        let v = clean(v).replace('\n', " ");
+        match (markdown, v.contains('`')) {
+            (false, _) => v,
+            (true, false) => format!("`{v}`"),
+            (true, true) => format!("`` {v} ``"),
+        }
+    };
+    let resources = c.resources.iter().map(|r| value(r)).collect::<Vec<_>>().join(", ");
     let mut s = match c.kind.as_str() {
         "new-principal" | "removed-principal" => String::new(),
         "wider" => format!("now also on {resources}"),
@@ -214,7 +225,7 @@ fn human(report: &DiffReport, verdict: &DiffVerdict, out: &mut impl Write) -> io
                 for g in at {
                     let principal = matches!(g.first.kind.as_str(), "new-principal" | "removed-principal");
                     let shown = if principal { String::new() } else { format!("{} ", names(&g.actions, 8, false)) };
-                    writeln!(out, "    {sign} {:<14} {shown}{}", g.first.kind.as_str(), what(g.first))?;
+                    writeln!(out, "    {sign} {:<14} {shown}{}", g.first.kind.as_str(), what(g.first, false))?;
                     let statements: Vec<String> = g.first.statements.iter().map(statement_text).collect();
                     if !statements.is_empty() {
                         writeln!(out, "        from {}", statements.join(", "))?;
@@ -306,7 +317,7 @@ fn markdown(report: &DiffReport, verdict: &DiffVerdict, out: &mut impl Write) ->
                         g.first.kind.as_str(),
                         level.as_str(),
                         actions.join(", "),
-                        cell(&what(g.first)),
+                        what(g.first, true).replace('|', "\\|").replace('\n', " "),
                         cell(&statements.join(", "))
                     )?;
                 }
