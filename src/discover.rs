@@ -44,7 +44,7 @@ impl Filters {
 
     /// Whether a walked file is linted. Globs without `/` match the file name anywhere;
     /// others match the path relative to the directory given.
-    fn wants(&self, relative: &Path) -> bool {
+    pub fn wants(&self, relative: &Path) -> bool {
         let name = relative.file_name().map(Path::new).unwrap_or(relative);
         let matches = |set: &GlobSet| set.is_match(relative) || set.is_match(name);
         matches(&self.include) && !matches(&self.exclude)

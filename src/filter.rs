@@ -395,7 +395,7 @@ pub fn fingerprint(f: &Finding) -> String {
     fingerprint_of(&fingerprint_parts(f))
 }
 
-fn fingerprint_of(parts: &[String; 4]) -> String {
+pub fn fingerprint_of(parts: &[String; 4]) -> String {
     const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
     const PRIME: u128 = 0x0000000001000000000000000000013B;
     let mut hash = OFFSET;

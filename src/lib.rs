@@ -4,12 +4,13 @@
 //! `filter` (rule selection, threshold, verdict) -> `report` (render), orchestrated by
 //! `lint` and driven by `cli`. Layers, bottom up (`tests/layers.rs` enforces them):
 //! `source`, `diagnostic`, `config`, the pack loader; `catalogue`; `policy`; `discover`,
-//! `formats`; `resolve`; `rules`; `lint`; `filter`; `report`; `cli`.
+//! `formats`; `resolve`; `rules`; `lint`; `filter`; `diff`; `report`; `cli`.
 
 pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
 pub mod discover;
 pub mod filter;
 pub mod formats;

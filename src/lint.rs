@@ -4,13 +4,13 @@
 use crate::catalogue::ActionSet;
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
-use crate::diagnostic::{
+use crate::diagnostic::{Waiver,
     ACCESS_LEVELS, Category, Draft, Finding, LevelCount, Outcome, PolicyRole, PolicySummary, PrincipalRef,
     ServiceAccess, SubjectSummary,
 };
 use crate::discover::{Candidate, io_reason};
-use crate::formats::{self, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
-use crate::policy::PolicyKind;
+use crate::formats::{self, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
+use crate::policy::{PolicyKind, PrincipalPolicies};
 use crate::resolve::{Principals, ResolvedDocument, Subject, resolve};
 use crate::rules::{Check, Context, Rule};
 use crate::source::{SourceFile, Span};
@@ -226,6 +226,17 @@ fn lint_bytes_with(
     catalogue: &Catalogue,
     extras: Extras<'_>,
 ) -> (FileOutcome, Vec<SubjectSummary>) {
+    let loaded = match load_bytes(path, bytes, explicit, options) {
+        Loaded::NotPolicy(reason) => return (FileOutcome::Skipped(reason), Vec::new()),
+        Loaded::Policy(loaded) => loaded,
+    };
+    let (findings, subjects) = check_with(loaded, options, catalogue, extras);
+    (FileOutcome::Linted(findings), subjects)
+}
+
+/// Reads a file's content with the adapter registry (invalid UTF-8 is replaced and
+/// reported as a syntax problem).
+pub fn load_bytes(path: &Path, bytes: Vec<u8>, explicit: bool, options: &LintOptions) -> Loaded {
     let (text, encoding_problem) = match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
@@ -242,15 +253,22 @@ fn lint_bytes_with(
     };
     let source = Arc::new(SourceFile::new(path, text));
     let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
-    let loaded = match formats::load(source, &load) {
-        Loaded::NotPolicy(reason) => return (FileOutcome::Skipped(reason), Vec::new()),
+    match formats::load(source, &load) {
         Loaded::Policy(mut loaded) => {
             loaded.syntax.extend(encoding_problem);
-            loaded
+            Loaded::Policy(loaded)
         }
-    };
-    let (findings, subjects) = check_with(loaded, options, catalogue, extras);
-    (FileOutcome::Linted(findings), subjects)
+        other => other,
+    }
+}
+
+/// A file resolved and linted, its documents kept for analyses over them (`diff`).
+#[derive(Debug)]
+pub struct Checked {
+    pub source: Arc<SourceFile>,
+    pub documents: Vec<ResolvedDocument>,
+    pub principals: Vec<PrincipalPolicies>,
+    pub findings: Vec<Finding>,
 }
 
 /// Resolves a loaded file's documents and runs the rules: document rules once over the
@@ -266,12 +284,52 @@ pub fn check_with(
     catalogue: &Catalogue,
     extras: Extras<'_>,
 ) -> (Vec<Finding>, Vec<SubjectSummary>) {
+    let (checked, subjects) = analyse(loaded, options, catalogue, extras);
+    (checked.findings, subjects)
+}
+
+/// `check`, keeping the resolved documents and the principals.
+pub fn check_keeping(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Checked {
+    analyse(loaded, options, catalogue, Extras::default()).0
+}
+
+fn analyse(
+    loaded: LoadedFile,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    extras: Extras<'_>,
+) -> (Checked, Vec<SubjectSummary>) {
     let LoadedFile { source, syntax, documents, principals, gaps, whole_account, waivers } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
+    let file = Resolved { source, syntax, documents, principals, gaps, whole_account, waivers };
+    let (findings, subjects) = run_rules(&file, options, catalogue, extras);
+    let Resolved { source, documents, principals, .. } = file;
+    (Checked { source, documents, principals, findings }, subjects)
+}
+
+/// A loaded file with its documents resolved.
+struct Resolved {
+    source: Arc<SourceFile>,
+    syntax: Vec<SyntaxProblem>,
+    documents: Vec<ResolvedDocument>,
+    principals: Vec<PrincipalPolicies>,
+    gaps: Vec<Gap>,
+    whole_account: bool,
+    waivers: Vec<Waiver>,
+}
+
+fn run_rules(
+    file: &Resolved,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    extras: Extras<'_>,
+) -> (Vec<Finding>, Vec<SubjectSummary>) {
+    let Resolved { source, syntax, documents, principals, gaps, whole_account, waivers } = file;
+    let whole_account = *whole_account;
     // Built once for every rule: each subject remembers what the grant model worked out.
     let document_subjects: Vec<Subject<'_>> = documents.iter().map(Subject::document).collect();
     let mut members = Principals::new(whole_account);
-    for p in &principals {
+    for p in principals {
         let pick = |list: &[usize]| list.iter().filter_map(|&i| documents.get(i)).collect::<Vec<_>>();
         let ceilings = pick(&p.ceilings).into_iter().chain(options.scps.iter()).collect();
         let trust = p.trust.and_then(|i| documents.get(i));
@@ -315,7 +373,7 @@ pub fn check_with(
                     by_span.entry((d.span.start, d.span.end)).or_default().push(k);
                 }
                 let mut confirmed = vec![false; of_documents.len()];
-                for (member, p) in members.members().iter().zip(&principals) {
+                for (member, p) in members.members().iter().zip(principals) {
                     check(&mut ctx, &member.subject);
                     // What a principal's policies grant together adds what no one of them
                     // grants alone; a finding one document already has is not repeated.

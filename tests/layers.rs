@@ -2,7 +2,7 @@
 //! floor or below, and no two modules import each other. Bottom first:
 //! `source`, `diagnostic`, `config`, the pack loader; `catalogue`; `policy`, the
 //! sensitive-actions pack; `discover`, `formats`; `resolve`; `rules`; `lint`; `filter`;
-//! `report`; `cli`.
+//! `diff`; `report`; `cli`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,8 +19,9 @@ fn floor(module: &str) -> usize {
         "rules" => 5,
         "lint" => 6,
         "filter" => 7,
-        "report" => 8,
-        "cli" | "main" | "lib" | "bin" | "testing" => 9,
+        "diff" => 8,
+        "report" => 9,
+        "cli" | "main" | "lib" | "bin" | "testing" => 10,
         other => panic!("src/{other}: a new top-level module needs its floor in tests/layers.rs"),
     }
 }

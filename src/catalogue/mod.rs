@@ -14,7 +14,7 @@ mod pattern;
 mod set;
 
 pub use expand::{Expansion, operation_hint};
-pub use pattern::{has_wildcard, wildcard_match};
+pub use pattern::{Containment, contains, has_wildcard, wildcard_match};
 pub use set::ActionSet;
 
 use model::{AccessLevel, Action, ConditionKey, Header, ResourceType};

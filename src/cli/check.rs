@@ -286,7 +286,7 @@ fn kind_of(path: &Path, kinds: &[(PolicyKind, PathGlob)]) -> Result<Option<Polic
 
 /// The repository root holding `.git` above the current directory, else the current
 /// directory: what SARIF URIs and GitHub paths are relative to.
-fn repository_root() -> PathBuf {
+pub fn repository_root() -> PathBuf {
     let cwd = crate::source::absolute(Path::new("."));
     cwd.ancestors().find(|d| d.join(".git").exists()).map_or(cwd.clone(), Path::to_path_buf)
 }

@@ -2,6 +2,7 @@
 
 mod catalogue;
 mod check;
+mod diff;
 mod progress;
 mod rules;
 
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint policy files and directories
     Check(Box<check::CheckArgs>),
+    /// Compare two versions of policies: what new access a change grants, per action
+    Diff(Box<diff::DiffArgs>),
     /// Show what action patterns grant, grouped by access level
     Expand {
         /// Action patterns such as `s3:*Object` or `ec2:Describe*`
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
             Ok(EXIT_ERROR)
         }
         (false, Some(Command::Check(args))) => check::run(&args, &mut out),
+        (false, Some(Command::Diff(args))) => diff::run(&args, &mut out),
         (false, Some(Command::Expand { patterns })) => catalogue::expand(&patterns, &mut out),
         (false, Some(Command::Action { names })) => catalogue::action(&names, &mut out),
         (false, Some(Command::Rules)) => rules::list(&mut out),

@@ -2,6 +2,7 @@
 //! and `Verdict`; they know no rule, policy model or grant model.
 
 pub mod concise;
+pub mod diff;
 pub mod excerpt;
 pub mod github;
 pub mod html;
