@@ -4,9 +4,9 @@
 use crate::catalogue::ActionSet;
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
-use crate::diagnostic::{Waiver,
+use crate::diagnostic::{
     ACCESS_LEVELS, Category, Draft, Finding, LevelCount, Outcome, PolicyRole, PolicySummary, PrincipalRef,
-    ServiceAccess, SubjectSummary,
+    ServiceAccess, SubjectSummary, Waiver,
 };
 use crate::discover::{Candidate, io_reason};
 use crate::formats::{self, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
@@ -424,11 +424,12 @@ fn run_rules(
             p.advance(1);
         }
     }
-    // A validity finding on the text of an expanded definition (SAM's own template) is
-    // about its author's text, not the user's.
+    // A finding on the text of an expanded definition (SAM's policy template, an AWS
+    // managed policy) about that text's validity or style is about its author's text, not
+    // the user's; what it grants is reported.
     let generated: Vec<&Span> = documents.iter().filter_map(|d| d.doc.expanded_from.as_ref()).collect();
     findings.retain(|f| {
-        f.rule.category != Category::Validity
+        !matches!(f.rule.category, Category::Validity | Category::Suspicious)
             || !generated.iter().any(|g| g.start <= f.span.start && f.span.end <= g.end)
     });
     for f in &mut findings {

@@ -62,6 +62,15 @@ fn statement<'d>(d: &'d PolicyDocument, sid: &str) -> &'d Statement {
     d.statements.iter().find(|s| s.sid.as_ref().is_some_and(|x| x.value == sid)).unwrap_or_else(|| panic!("no {sid}"))
 }
 
+/// A locator without the snapshot's version and date (`[AWS managed X v3 of 2026-08-26]`
+/// is `[AWS managed X]`), which change when the snapshot is refreshed.
+fn snapshot_free(locator: &str) -> String {
+    match locator.split_once("[AWS managed ") {
+        Some((at, rest)) => format!("{at}[AWS managed {}]", rest.split(' ').next().unwrap_or_default()),
+        None => locator.to_string(),
+    }
+}
+
 fn text<'f>(file: &'f LoadedFile, span: &std::ops::Range<usize>) -> &'f str {
     &file.source.text[span.clone()]
 }
@@ -69,7 +78,8 @@ fn text<'f>(file: &'f LoadedFile, span: &std::ops::Range<usize>) -> &'f str {
 #[test]
 fn corpus_role_template_documents_kinds_and_spans() {
     let f = load("role-inline-and-managed.yaml");
-    let locators: Vec<(&str, PolicyKind)> = f.documents.iter().map(|d| (d.locator.as_str(), d.kind)).collect();
+    let locators: Vec<(String, PolicyKind)> = f.documents.iter().map(|d| (snapshot_free(&d.locator), d.kind)).collect();
+    let locators: Vec<(&str, PolicyKind)> = locators.iter().map(|(l, k)| (l.as_str(), *k)).collect();
     assert_eq!(
         locators,
         vec![
@@ -79,6 +89,11 @@ fn corpus_role_template_documents_kinds_and_spans() {
             // Statement WriteBuildLogs holds an Fn::If: one document per reading.
             ("Resources.DeployRole.Properties.Policies[1].PolicyDocument", PolicyKind::Identity),
             ("Resources.DeployRole.Properties.Policies[1].PolicyDocument", PolicyKind::Identity),
+            // An AWS managed policy, from the bundled snapshot.
+            (
+                "Resources.DeployRole.Properties.ManagedPolicyArns[0][AWS managed AmazonSSMManagedInstanceCore]",
+                PolicyKind::Identity
+            ),
             ("Resources.ArtifactReadPolicy.Properties.PolicyDocument", PolicyKind::Identity),
             ("Resources.LaunchPolicy.Properties.PolicyDocument", PolicyKind::Identity),
         ]
@@ -122,12 +137,13 @@ fn corpus_role_template_principal_and_escalation() {
     for p in &f.principals {
         assert_eq!((p.principal.kind, p.principal.name.as_str()), ("role", "DeployRole"));
         assert_eq!(p.principal.locator, "Resources.DeployRole");
-        let locators: Vec<&str> = p.documents.iter().map(|&i| f.documents[i].locator.as_str()).collect();
+        let locators: Vec<String> = p.documents.iter().map(|&i| snapshot_free(&f.documents[i].locator)).collect();
         assert_eq!(
             locators,
             [
                 "Resources.DeployRole.Properties.Policies[0].PolicyDocument",
                 "Resources.DeployRole.Properties.Policies[1].PolicyDocument",
+                "Resources.DeployRole.Properties.ManagedPolicyArns[0][AWS managed AmazonSSMManagedInstanceCore]",
                 "Resources.ArtifactReadPolicy.Properties.PolicyDocument",
                 "Resources.LaunchPolicy.Properties.PolicyDocument",
             ]
@@ -314,19 +330,23 @@ fn users_get_their_groups_policies() {
 #[test]
 fn sam_function_policies() {
     let f = load("sam-function.yaml");
-    let locators: Vec<&str> = f.documents.iter().map(|d| d.locator.as_str()).collect();
+    let locators: Vec<String> = f.documents.iter().map(|d| snapshot_free(&d.locator)).collect();
     assert_eq!(
         locators,
         [
             "Resources.ThumbnailFunction.Properties.Policies[0]",
             "Resources.ThumbnailFunction.Properties.Policies[1]",
+            "Resources.ThumbnailFunction.Properties.Policies[2][AWS managed AWSXrayWriteOnlyAccess]",
             "Resources.ThumbnailFunction.Properties.Policies[3]",
-            "Resources.ThumbnailFunction.Properties.Policies[4]"
+            "Resources.ThumbnailFunction.Properties.Policies[4]",
+            "Resources.CleanupFunction.Properties.Policies[AWS managed AmazonS3FullAccess]",
         ]
     );
     assert_eq!(f.principals[0].principal.name, "ThumbnailFunctionRole");
-    assert_eq!(f.principals[0].documents, [0, 1, 2, 3]);
-    let write = statement(&f.documents[2], "WriteThumbnails").resource.as_ref().unwrap();
+    assert_eq!(f.principals[0].documents, [0, 1, 2, 3, 4]);
+    assert_eq!(f.principals[1].principal.name, "CleanupFunctionRole");
+    assert_eq!(text(&f, &f.documents[5].span), "AmazonS3FullAccess");
+    let write = statement(&f.documents[3], "WriteThumbnails").resource.as_ref().unwrap();
     assert_eq!(write.values[0].value, "arn:aws:s3:::acme-uploads-thumbs/*");
 
     // The SAM policy templates, expanded as SAM does (rules/packs/sam-policy-templates.json):
@@ -563,4 +583,113 @@ proptest! {
         never_panics("t.yaml", s.clone().into_bytes());
         never_panics("t.template", format!("AWSTemplateFormatVersion: x\nResources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument: {s}").into_bytes());
     }
+}
+
+/// AWS managed policies a template attaches by ARN (or a SAM function names) are judged
+/// with the principal, from the bundled snapshot, underlined where the template names them.
+#[test]
+fn aws_managed_policies_attached_by_arn_or_name_are_analysed() {
+    let template = r#"AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  AdminRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ec2.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - !Sub "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"
+  Launcher:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: codebuild.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: pass
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: iam:PassRole
+                Resource: "*"
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/AmazonEC2FullAccess
+        - arn:aws:iam::aws:policy/NoSuchManagedPolicyEver
+      PermissionsBoundary: arn:aws:iam::aws:policy/ReadOnlyAccess
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.b
+      Policies:
+        - AWSLambdaBasicExecutionRole
+"#;
+    let Loaded::Policy(f) = load_text("t.yaml", template.to_string()) else { panic!("not read") };
+    let located: Vec<(&str, PolicyKind)> = f.documents.iter().map(|d| (d.locator.as_str(), d.kind)).collect();
+    let date = iamlint::catalogue::managed::data_date();
+    let managed = |at: &str, name: &str, version: &str| format!("{at}[AWS managed {name} {version} of {date}]");
+    for (at, name) in [
+        ("Resources.AdminRole.Properties.ManagedPolicyArns[0]", "AdministratorAccess"),
+        ("Resources.Launcher.Properties.ManagedPolicyArns[0]", "AmazonEC2FullAccess"),
+        ("Resources.Launcher.Properties.PermissionsBoundary", "ReadOnlyAccess"),
+        ("Resources.Fn.Properties.Policies[0]", "AWSLambdaBasicExecutionRole"),
+    ] {
+        let found = located.iter().find(|(l, _)| l.starts_with(&format!("{at}[AWS managed {name} ")));
+        assert!(found.is_some(), "{at} {name}: {located:#?}");
+        let version = found.unwrap().0.rsplit(' ').nth(2).unwrap();
+        assert_eq!(found.unwrap().0, managed(at, name, version));
+    }
+    let boundary = f.documents.iter().find(|d| d.locator.contains("ReadOnlyAccess")).unwrap();
+    assert_eq!(boundary.kind, PolicyKind::Boundary);
+    let launcher = f.principals.iter().find(|p| p.principal.name == "Launcher").unwrap();
+    assert_eq!(launcher.ceilings.len(), 1);
+    assert_eq!(launcher.documents.len(), 2, "the inline policy and AmazonEC2FullAccess");
+
+    let FileOutcome::Linted(findings) = lint_text("t.yaml", template.as_bytes().to_vec()) else { panic!() };
+    let on = |rule: &str, text: &str| {
+        findings.iter().any(|x| x.rule.id == rule && x.source.text[x.span.clone()].contains(text))
+    };
+    // AdministratorAccess: full admin, underlined on the ARN the template writes.
+    assert!(on("full-admin", "iam::aws:policy/AdministratorAccess"), "{:#?}", rules(&findings));
+    // The unknown AWS managed policy is a gap that fails the run, never a silent hole.
+    assert!(on("incomplete-analysis", "NoSuchManagedPolicyEver"), "{:#?}", rules(&findings));
+    // Nothing about the validity or style of AWS's own text is reported (AmazonEC2FullAccess
+    // lists actions its own `ec2:Describe*` covers): what it grants is.
+    use iamlint::diagnostic::Category;
+    let about_text: Vec<&str> = findings
+        .iter()
+        .filter(|x| matches!(x.rule.category, Category::Validity | Category::Suspicious))
+        .filter(|x| x.rule.id != "incomplete-analysis" && x.source.text[x.span.clone()].contains("iam::aws:policy/"))
+        .map(|x| x.rule.id)
+        .collect();
+    assert!(about_text.is_empty(), "{about_text:?}");
+    assert!(on("service-wildcard", "AmazonEC2FullAccess"), "{:#?}", rules(&findings));
+}
+
+/// The boundary decides: the same inline PassRole and AWS managed EC2 access escalate
+/// (ec2-001) without a boundary, and not under ReadOnlyAccess as the boundary.
+#[test]
+fn escalation_across_an_inline_and_an_aws_managed_policy() {
+    let template = |boundary: &str| {
+        format!(
+            "Resources:\n  Launcher:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: codebuild.amazonaws.com}}\n            Action: sts:AssumeRole\n      Policies:\n        - PolicyName: pass\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: iam:PassRole\n                Resource: \"*\"\n      ManagedPolicyArns:\n        - arn:aws:iam::aws:policy/AmazonEC2FullAccess\n{boundary}"
+        )
+    };
+    let escalation = |text: String| -> Vec<String> {
+        let FileOutcome::Linted(findings) = lint_text("t.yaml", text.into_bytes()) else { panic!() };
+        findings
+            .iter()
+            .filter(|f| f.rule.id == "privilege-escalation" && f.principal.is_some())
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    let open = escalation(template(""));
+    assert!(open.iter().any(|m| m.contains("ec2-001")), "{open:#?}");
+    let bounded = escalation(template("      PermissionsBoundary: arn:aws:iam::aws:policy/ReadOnlyAccess\n"));
+    assert!(bounded.is_empty(), "{bounded:#?}");
 }

@@ -29,11 +29,10 @@ pub fn data_date() -> &'static str {
     header.split("\"data_date\": \"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("unknown date")
 }
 
-/// An AWS managed policy by its ARN in any partition
-/// (`arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess` finds the `aws` one).
-pub fn aws_managed(arn: &str) -> Option<ManagedPolicy> {
+/// The snapshot by `path/name` (`service-role/AWSLambdaBasicExecutionRole`).
+fn index() -> &'static HashMap<&'static str, ManagedPolicy> {
     static INDEX: OnceLock<HashMap<&'static str, ManagedPolicy>> = OnceLock::new();
-    let index = INDEX.get_or_init(|| {
+    INDEX.get_or_init(|| {
         SNAPSHOT
             .lines()
             .filter(|l| !l.starts_with('#'))
@@ -43,11 +42,22 @@ pub fn aws_managed(arn: &str) -> Option<ManagedPolicy> {
                 Some((arn.strip_prefix("arn:aws:iam::aws:policy/")?, ManagedPolicy { version, document }))
             })
             .collect()
-    });
+    })
+}
+
+/// An AWS managed policy by its ARN in any partition
+/// (`arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess` finds the `aws` one).
+pub fn aws_managed(arn: &str) -> Option<ManagedPolicy> {
     // `arn:<partition>:iam::aws:policy/<path/name>`.
     let rest = arn.strip_prefix("arn:")?;
     let (_, rest) = rest.split_once(':')?;
-    index.get(rest.strip_prefix("iam::aws:policy/")?).copied()
+    index().get(rest.strip_prefix("iam::aws:policy/")?).copied()
+}
+
+/// The `path/name` of the AWS managed policy called `name` (names are unique across
+/// paths), as SAM resolves a name written without its ARN.
+pub fn path_of_name(name: &str) -> Option<&'static str> {
+    index().keys().copied().find(|key| key.rsplit('/').next() == Some(name))
 }
 
 #[cfg(test)]
@@ -64,6 +74,9 @@ mod tests {
         assert!(aws_managed("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole").is_some());
         assert!(aws_managed("arn:aws:iam::123456789012:policy/AdministratorAccess").is_none());
         assert!(aws_managed("arn:aws:iam::aws:policy/NoSuchPolicy").is_none());
+        assert_eq!(path_of_name("AWSLambdaBasicExecutionRole"), Some("service-role/AWSLambdaBasicExecutionRole"));
+        assert_eq!(path_of_name("AdministratorAccess"), Some("AdministratorAccess"));
+        assert_eq!(path_of_name("NoSuchPolicy"), None);
         assert!(data_date().starts_with("20"), "{}", provenance());
     }
 }

@@ -24,12 +24,11 @@
 //! policy from the snapshot), with `[i].` in front for the page of a paginated dump.
 //! The copies of a role's trust policy inside `InstanceProfileList` are not read again.
 
+use super::aws_managed;
 use super::cli_output::{document_at, get, is_policy, top_keys};
-use super::embedded::{self, Place};
 use super::json;
 use super::tree::Node;
 use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
-use crate::catalogue::managed;
 use crate::diagnostic::PrincipalRef;
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies};
 use crate::source::{SourceFile, Span};
@@ -205,22 +204,10 @@ impl Dump<'_> {
         if let Some(&i) = attach.snapshot.get(arn) {
             return Some(i);
         }
-        if let Some(policy) = managed::aws_managed(arn) {
-            let place = Place::Collapsed(span.clone(), format!("in the bundled AWS managed policy {arn}: "));
-            let parsed = embedded::parse(policy.document, &[], &place, false);
-            self.syntax.extend(parsed.syntax);
-            let tree = parsed.tree?;
-            let name = arn.rsplit('/').next().unwrap_or(arn);
-            let locator = format!("{at}[AWS managed {name} {} of {}]", policy.version, managed::data_date());
-            let kind = self.forced.unwrap_or(PolicyKind::Identity);
-            let options = super::document::DocumentOptions {
-                locator,
-                kind: Some(kind),
-                bare_statement: false,
-                size: parsed.size,
-                escape_overhead: parsed.escape_overhead,
-            };
-            self.documents.push(super::document::build(&tree, &options));
+        let kind = self.forced.unwrap_or(PolicyKind::Identity);
+        if let Some((doc, syntax)) = aws_managed::document(arn, &span, at, kind) {
+            self.syntax.extend(syntax);
+            self.documents.push(doc);
             attach.snapshot.insert(arn.to_string(), self.documents.len() - 1);
             return Some(self.documents.len() - 1);
         }

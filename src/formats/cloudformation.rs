@@ -23,7 +23,7 @@
 use super::document::{self, DocumentOptions};
 use super::tree::Node;
 use super::yaml::{self, Style, Yaml};
-use super::{Adapter, LoadOptions, Loaded, LoadedFile, SyntaxProblem, json};
+use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem, aws_managed, json};
 use crate::diagnostic::PrincipalRef;
 use crate::diagnostic::Waiver;
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies, Problem, Unresolved, UnresolvedPart};
@@ -125,6 +125,7 @@ fn analyse(
     let mut documents = Vec::new();
     let mut principals = Vec::new();
     let mut waivers = Vec::new();
+    let mut gaps = Vec::new();
     for value in templates {
         let template = Template::new(value);
         waivers.extend(template_waivers(&template));
@@ -137,9 +138,10 @@ fn analyse(
         }));
         documents.extend(model.documents);
         syntax.extend(model.syntax);
+        gaps.extend(model.gaps);
     }
     syntax.sort_by_key(|p| (p.span.start, p.span.end));
-    LoadedFile { source, syntax, documents, principals, gaps: Vec::new(), whole_account: false, waivers }
+    LoadedFile { source, syntax, documents, principals, gaps, whole_account: false, waivers }
 }
 
 /// A resource's `Metadata: {iamlint: {ignore: [{rule: ID, reason: WHY}]}}`: findings of that
@@ -858,6 +860,8 @@ struct PrincipalDraft {
     /// Template policies attached to it (logical ids).
     attached: Vec<String>,
     boundary: Vec<String>,
+    /// Its permissions boundary when that is an AWS managed policy (a document index).
+    aws_boundary: Vec<usize>,
     /// Groups a user is in (logical ids).
     groups: Vec<String>,
 }
@@ -872,6 +876,8 @@ struct Model<'a> {
     /// Documents of each policy resource (logical id).
     owned: HashMap<String, Vec<usize>>,
     drafts: Vec<PrincipalDraft>,
+    /// What the analysis cannot include (an AWS managed policy the snapshot does not know).
+    gaps: Vec<Gap>,
     /// (policy id, principal kind, principal id) from a policy's `Roles`/`Users`/`Groups`.
     attachments: Vec<(String, &'static str, String)>,
     /// (user id, group id) from `AWS::IAM::UserToGroupAddition`.
@@ -908,6 +914,7 @@ impl<'a> Model<'a> {
             syntax: Vec::new(),
             owned: HashMap::new(),
             drafts: Vec::new(),
+            gaps: Vec::new(),
             attachments: Vec::new(),
             memberships: Vec::new(),
         }
@@ -978,10 +985,28 @@ impl<'a> Model<'a> {
                 if let Some(policies) = props.get("Policies") {
                     draft.documents = self.inline_policies(policies, &at("Policies"), id);
                 }
-                for v in props.get("ManagedPolicyArns").map(items).unwrap_or_default() {
-                    draft.attached.extend(self.policy_ref(v));
+                for (k, v) in props.get("ManagedPolicyArns").map(items).unwrap_or_default().into_iter().enumerate() {
+                    match self.policy_ref(v) {
+                        Some(policy) => draft.attached.push(policy),
+                        None => {
+                            let at = format!("{}[{k}]", at("ManagedPolicyArns"));
+                            draft.documents.extend(self.aws_managed(v, &at, id));
+                        }
+                    }
                 }
-                draft.boundary.extend(props.get("PermissionsBoundary").and_then(|v| self.policy_ref(v)));
+                if let Some(v) = props.get("PermissionsBoundary") {
+                    match self.policy_ref(v) {
+                        Some(policy) => draft.boundary.push(policy),
+                        None => {
+                            let at = at("PermissionsBoundary");
+                            let boundary = self.aws_managed(v, &at, id);
+                            if let Some(i) = boundary {
+                                self.documents[i].kind = PolicyKind::Boundary;
+                            }
+                            draft.aws_boundary.extend(boundary);
+                        }
+                    }
+                }
                 for v in props.get("Groups").map(items).unwrap_or_default() {
                     draft.groups.extend(self.principal_ref(v, GROUP));
                 }
@@ -1156,7 +1181,48 @@ impl<'a> Model<'a> {
             V::Fn(name, ..) if name == "Fn::If" => {
                 both(policies).into_iter().flat_map(|v| self.sam_policies(v, locator, owner)).collect()
             }
-            _ => Vec::new(),
+            // A managed policy, by name (`AWSLambdaExecute`) or ARN.
+            other => self.aws_managed(other, locator, owner).into_iter().collect(),
+        }
+    }
+
+    /// An AWS managed policy a role, user, group or SAM function names by ARN or (SAM) by
+    /// name: its document from the bundled snapshot, spanned on the name. A customer
+    /// managed policy defined elsewhere is linted where it is defined; an AWS managed one
+    /// the snapshot does not know is a gap (`incomplete-analysis`), never a silent hole.
+    fn aws_managed(&mut self, v: &V, locator: &str, owner: &str) -> Option<usize> {
+        let text = self.eval(true).text(v)?;
+        if !text.parts.is_empty() {
+            return None;
+        }
+        let written = text.value.trim();
+        let arn = if written.starts_with("arn:") {
+            written.to_string()
+        } else {
+            // SAM resolves a bare name among the AWS managed policies.
+            aws_managed::arn_of_name(written).unwrap_or_else(|| format!("arn:aws:iam::aws:policy/{written}"))
+        };
+        if !arn.contains(":iam::aws:policy/") {
+            return None;
+        }
+        let kind = self.kind_override.unwrap_or(PolicyKind::Identity);
+        match aws_managed::document(&arn, &v.span(), locator, kind) {
+            Some((doc, syntax)) => {
+                self.syntax.extend(syntax);
+                Some(self.add(doc, None, owner))
+            }
+            None => {
+                self.gaps.push(Gap {
+                    span: v.span(),
+                    locator: locator.to_string(),
+                    message: format!(
+                        "{arn} is not an AWS managed policy iamlint knows, so what it grants is not analysed"
+                    ),
+                    label: format!("unknown to the snapshot of {}", crate::catalogue::managed::data_date()),
+                    help: "check the name; a policy AWS published after the snapshot needs a newer iamlint".into(),
+                });
+                None
+            }
         }
     }
 
@@ -1414,7 +1480,8 @@ impl<'a> Model<'a> {
             }
             documents.sort_unstable();
             documents.dedup();
-            let ceilings: Vec<usize> = d.boundary.iter().flat_map(|p| owned(p)).collect();
+            let ceilings: Vec<usize> =
+                d.boundary.iter().flat_map(|p| owned(p)).chain(d.aws_boundary.iter().copied()).collect();
             let conditional = documents.iter().chain(&ceilings).chain(&d.trust).any(|&i| self.variants[i].is_some());
             let readings: &[Variant] = if conditional { &[Some(true), Some(false)] } else { &[None] };
             for &reading in readings {

@@ -6,6 +6,7 @@
 //! Adding a format is one file here (with its `ADAPTER`) and one line in `ADAPTERS`.
 
 pub mod authz;
+mod aws_managed;
 pub mod cli_output;
 pub mod cloudformation;
 pub mod docs;

@@ -90,8 +90,8 @@ pub struct PolicyDocument {
     pub unresolved: Vec<Unresolved>,
     /// Set when the document is not written in the file but expanded from a definition the
     /// file names (a SAM policy template): the span of that name. The definition's text is
-    /// its author's, so a validity finding on it is not the user's to fix and is not
-    /// reported; what the expansion grants is judged as usual.
+    /// its author's, so a validity or style finding on it is not the user's to fix and is
+    /// not reported; what the expansion grants is judged as usual.
     pub expanded_from: Option<Span>,
 }
 
