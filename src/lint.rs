@@ -351,11 +351,11 @@ fn run_rules(
         let mut ctx = Context {
             catalogue,
             settings: &options.settings,
-            source: &source,
-            syntax: &syntax,
-            documents: &documents,
+            source,
+            syntax,
+            documents,
             principals: &members,
-            gaps: &gaps,
+            gaps,
             drafts: Vec::new(),
         };
         let mut principal_drafts: Vec<(Draft, &PrincipalRef)> = Vec::new();

@@ -441,3 +441,55 @@ fn an_interpolated_string_that_is_not_json_is_unreadable_not_a_syntax_error() {
     assert!(f.syntax.is_empty(), "{:?}", f.syntax);
     assert_eq!(f.documents[0].problems[0].message, "policy is `\"${var.a}${var.b}\"`, unknown until deployment");
 }
+
+/// AWS managed policies a role attaches by ARN (`managed_policy_arns`, an attachment's
+/// `policy_arn`, also with the partition interpolated) are judged with the role, from the
+/// bundled snapshot, underlined on the ARN; an unknown one is a gap.
+#[test]
+fn aws_managed_policies_attached_by_arn_are_analysed() {
+    let text = r#"
+data "aws_partition" "current" {}
+
+resource "aws_iam_role" "admin" {
+  name                = "admin"
+  assume_role_policy  = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+  managed_policy_arns = ["arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess"]
+}
+
+resource "aws_iam_role" "launcher" {
+  name               = "launcher"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+resource "aws_iam_role_policy" "pass" {
+  role   = aws_iam_role.launcher.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "iam:PassRole", Resource = "*" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "ec2" {
+  role       = aws_iam_role.launcher.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonEC2FullAccess"
+}
+
+resource "aws_iam_role_policy_attachment" "typo" {
+  role       = aws_iam_role.launcher.name
+  policy_arn = "arn:aws:iam::aws:policy/NoSuchManagedPolicyEver"
+}
+"#;
+    let findings =
+        match lint_bytes(Path::new("main.tf"), text.as_bytes().to_vec(), true, &options(), Catalogue::bundled()) {
+            FileOutcome::Linted(findings) => findings,
+            other => panic!("{other:?}"),
+        };
+    let on = |rule: &str, under: &str| {
+        findings.iter().any(|f| f.rule.id == rule && f.source.text[f.span.clone()].contains(under))
+    };
+    assert!(on("full-admin", "iam::aws:policy/AdministratorAccess"), "{findings:#?}");
+    assert!(on("incomplete-analysis", "NoSuchManagedPolicyEver"), "{findings:#?}");
+    let escalation: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule.id == "privilege-escalation" && f.principal.as_ref().is_some_and(|p| p.name == "launcher"))
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(escalation.iter().any(|m| m.contains("ec2-001")), "{escalation:#?}");
+}

@@ -21,7 +21,7 @@
 use super::document::{self, DocumentOptions};
 use super::embedded::{self, Fill, Hole, Place};
 use super::tree::Node;
-use super::{Adapter, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
+use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem, aws_managed};
 use crate::diagnostic::PrincipalRef;
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies, Problem, Unresolved, UnresolvedPart};
 use crate::source::{SourceFile, Span, Spanned};
@@ -128,12 +128,14 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     let path = source.path.clone();
     let mut module = Module::new(&text, &path, &body, options.kind);
     module.run();
-    if module.documents.is_empty() && module.syntax.is_empty() {
+    if module.documents.is_empty() && module.syntax.is_empty() && module.gaps.is_empty() {
         return Loaded::NotPolicy("a Terraform file without IAM policies".into());
     }
     let principals = module.principals();
+    let gaps = std::mem::take(&mut module.gaps);
     let mut loaded = LoadedFile::new(source, module.syntax, module.documents);
     loaded.principals = principals;
+    loaded.gaps = gaps;
     Loaded::Policy(loaded)
 }
 
@@ -254,6 +256,10 @@ struct Module<'a> {
     /// The kind of each data source, from the first attribute that uses it.
     data_kinds: HashMap<String, PolicyKind>,
     managed: HashMap<String, usize>,
+    /// Documents of AWS managed policies from the bundled snapshot, by where they are named.
+    aws_managed: HashMap<Span, usize>,
+    /// What the analysis cannot include (an AWS managed policy the snapshot does not know).
+    gaps: Vec<Gap>,
     holders: BTreeMap<(&'static str, String), Holder>,
     used_locals: HashSet<String>,
 }
@@ -276,6 +282,8 @@ impl<'a> Module<'a> {
             building: Vec::new(),
             data_kinds: HashMap::new(),
             managed: HashMap::new(),
+            aws_managed: HashMap::new(),
+            gaps: Vec::new(),
             holders: BTreeMap::new(),
             used_locals: HashSet::new(),
         };
@@ -710,6 +718,59 @@ impl<'a> Module<'a> {
         self.embedded(&text, &holes, &place, span, true)
     }
 
+    /// An AWS managed policy named by its ARN (`"arn:aws:iam::aws:policy/ReadOnlyAccess"`,
+    /// also with the partition interpolated): its document from the bundled snapshot,
+    /// spanned on the expression, once per place. A customer managed policy defined outside
+    /// the file is linted where it is defined; an AWS managed one the snapshot does not know
+    /// is a gap (`incomplete-analysis`).
+    fn aws_managed(&mut self, e: &Expression, at: &str) -> Option<usize> {
+        let span = e.span()?;
+        if let Some(&i) = self.aws_managed.get(&span) {
+            return Some(i);
+        }
+        let mut text = String::new();
+        match e {
+            Expression::String(s) => text.push_str(s.value()),
+            Expression::StringTemplate(t) => {
+                for el in t.iter() {
+                    match el {
+                        Element::Literal(l) => text.push_str(l.value()),
+                        // The partition (`data.aws_partition.current.partition`): any.
+                        _ => text.push('\0'),
+                    }
+                }
+            }
+            _ => return None,
+        }
+        let (head, name) = text.split_once(":iam::aws:policy/")?;
+        if !head.starts_with("arn:") || head[4..].contains(':') || name.contains('\0') || name.is_empty() {
+            return None;
+        }
+        let arn = format!("arn:aws:iam::aws:policy/{name}");
+        let kind = self.forced.unwrap_or(PolicyKind::Identity);
+        match aws_managed::document(&arn, &span, at, kind) {
+            Some((doc, syntax)) => {
+                self.syntax.extend(syntax);
+                self.documents.push(doc);
+                let i = self.documents.len() - 1;
+                self.aws_managed.insert(span, i);
+                Some(i)
+            }
+            None => {
+                self.gaps.push(Gap {
+                    span,
+                    locator: at.to_string(),
+                    message: format!(
+                        "{arn} is not an AWS managed policy iamlint knows, so what it grants is not analysed"
+                    ),
+                    label: format!("unknown to the snapshot of {}", crate::catalogue::managed::data_date()),
+                    help: "check the name; a policy AWS published after the snapshot needs a newer iamlint".into(),
+                });
+                None
+            }
+        }
+    }
+
     /// The path a `file()` argument names, relative to the module: a literal, or
     /// `"${path.module}/..."`.
     fn module_path(&self, e: &Expression) -> Option<PathBuf> {
@@ -1099,7 +1160,14 @@ impl<'a> Module<'a> {
         for (ty, _, block) in self.resources.clone() {
             let body = &block.body;
             let get = |attr: &str| body.get_attribute(attr).map(|a| &a.value);
-            let policy = get("policy_arn").and_then(managed_reference).and_then(|p| self.managed.get(p).copied());
+            let address = format!("{ty}.{}", block.labels.get(1).map_or("", |l| l.as_str()));
+            let policy = match get("policy_arn") {
+                Some(e) => match managed_reference(e) {
+                    Some(p) => self.managed.get(p).copied(),
+                    None => self.aws_managed(e, &format!("{address}.policy_arn")),
+                },
+                None => None,
+            };
             match ty {
                 "aws_iam_role_policy_attachment"
                 | "aws_iam_user_policy_attachment"
@@ -1127,18 +1195,23 @@ impl<'a> Module<'a> {
                 "aws_iam_role" | "aws_iam_user" => {
                     let kind = if ty == "aws_iam_role" { "role" } else { "user" };
                     let Some(name) = block.labels.get(1).map(|l| l.as_str().to_string()) else { continue };
-                    let refs = |attr: &str| -> Vec<usize> {
-                        get(attr)
-                            .map(|e| {
-                                list_items(e)
-                                    .into_iter()
-                                    .filter_map(managed_reference)
-                                    .filter_map(|p| self.managed.get(p).copied())
-                                    .collect()
+                    let mut refs = |attr: &str| -> Vec<usize> {
+                        let items = get(attr).map(list_items).unwrap_or_default();
+                        items
+                            .into_iter()
+                            .enumerate()
+                            .filter_map(|(k, e)| match managed_reference(e) {
+                                Some(p) => self.managed.get(p).copied(),
+                                None => self.aws_managed(e, &format!("{ty}.{name}.{attr}[{k}]")),
                             })
-                            .unwrap_or_default()
+                            .collect()
                     };
                     let (attached, boundary) = (refs("managed_policy_arns"), refs("permissions_boundary"));
+                    for &i in &boundary {
+                        if self.documents[i].expanded_from.is_some() {
+                            self.documents[i].kind = PolicyKind::Boundary;
+                        }
+                    }
                     let holder = self.holder(kind, name);
                     holder.documents.extend(attached);
                     holder.ceilings.extend(boundary);
