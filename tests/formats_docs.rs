@@ -98,6 +98,7 @@ fn an_escalation_hidden_in_a_run_of_statements_is_found() {
         rules: vec![RULES.iter().find(|r| r.meta.id == "privilege-escalation").unwrap()],
         kind: None,
         settings: Settings::default(),
+        scps: Default::default(),
     };
     let FileOutcome::Linted(findings) =
         lint_bytes(Path::new("lambda-deploy-snippet.md"), text.into_bytes(), true, &options, Catalogue::bundled())
