@@ -87,8 +87,10 @@ fn under(locator: &str, parent: &str) -> bool {
 /// every span by its locator, under a policy's.
 fn place(outcome: &Outcome) -> (Vec<Vec<&Finding>>, Vec<&Finding>) {
     type File = *const crate::source::SourceFile;
-    let key = |p: &PrincipalRef| (p.kind, p.name.clone(), p.arn.clone(), p.locator.clone());
-    let mut by_principal: HashMap<(File, (&str, String, String, String)), Vec<usize>> = HashMap::new();
+    /// A principal's kind, name, ARN and locator.
+    type Key = (&'static str, String, String, String);
+    let key = |p: &PrincipalRef| -> Key { (p.kind, p.name.clone(), p.arn.clone(), p.locator.clone()) };
+    let mut by_principal: HashMap<(File, Key), Vec<usize>> = HashMap::new();
     // Per file: (policy span, subject), sorted by span.
     let mut spans: HashMap<File, Vec<(usize, usize, usize)>> = HashMap::new();
     for (i, s) in outcome.subjects.iter().enumerate() {
