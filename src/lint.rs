@@ -618,6 +618,45 @@ mod tests {
     }
 
     #[test]
+    fn summaries_name_each_principal_and_each_document_no_one_holds_with_what_they_can_do() {
+        let catalogue = Catalogue::bundled();
+        // Two grants, a boundary allowing only ec2:*, and a bucket policy no one holds;
+        // the second grant denies ec2:TerminateInstances.
+        let text = r#"[{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]},
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:RunInstances", "ec2:TerminateInstances"], "Resource": "*"},
+                {"Effect": "Deny", "Action": "ec2:TerminateInstances", "Resource": "*"}]},
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]},
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}]"#;
+        let mut loaded = testing::load("t.json", text, None);
+        loaded.principals.push(role(vec![0, 1], vec![2]));
+        let extras = Extras { access: true, progress: None };
+        let (_, subjects) = check_with(loaded, &options(&["full-admin"]), catalogue, extras);
+        assert_eq!(subjects.len(), 2, "{subjects:#?}");
+        let deploy = &subjects[0];
+        assert_eq!(deploy.principal.as_ref().map(|p| p.name.as_str()), Some("deploy"));
+        let roles: Vec<PolicyRole> = deploy.policies.iter().map(|p| p.role).collect();
+        assert_eq!(roles, [PolicyRole::Grants, PolicyRole::Grants, PolicyRole::Ceiling]);
+        // The boundary removes iam:PassRole, the Deny ec2:TerminateInstances.
+        let access = deploy.access.as_ref().unwrap();
+        assert_eq!(access.iter().map(|a| a.service).collect::<Vec<_>>(), ["ec2"]);
+        let write = ACCESS_LEVELS.iter().position(|l| *l == "Write").unwrap();
+        assert_eq!(access[0].levels[write].granted, 1, "{access:#?}");
+        assert_eq!(access[0].levels[write].unrestricted, 1);
+        assert!(access[0].levels[write].total > 100);
+        // The bucket policy: held by no principal, named by itself.
+        let bucket = &subjects[1];
+        assert!(bucket.principal.is_none());
+        assert_eq!(bucket.policies.len(), 1);
+        let access = bucket.access.as_ref().unwrap();
+        assert_eq!(access[0].service, "s3");
+        // Without a renderer that asks, no access table is computed.
+        let mut loaded = testing::load("t.json", text, None);
+        loaded.principals.push(role(vec![0, 1], vec![2]));
+        let (_, subjects) = check_with(loaded, &options(&["full-admin"]), catalogue, Extras::default());
+        assert!(subjects.iter().all(|s| s.access.is_none()));
+    }
+
+    #[test]
     fn unresolved_values_are_neither_literals_nor_wildcards() {
         let catalogue = Catalogue::bundled();
         // `"Resource": !GetAtt Logs.Arn`, as a template adapter hands it over.

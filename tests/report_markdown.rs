@@ -33,3 +33,17 @@ fn the_markdown_report_of_the_example_is_what_was_read() {
         assert!(got.contains(part), "{part}");
     }
 }
+
+/// The progress bar goes to a terminal only: a long run with stderr piped prints none.
+#[test]
+fn a_piped_run_shows_no_progress_bar() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["check", "fixtures", "--format", "concise", "--fail-on", "none", "--isolated"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("linting [") && !stderr.contains('\u{1b}'), "{stderr}");
+    assert!(String::from_utf8_lossy(&o.stdout).lines().count() > 100, "a run long enough to draw a bar");
+}

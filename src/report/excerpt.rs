@@ -75,7 +75,13 @@ pub fn windows<'a>(source: &'a SourceFile, spans: &[(Span, Mark)]) -> Vec<Window
 
 fn line<'a>(source: &'a SourceFile, number: usize, spans: &[(Span, Mark)]) -> Line<'a> {
     let text = source.line_text(number);
-    let start = text.as_ptr() as usize - source.text.as_ptr() as usize;
+    // `line_text` borrows from the file's text (an empty static past the last line).
+    let Some(start) = (text.as_ptr() as usize)
+        .checked_sub(source.text.as_ptr() as usize)
+        .filter(|s| s + text.len() <= source.text.len())
+    else {
+        return Line { number, pieces: Vec::new(), cut_before: false, cut_after: false };
+    };
     let end = start + text.len();
     // The spans' parts on this line, relative to it.
     let on_line: Vec<(usize, usize, Mark)> = spans
@@ -120,6 +126,24 @@ fn line<'a>(source: &'a SourceFile, number: usize, spans: &[(Span, Mark)]) -> Li
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text and any spans into it: windows, never a panic, every piece from the text.
+        #[test]
+        fn any_spans_over_any_text_cut_cleanly(text in "(\\PC|\n|\r|\t){0,400}", a in 0usize..500, b in 0usize..500, c in 0usize..500) {
+            let source = SourceFile::new("x", text.clone());
+            let len = text.len();
+            let spans = [(a.min(len)..b.min(len).max(a.min(len)), Mark::Primary), (c.min(len)..len, Mark::Label)];
+            for window in windows(&source, &spans) {
+                for line in window {
+                    for (piece, _) in line.pieces {
+                        prop_assert!(text.contains(piece));
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn marks_the_span_with_context_and_cuts_long_lines_around_it() {

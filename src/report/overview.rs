@@ -77,44 +77,85 @@ pub fn account(p: &PrincipalRef) -> Option<String> {
 
 /// Whether `locator` is `parent` or under it (`parent.x`, `parent[0]`).
 fn under(locator: &str, parent: &str) -> bool {
-    parent.is_empty()
-        || locator
-            .strip_prefix(parent)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+    locator.strip_prefix(parent).is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
-/// Whether a subject holds a finding: a principal's own finding, or one in (the span or
-/// under the locator of) one of its policies.
-fn holds(s: &SubjectSummary, f: &Finding) -> bool {
-    match (&f.principal, &s.principal) {
-        (Some(fp), Some(sp)) => fp == sp,
-        (Some(_), None) => false,
-        (None, _) => s.policies.iter().any(|p| {
-            (p.span.start <= f.span.start && f.span.end <= p.span.end && p.span.start < p.span.end)
-                || (!f.locator.is_empty() && under(&f.locator, &p.locator))
-        }),
-    }
-}
-
-pub fn of(outcome: &Outcome) -> Overview<'_> {
-    let mut by_file: HashMap<*const crate::source::SourceFile, Vec<usize>> = HashMap::new();
+/// Where each finding goes, found without comparing every finding with every subject (an
+/// account dump has thousands of each): a principal's own findings by the principal; a
+/// document's findings by the policy span holding them (documents do not overlap, except
+/// the readings of one template document, which share their span); a finding outside
+/// every span by its locator, under a policy's.
+fn place(outcome: &Outcome) -> (Vec<Vec<&Finding>>, Vec<&Finding>) {
+    type File = *const crate::source::SourceFile;
+    /// A principal's kind, name, ARN and locator.
+    type Key = (&'static str, String, String, String);
+    let key = |p: &PrincipalRef| -> Key { (p.kind, p.name.clone(), p.arn.clone(), p.locator.clone()) };
+    let mut by_principal: HashMap<(File, Key), Vec<usize>> = HashMap::new();
+    // Per file: (policy span, subject), sorted by span.
+    let mut spans: HashMap<File, Vec<(usize, usize, usize)>> = HashMap::new();
     for (i, s) in outcome.subjects.iter().enumerate() {
-        by_file.entry(std::sync::Arc::as_ptr(&s.source)).or_default().push(i);
+        let file = std::sync::Arc::as_ptr(&s.source);
+        if let Some(p) = &s.principal {
+            by_principal.entry((file, key(p))).or_default().push(i);
+        }
+        for p in &s.policies {
+            spans.entry(file).or_default().push((p.span.start, p.span.end, i));
+        }
+    }
+    for list in spans.values_mut() {
+        list.sort_unstable();
+        list.dedup();
     }
     let mut placed: Vec<Vec<&Finding>> = vec![Vec::new(); outcome.subjects.len()];
     let mut unplaced = Vec::new();
     for f in &outcome.findings {
-        let mut any = false;
-        for &i in by_file.get(&std::sync::Arc::as_ptr(&f.source)).map_or(&[][..], Vec::as_slice) {
-            if holds(&outcome.subjects[i], f) {
-                placed[i].push(f);
-                any = true;
+        let file = std::sync::Arc::as_ptr(&f.source);
+        let mut holders: Vec<usize> = match &f.principal {
+            Some(p) => by_principal.get(&(file, key(p))).cloned().unwrap_or_default(),
+            None => {
+                let list = spans.get(&file).map_or(&[][..], Vec::as_slice);
+                // The spans starting at or before the finding, nearest first.
+                let upto = list.partition_point(|(start, _, _)| *start <= f.span.start);
+                let mut found: Vec<usize> = Vec::new();
+                let mut nearest = None;
+                for &(start, end, i) in list[..upto].iter().rev() {
+                    if nearest.is_some_and(|n| n != start) {
+                        break;
+                    }
+                    if f.span.end <= end && start < end {
+                        nearest = Some(start);
+                        found.push(i);
+                    }
+                }
+                if found.is_empty() && !f.locator.is_empty() {
+                    found = outcome
+                        .subjects
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| std::sync::Arc::as_ptr(&s.source) == file)
+                        .filter(|(_, s)| {
+                            s.policies.iter().any(|p| !p.locator.is_empty() && under(&f.locator, &p.locator))
+                        })
+                        .map(|(i, _)| i)
+                        .collect();
+                }
+                found
             }
-        }
-        if !any {
+        };
+        holders.sort_unstable();
+        holders.dedup();
+        if holders.is_empty() {
             unplaced.push(f);
         }
+        for i in holders {
+            placed[i].push(f);
+        }
     }
+    (placed, unplaced)
+}
+
+pub fn of(outcome: &Outcome) -> Overview<'_> {
+    let (placed, unplaced) = place(outcome);
     let mut sections: Vec<Section<'_>> = outcome
         .subjects
         .iter()
@@ -177,6 +218,9 @@ pub fn ranked(access: &[ServiceAccess]) -> Vec<&ServiceAccess> {
 /// The principals to look at first, for the end of the human summary: those with
 /// findings, worst first, at most `n`.
 pub fn attention(outcome: &Outcome, n: usize) -> Vec<String> {
+    if outcome.subjects.iter().all(|s| s.principal.is_none()) {
+        return Vec::new();
+    }
     let overview = of(outcome);
     let mut lines = Vec::new();
     let with_findings: Vec<_> = overview.principals().filter(|s| !s.findings.is_empty()).collect();
