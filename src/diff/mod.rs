@@ -494,15 +494,15 @@ fn statement_key(kind: PolicyKind, st: &Statement) -> String {
 
 /// A resource a grant reaches: a pattern, or every resource but those a NotResource lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Res {
-    Pattern(String),
-    Not(Vec<String>),
+enum Res<'d> {
+    Pattern(&'d str),
+    Not(Vec<&'d str>),
 }
 
-impl Res {
+impl Res<'_> {
     fn text(&self) -> String {
         match self {
-            Res::Pattern(p) => p.clone(),
+            Res::Pattern(p) => p.to_string(),
             Res::Not(values) => format!("NotResource: {}", values.join(", ")),
         }
     }
@@ -512,7 +512,7 @@ impl Res {
         match (self, inner) {
             (Res::Pattern(o), Res::Pattern(i)) => contains(o, i),
             (Res::Pattern(o), Res::Not(_)) => {
-                if o == "*" {
+                if *o == "*" {
                     Containment::Yes
                 } else {
                     Containment::Unknown
@@ -536,7 +536,7 @@ impl Res {
 
     /// A text the resource names that none of `others` names, when one is easily found:
     /// then `self` is certainly not covered by them.
-    fn escapes(&self, others: &[&Res]) -> bool {
+    fn escapes(&self, others: &[&Res<'_>]) -> bool {
         match self {
             Res::Pattern(p) => {
                 let witnesses = [p.replace(['*', '?'], ""), p.replace(['*', '?'], "\u{1}")];
@@ -549,7 +549,7 @@ impl Res {
                 })
             }
             // Everything but a list is not covered by patterns none of which is `*`.
-            Res::Not(_) => others.iter().all(|o| matches!(o, Res::Pattern(p) if p != "*")),
+            Res::Not(_) => others.iter().all(|o| matches!(o, Res::Pattern(p) if *p != "*")),
         }
     }
 }
@@ -572,7 +572,7 @@ fn and(a: Containment, b: Containment) -> Containment {
 
 /// One resource of one grant of an action: the grant model's answer, piece by piece.
 struct Piece<'d> {
-    res: Res,
+    res: Res<'d>,
     conds: Vec<Cond>,
     st: &'d Statement,
 }
@@ -591,11 +591,11 @@ fn pieces<'d>(b: &Built<'d>, action: ActionId, catalogue: &Catalogue) -> Vec<Pie
             .collect();
         conds.sort();
         if g.resources.is_empty() {
-            let values = g.statement.resource.iter().flat_map(|r| &r.values).map(|v| v.value.clone()).collect();
+            let values = g.statement.resource.iter().flat_map(|r| &r.values).map(|v| v.value.as_str()).collect();
             out.push(Piece { res: Res::Not(values), conds, st: g.statement });
         } else {
             for r in &g.resources {
-                out.push(Piece { res: Res::Pattern(r.value.clone()), conds: conds.clone(), st: g.statement });
+                out.push(Piece { res: Res::Pattern(&r.value), conds: conds.clone(), st: g.statement });
             }
         }
     }
@@ -642,17 +642,35 @@ enum Verdict {
     Conditions(String),
 }
 
-fn judge(p: &Piece<'_>, others: &[Piece<'_>]) -> Verdict {
+/// Containment of two Resource values, remembered across the actions of a subject (the
+/// same values come back for every action a statement grants). Keyed by address: the
+/// values are borrowed from the documents.
+#[derive(Default)]
+struct Memo(HashMap<(usize, usize, usize, usize), Containment>);
+
+impl Memo {
+    fn contains(&mut self, outer: &Res<'_>, inner: &Res<'_>) -> Containment {
+        match (outer, inner) {
+            (Res::Pattern(o), Res::Pattern(i)) => *self
+                .0
+                .entry((o.as_ptr() as usize, o.len(), i.as_ptr() as usize, i.len()))
+                .or_insert_with(|| contains(o, i)),
+            _ => outer.contains(inner),
+        }
+    }
+}
+
+fn judge(p: &Piece<'_>, others: &[Piece<'_>], memo: &mut Memo) -> Verdict {
     let mut condition = None;
     for q in others {
-        if q.res.contains(&p.res) == Containment::Yes {
+        if memo.contains(&q.res, &p.res) == Containment::Yes {
             match looser(&p.conds, &q.conds) {
                 None => return Verdict::Covered,
                 Some(why) => condition = condition.or(Some(why)),
             }
         }
     }
-    let resources: Vec<&Res> = others.iter().map(|q| &q.res).collect();
+    let resources: Vec<&Res<'_>> = others.iter().map(|q| &q.res).collect();
     if p.res.escapes(&resources) || others.is_empty() {
         return Verdict::Uncovered { certain: true };
     }
@@ -685,6 +703,7 @@ fn action_changes(
     from: (&Built<'_>, &[Piece<'_>]),
     against: &[Piece<'_>],
     adding: bool,
+    memo: &mut Memo,
 ) -> Vec<Change> {
     let (b, mine) = from;
     let (gone, wider, conditions) = if adding {
@@ -722,7 +741,7 @@ fn action_changes(
     let (mut out_wide, mut maybe, mut cond) = (Vec::new(), Vec::new(), Vec::new());
     let mut why: Vec<String> = Vec::new();
     for p in mine {
-        match judge(p, against) {
+        match judge(p, against, memo) {
             Verdict::Covered => {}
             Verdict::Uncovered { certain: true } => out_wide.push(p),
             Verdict::Uncovered { certain: false } => maybe.push(p),
@@ -787,6 +806,7 @@ fn compare_subject<'d>(
         (Some(o), Some(n)) => o.ceilings == n.ceilings,
         _ => false,
     };
+    let mut memo = Memo::default();
     for id in actions.iter(catalogue) {
         // An action whose statements (and ceilings) read the same on both sides is
         // granted the same: nothing to work out.
@@ -801,10 +821,10 @@ fn compare_subject<'d>(
         let name = catalogue.action_name(id);
         let level = catalogue.action_access(id);
         if let Some(nb) = &n {
-            added.extend(action_changes(&name, level, (nb, &new_pieces), &old_pieces, true));
+            added.extend(action_changes(&name, level, (nb, &new_pieces), &old_pieces, true, &mut memo));
         }
         if let Some(ob) = &o {
-            removed.extend(action_changes(&name, level, (ob, &old_pieces), &new_pieces, false));
+            removed.extend(action_changes(&name, level, (ob, &old_pieces), &new_pieces, false, &mut memo));
         }
     }
     // Who trust and resource policies name.
