@@ -632,6 +632,7 @@ fn looser(now: &[Cond], before: &[Cond]) -> Option<String> {
 }
 
 /// How a piece of one side stands against the other side's pieces of the same action.
+#[derive(Clone)]
 enum Verdict {
     Covered,
     /// Not covered: certainly (a witness), or maybe (containment undecided).
@@ -645,14 +646,37 @@ enum Verdict {
 /// Containment of two Resource values, remembered across the actions of a subject (the
 /// same values come back for every action a statement grants). Keyed by address: the
 /// values are borrowed from the documents.
+///
+/// Also the verdicts on whole lists of pieces: the actions of one resource type that one
+/// statement grants have the same pieces, so `s3:*` beside a list of buckets is judged
+/// once per resource type, not once per action.
 #[derive(Default)]
-struct Memo(HashMap<(usize, usize, usize, usize), Containment>);
+struct Memo {
+    pairs: HashMap<(usize, usize, usize, usize), Containment>,
+    verdicts: HashMap<Vec<usize>, Vec<Verdict>>,
+}
+
+/// What a list of pieces is made of, by address (the value and its statement, which also
+/// fixes its conditions).
+fn shape(pieces: &[Piece<'_>], out: &mut Vec<usize>) {
+    for p in pieces {
+        out.push(p.st as *const Statement as usize);
+        match &p.res {
+            Res::Pattern(v) => out.extend([v.as_ptr() as usize, v.len()]),
+            Res::Not(vs) => {
+                out.push(usize::MAX);
+                out.extend(vs.iter().flat_map(|v| [v.as_ptr() as usize, v.len()]));
+            }
+        }
+    }
+    out.push(usize::MAX - 1);
+}
 
 impl Memo {
     fn contains(&mut self, outer: &Res<'_>, inner: &Res<'_>) -> Containment {
         match (outer, inner) {
             (Res::Pattern(o), Res::Pattern(i)) => *self
-                .0
+                .pairs
                 .entry((o.as_ptr() as usize, o.len(), i.as_ptr() as usize, i.len()))
                 .or_insert_with(|| contains(o, i)),
             _ => outer.contains(inner),
@@ -740,8 +764,19 @@ fn action_changes(
     }
     let (mut out_wide, mut maybe, mut cond) = (Vec::new(), Vec::new(), Vec::new());
     let mut why: Vec<String> = Vec::new();
-    for p in mine {
-        match judge(p, against, memo) {
+    let mut key = Vec::new();
+    shape(mine, &mut key);
+    shape(against, &mut key);
+    let verdicts = match memo.verdicts.get(&key) {
+        Some(v) => v.clone(),
+        None => {
+            let v: Vec<Verdict> = mine.iter().map(|p| judge(p, against, memo)).collect();
+            memo.verdicts.insert(key, v.clone());
+            v
+        }
+    };
+    for (p, verdict) in mine.iter().zip(verdicts) {
+        match verdict {
             Verdict::Covered => {}
             Verdict::Uncovered { certain: true } => out_wide.push(p),
             Verdict::Uncovered { certain: false } => maybe.push(p),
