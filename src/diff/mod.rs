@@ -188,9 +188,12 @@ pub struct DiffReport {
     pub files: usize,
 }
 
+/// One file on each side (absent on one when added or removed).
+type Pair = (Option<SideFile>, Option<SideFile>);
+
 /// Compares two sides. Files are matched by key; the rules of `options` run on both.
 pub fn diff(old: Vec<SideFile>, new: Vec<SideFile>, options: &LintOptions, catalogue: &Catalogue) -> DiffReport {
-    let mut pairs: BTreeMap<String, (Option<SideFile>, Option<SideFile>)> = BTreeMap::new();
+    let mut pairs: BTreeMap<String, Pair> = BTreeMap::new();
     for f in old {
         let key = f.key.clone();
         pairs.entry(key).or_default().0 = Some(f);
@@ -199,7 +202,7 @@ pub fn diff(old: Vec<SideFile>, new: Vec<SideFile>, options: &LintOptions, catal
         let key = f.key.clone();
         pairs.entry(key).or_default().1 = Some(f);
     }
-    let pairs: Vec<(String, (Option<SideFile>, Option<SideFile>))> = pairs.into_iter().collect();
+    let pairs: Vec<(String, Pair)> = pairs.into_iter().collect();
     let results: Vec<FileDiff> =
         pairs.into_par_iter().map(|(key, (o, n))| diff_file(&key, o, n, options, catalogue)).collect();
     let mut report = DiffReport::default();
