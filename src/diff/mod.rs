@@ -188,9 +188,12 @@ pub struct DiffReport {
     pub files: usize,
 }
 
+/// One file on each side (absent on one when added or removed).
+type Pair = (Option<SideFile>, Option<SideFile>);
+
 /// Compares two sides. Files are matched by key; the rules of `options` run on both.
 pub fn diff(old: Vec<SideFile>, new: Vec<SideFile>, options: &LintOptions, catalogue: &Catalogue) -> DiffReport {
-    let mut pairs: BTreeMap<String, (Option<SideFile>, Option<SideFile>)> = BTreeMap::new();
+    let mut pairs: BTreeMap<String, Pair> = BTreeMap::new();
     for f in old {
         let key = f.key.clone();
         pairs.entry(key).or_default().0 = Some(f);
@@ -199,7 +202,7 @@ pub fn diff(old: Vec<SideFile>, new: Vec<SideFile>, options: &LintOptions, catal
         let key = f.key.clone();
         pairs.entry(key).or_default().1 = Some(f);
     }
-    let pairs: Vec<(String, (Option<SideFile>, Option<SideFile>))> = pairs.into_iter().collect();
+    let pairs: Vec<(String, Pair)> = pairs.into_iter().collect();
     let results: Vec<FileDiff> =
         pairs.into_par_iter().map(|(key, (o, n))| diff_file(&key, o, n, options, catalogue)).collect();
     let mut report = DiffReport::default();
@@ -493,15 +496,15 @@ fn statement_key(kind: PolicyKind, st: &Statement) -> String {
 
 /// A resource a grant reaches: a pattern, or every resource but those a NotResource lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Res {
-    Pattern(String),
-    Not(Vec<String>),
+enum Res<'d> {
+    Pattern(&'d str),
+    Not(Vec<&'d str>),
 }
 
-impl Res {
+impl Res<'_> {
     fn text(&self) -> String {
         match self {
-            Res::Pattern(p) => p.clone(),
+            Res::Pattern(p) => p.to_string(),
             Res::Not(values) => format!("NotResource: {}", values.join(", ")),
         }
     }
@@ -511,7 +514,7 @@ impl Res {
         match (self, inner) {
             (Res::Pattern(o), Res::Pattern(i)) => contains(o, i),
             (Res::Pattern(o), Res::Not(_)) => {
-                if o == "*" {
+                if *o == "*" {
                     Containment::Yes
                 } else {
                     Containment::Unknown
@@ -535,7 +538,7 @@ impl Res {
 
     /// A text the resource names that none of `others` names, when one is easily found:
     /// then `self` is certainly not covered by them.
-    fn escapes(&self, others: &[&Res]) -> bool {
+    fn escapes(&self, others: &[&Res<'_>]) -> bool {
         match self {
             Res::Pattern(p) => {
                 let witnesses = [p.replace(['*', '?'], ""), p.replace(['*', '?'], "\u{1}")];
@@ -548,7 +551,7 @@ impl Res {
                 })
             }
             // Everything but a list is not covered by patterns none of which is `*`.
-            Res::Not(_) => others.iter().all(|o| matches!(o, Res::Pattern(p) if p != "*")),
+            Res::Not(_) => others.iter().all(|o| matches!(o, Res::Pattern(p) if *p != "*")),
         }
     }
 }
@@ -571,7 +574,7 @@ fn and(a: Containment, b: Containment) -> Containment {
 
 /// One resource of one grant of an action: the grant model's answer, piece by piece.
 struct Piece<'d> {
-    res: Res,
+    res: Res<'d>,
     conds: Vec<Cond>,
     st: &'d Statement,
 }
@@ -590,11 +593,11 @@ fn pieces<'d>(b: &Built<'d>, action: ActionId, catalogue: &Catalogue) -> Vec<Pie
             .collect();
         conds.sort();
         if g.resources.is_empty() {
-            let values = g.statement.resource.iter().flat_map(|r| &r.values).map(|v| v.value.clone()).collect();
+            let values = g.statement.resource.iter().flat_map(|r| &r.values).map(|v| v.value.as_str()).collect();
             out.push(Piece { res: Res::Not(values), conds, st: g.statement });
         } else {
             for r in &g.resources {
-                out.push(Piece { res: Res::Pattern(r.value.clone()), conds: conds.clone(), st: g.statement });
+                out.push(Piece { res: Res::Pattern(&r.value), conds: conds.clone(), st: g.statement });
             }
         }
     }
@@ -631,6 +634,7 @@ fn looser(now: &[Cond], before: &[Cond]) -> Option<String> {
 }
 
 /// How a piece of one side stands against the other side's pieces of the same action.
+#[derive(Clone)]
 enum Verdict {
     Covered,
     /// Not covered: certainly (a witness), or maybe (containment undecided).
@@ -641,17 +645,58 @@ enum Verdict {
     Conditions(String),
 }
 
-fn judge(p: &Piece<'_>, others: &[Piece<'_>]) -> Verdict {
+/// Containment of two Resource values, remembered across the actions of a subject (the
+/// same values come back for every action a statement grants). Keyed by address: the
+/// values are borrowed from the documents.
+///
+/// Also the verdicts on whole lists of pieces: the actions of one resource type that one
+/// statement grants have the same pieces, so `s3:*` beside a list of buckets is judged
+/// once per resource type, not once per action.
+#[derive(Default)]
+struct Memo {
+    pairs: HashMap<(usize, usize, usize, usize), Containment>,
+    verdicts: HashMap<Vec<usize>, Vec<Verdict>>,
+}
+
+/// What a list of pieces is made of, by address (the value and its statement, which also
+/// fixes its conditions).
+fn shape(pieces: &[Piece<'_>], out: &mut Vec<usize>) {
+    for p in pieces {
+        out.push(p.st as *const Statement as usize);
+        match &p.res {
+            Res::Pattern(v) => out.extend([v.as_ptr() as usize, v.len()]),
+            Res::Not(vs) => {
+                out.push(usize::MAX);
+                out.extend(vs.iter().flat_map(|v| [v.as_ptr() as usize, v.len()]));
+            }
+        }
+    }
+    out.push(usize::MAX - 1);
+}
+
+impl Memo {
+    fn contains(&mut self, outer: &Res<'_>, inner: &Res<'_>) -> Containment {
+        match (outer, inner) {
+            (Res::Pattern(o), Res::Pattern(i)) => *self
+                .pairs
+                .entry((o.as_ptr() as usize, o.len(), i.as_ptr() as usize, i.len()))
+                .or_insert_with(|| contains(o, i)),
+            _ => outer.contains(inner),
+        }
+    }
+}
+
+fn judge(p: &Piece<'_>, others: &[Piece<'_>], memo: &mut Memo) -> Verdict {
     let mut condition = None;
     for q in others {
-        if q.res.contains(&p.res) == Containment::Yes {
+        if memo.contains(&q.res, &p.res) == Containment::Yes {
             match looser(&p.conds, &q.conds) {
                 None => return Verdict::Covered,
                 Some(why) => condition = condition.or(Some(why)),
             }
         }
     }
-    let resources: Vec<&Res> = others.iter().map(|q| &q.res).collect();
+    let resources: Vec<&Res<'_>> = others.iter().map(|q| &q.res).collect();
     if p.res.escapes(&resources) || others.is_empty() {
         return Verdict::Uncovered { certain: true };
     }
@@ -684,6 +729,7 @@ fn action_changes(
     from: (&Built<'_>, &[Piece<'_>]),
     against: &[Piece<'_>],
     adding: bool,
+    memo: &mut Memo,
 ) -> Vec<Change> {
     let (b, mine) = from;
     let (gone, wider, conditions) = if adding {
@@ -720,8 +766,19 @@ fn action_changes(
     }
     let (mut out_wide, mut maybe, mut cond) = (Vec::new(), Vec::new(), Vec::new());
     let mut why: Vec<String> = Vec::new();
-    for p in mine {
-        match judge(p, against) {
+    let mut key = Vec::new();
+    shape(mine, &mut key);
+    shape(against, &mut key);
+    let verdicts = match memo.verdicts.get(&key) {
+        Some(v) => v.clone(),
+        None => {
+            let v: Vec<Verdict> = mine.iter().map(|p| judge(p, against, memo)).collect();
+            memo.verdicts.insert(key, v.clone());
+            v
+        }
+    };
+    for (p, verdict) in mine.iter().zip(verdicts) {
+        match verdict {
             Verdict::Covered => {}
             Verdict::Uncovered { certain: true } => out_wide.push(p),
             Verdict::Uncovered { certain: false } => maybe.push(p),
@@ -786,6 +843,7 @@ fn compare_subject<'d>(
         (Some(o), Some(n)) => o.ceilings == n.ceilings,
         _ => false,
     };
+    let mut memo = Memo::default();
     for id in actions.iter(catalogue) {
         // An action whose statements (and ceilings) read the same on both sides is
         // granted the same: nothing to work out.
@@ -800,10 +858,10 @@ fn compare_subject<'d>(
         let name = catalogue.action_name(id);
         let level = catalogue.action_access(id);
         if let Some(nb) = &n {
-            added.extend(action_changes(&name, level, (nb, &new_pieces), &old_pieces, true));
+            added.extend(action_changes(&name, level, (nb, &new_pieces), &old_pieces, true, &mut memo));
         }
         if let Some(ob) = &o {
-            removed.extend(action_changes(&name, level, (ob, &old_pieces), &new_pieces, false));
+            removed.extend(action_changes(&name, level, (ob, &old_pieces), &new_pieces, false, &mut memo));
         }
     }
     // Who trust and resource policies name.
