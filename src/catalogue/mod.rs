@@ -11,6 +11,7 @@ pub mod keys;
 pub mod model;
 mod pattern;
 mod set;
+pub mod undocumented;
 
 pub use expand::{Expansion, operation_hint};
 pub use pattern::{has_wildcard, wildcard_match};
