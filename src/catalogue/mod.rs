@@ -12,6 +12,7 @@ pub mod managed;
 pub mod model;
 mod pattern;
 mod set;
+pub mod undocumented;
 
 pub use expand::{Expansion, operation_hint};
 pub use pattern::{Containment, contains, has_wildcard, wildcard_match};

@@ -169,13 +169,17 @@ pub fn write(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let style = Style { color, ..Style::PLAIN };
+    let groups = same_value_groups(&outcome.findings);
     // miette's layout is the costly part of a large run: render in parallel, print in order.
-    let render = |f| render(f, style);
-    let rendered: Vec<String> = if outcome.findings.len() > 16 {
-        outcome.findings.par_iter().map(render).collect()
-    } else {
-        outcome.findings.iter().map(render).collect()
+    let render = |g: &Group| {
+        let mut text = render(&outcome.findings[g.lead], style);
+        for &i in &g.folded {
+            text.push_str(&format!("  also at this value: {}\n", super::concise::line(&outcome.findings[i])));
+        }
+        text
     };
+    let rendered: Vec<String> =
+        if groups.len() > 16 { groups.par_iter().map(render).collect() } else { groups.iter().map(render).collect() };
     for text in rendered {
         write!(out, "{text}")?;
     }
@@ -198,6 +202,38 @@ pub fn write(
 
 /// How many principals the summary names.
 const ATTENTION: usize = 5;
+
+/// Findings of different rules that underline the same value of the same file: one
+/// snippet for the most severe (`lead`, the first of them on a tie), the others folded
+/// under it as one line each (`folded`).
+struct Group {
+    lead: usize,
+    folded: Vec<usize>,
+}
+
+/// Groups the (already ordered) findings by the value they underline. A reviewer reads
+/// each fact once: `ec2:*` on `*` is one service wildcard whose consequences
+/// (escalation, exposure, unscoped writes) are listed under it, not six snippets of the
+/// same line. Machine formats keep one finding per rule.
+fn same_value_groups(findings: &[Finding]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut start = 0;
+    while start < findings.len() {
+        let first = &findings[start];
+        let mut end = start + 1;
+        while end < findings.len()
+            && findings[end].span == first.span
+            && std::sync::Arc::ptr_eq(&findings[end].source, &first.source)
+            && findings[start..end].iter().all(|f| f.rule.id != findings[end].rule.id)
+        {
+            end += 1;
+        }
+        let lead = (start..end).max_by_key(|&i| (findings[i].severity, std::cmp::Reverse(i))).unwrap_or(start);
+        groups.push(Group { lead, folded: (start..end).filter(|&i| i != lead).collect() });
+        start = end;
+    }
+    groups
+}
 
 fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }

@@ -8,7 +8,7 @@ use crate::rules::shared::wording;
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "any-value-tag-keys",
-        severity: Severity::Medium,
+        severity: Severity::Low,
         category: Category::LeastPrivilege,
         summary: "`ForAnyValue:` on a tag-key list (`aws:TagKeys`) in an Allow: any other tag key passes beside one listed",
         doc: include_str!("../../rules/any-value-tag-keys.md"),
@@ -32,6 +32,9 @@ fn check(ctx: &mut Context<'_>) {
                     || parsed.base.negated
                     || parsed.base.family != Family::String
                     || !keys::lists_tag_keys(key)
+                    // The session tags made transitive, not the tags a request sets: AWS
+                    // writes `ForAnyValue:` there to require one of them.
+                    || key.eq_ignore_ascii_case("sts:TransitiveTagKeys")
                 {
                     continue;
                 }

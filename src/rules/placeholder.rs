@@ -123,6 +123,12 @@ pub(super) struct Hit {
     pub kind: Kind,
 }
 
+/// Whether `placeholder` reports a template placeholder in this value (not an example
+/// account): other rules leave such a value to it, one problem reported once.
+pub(super) fn claims(value: &str) -> bool {
+    scan(value, true).iter().any(|h| h.kind == Kind::Placeholder)
+}
+
 /// Every placeholder in `value`, in order, without overlaps. Without `words`, the words
 /// of `WORDS` are not placeholders (`TODO` is a real tag value): only delimited names,
 /// prefixes, runs of `X` and ARN fields are.
@@ -304,6 +310,8 @@ struct Site {
     /// Whether the words of `WORDS` count: not in a tag's value, where `TODO` or
     /// `PLACEHOLDER` is a value someone chose.
     words: bool,
+    /// IAM reads `*` in the value as a wildcard (Action, Resource).
+    wildcards: bool,
 }
 
 const NOTE_ACTION: &str = "IAM matches actions by name, so this value matches no action";
@@ -318,6 +326,7 @@ fn check(ctx: &mut Context<'_>) {
     let mut drafts = Vec::new();
     for resolved in documents {
         let doc = &resolved.doc;
+        let mut found: Vec<Found> = Vec::new();
         if let Some(id) = &doc.id {
             let site = Site {
                 what: "the policy Id".into(),
@@ -325,23 +334,60 @@ fn check(ctx: &mut Context<'_>) {
                 help: Some("write an Id that names the policy, or remove it"),
                 accounts: false,
                 words: true,
+                wildcards: false,
             };
-            for d in value_findings(source, id, &site) {
-                drafts.push(d.locator(doc.locator.clone()));
+            for (d, tokens) in value_findings(source, id, &site) {
+                found.push((d.locator(doc.locator.clone()), tokens));
             }
         }
         for st in &doc.statements {
-            for d in statement_findings(source, st) {
-                drafts.push(d.in_statement(st));
+            for (d, tokens) in statement_findings(source, st) {
+                found.push((d.in_statement(st), tokens));
             }
         }
+        drafts.extend(once_per_token(found));
     }
     for d in drafts {
         ctx.report(d);
     }
 }
 
-fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
+/// A finding and the placeholder texts it reports.
+type Found = (Draft, Vec<String>);
+
+/// One finding per placeholder text per document: a value whose placeholders were all
+/// reported before (the same `<account-id>` in nine ARNs) becomes a label on the first
+/// finding, whose message says how often the text appears.
+fn once_per_token(found: Vec<Found>) -> Vec<Draft> {
+    let mut kept: Vec<(Draft, Vec<String>, usize)> = Vec::new();
+    for (draft, tokens) in found {
+        let info = draft.severity == Some(Severity::Info);
+        let earlier = kept.iter_mut().find(|(d, t, _)| {
+            (d.severity == Some(Severity::Info)) == info && tokens.iter().all(|token| t.contains(token))
+        });
+        match earlier {
+            Some((first, _, count)) => {
+                *count += 1;
+                let again = format!("{} again", tokens.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "));
+                first.labels.push(crate::diagnostic::Label { span: draft.span.clone(), text: again });
+                for label in draft.labels {
+                    first.labels.push(label);
+                }
+            }
+            None => kept.push((draft, tokens, 1)),
+        }
+    }
+    kept.into_iter()
+        .map(|(mut d, _, count)| {
+            if count > 1 {
+                d.message = format!("{} (appears {count} times)", d.message);
+            }
+            d
+        })
+        .collect()
+}
+
+fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Found> {
     let mut out = Vec::new();
     if let Some(sid) = &st.sid {
         out.extend(value_findings(
@@ -353,12 +399,19 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
                 help: Some("write a Sid of letters and digits that says what the statement is for"),
                 accounts: false,
                 words: true,
+                wildcards: false,
             },
         ));
     }
     if let Some(list) = &st.action {
-        let site =
-            Site { what: list.key_name("Action"), note: Some(NOTE_ACTION), help: None, accounts: true, words: true };
+        let site = Site {
+            what: list.key_name("Action"),
+            note: Some(NOTE_ACTION),
+            help: None,
+            accounts: true,
+            words: true,
+            wildcards: true,
+        };
         for v in &list.values {
             out.extend(value_findings(source, v, &site));
         }
@@ -370,6 +423,7 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
             help: None,
             accounts: true,
             words: true,
+            wildcards: true,
         };
         for v in &list.values {
             out.extend(value_findings(source, v, &site));
@@ -386,6 +440,7 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
                 help: None,
                 accounts: true,
                 words: true,
+                wildcards: false,
             };
             for v in &entry.values {
                 out.extend(value_findings(source, v, &site));
@@ -400,6 +455,7 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
                 help: None,
                 accounts: true,
                 words: true,
+                wildcards: false,
             };
             out.extend(value_findings(source, &entry.key, &key_site));
             let site = Site {
@@ -409,6 +465,7 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
                 accounts: true,
                 // `aws:ResourceTag/status` = `TODO` is a tag value, not a placeholder.
                 words: !entry.key.value.to_ascii_lowercase().contains("tag/"),
+                wildcards: false,
             };
             for v in &entry.values {
                 out.extend(value_findings(source, v, &site));
@@ -418,8 +475,9 @@ fn statement_findings(source: &SourceFile, st: &Statement) -> Vec<Draft> {
     out
 }
 
-/// At most two findings per value: its placeholders (high) and its example accounts (info).
-fn value_findings(source: &SourceFile, value: &Spanned<String>, site: &Site) -> Vec<Draft> {
+/// At most two findings per value: its placeholders (high) and its example accounts
+/// (info), each with the texts it reports.
+fn value_findings(source: &SourceFile, value: &Spanned<String>, site: &Site) -> Vec<Found> {
     let hits = scan(&value.value, site.words);
     if hits.is_empty() {
         return Vec::new();
@@ -451,11 +509,20 @@ fn value_findings(source: &SourceFile, value: &Spanned<String>, site: &Site) -> 
                 placeholders.iter().map(|h| format!("`{}` with {}", text_of(h), subject(text_of(h)).1)).collect();
             format!("replace {}", each.join("; "))
         };
+        // `**my-role**` (markdown emphasis) in Action or Resource is wildcard debris, not a
+        // literal: IAM reads each `*` as a wildcard, so it matches every name containing
+        // `my-role`, more than the one name meant.
+        let debris = site.wildcards && placeholders.iter().any(|h| text_of(h).starts_with("**"));
         draft = draft.help(help);
-        if let Some(note) = site.note {
+        if debris {
+            let name = text_of(first).trim_matches('*');
+            draft = draft.note(format!(
+                "IAM reads each `*` as a wildcard: `**{name}**` matches every name containing `{name}`, not only the name meant"
+            ));
+        } else if let Some(note) = site.note {
             draft = draft.note(note);
         }
-        out.push(draft);
+        out.push((draft, placeholders.iter().map(|h| text_of(h).to_string()).collect()));
     }
 
     let examples: Vec<&Hit> = hits.iter().filter(|h| site.accounts && h.kind == Kind::ExampleAccount).collect();
@@ -470,11 +537,12 @@ fn value_findings(source: &SourceFile, value: &Spanned<String>, site: &Site) -> 
         for h in rest {
             draft = draft.also(span_of(h), "example account");
         }
-        out.push(
+        out.push((
             draft
                 .help("write the 12-digit ID of the account you mean")
                 .note("AWS documentation uses this ID in examples: unless it really is your account, the policy names an account you do not control"),
-        );
+            examples.iter().map(|h| text_of(h).to_string()).collect(),
+        ));
     }
     out
 }

@@ -1,6 +1,6 @@
 use super::shared::suggest::{consequence, plausible, trimmed_fix};
 use super::{Check, Context, Rule};
-use crate::catalogue::{Catalogue, Expansion, has_wildcard, operation_hint};
+use crate::catalogue::{Catalogue, Expansion, has_wildcard, operation_hint, undocumented};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity, and_list};
 use crate::resolve::ResolvedAction;
@@ -29,7 +29,9 @@ fn check(ctx: &mut Context<'_>) {
                 if resolved.doc.unresolved_at(&ra.value.span).is_some() {
                     continue;
                 }
-                if matches!(ra.expansion, Expansion::Actions(_)) {
+                // Known, or used by AWS's own current managed policies although undocumented.
+                if matches!(ra.expansion, Expansion::Actions(_)) || undocumented::used_by_aws(&ra.value.value).is_some()
+                {
                     continue;
                 }
                 let Some(draft) = finding(ra, catalogue) else { continue };

@@ -1,6 +1,6 @@
 use super::shared::suggest::{consequence, plausible, trimmed_fix};
 use super::{Check, Context, Rule};
-use crate::catalogue::{Expansion, has_wildcard};
+use crate::catalogue::{Expansion, has_wildcard, undocumented};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 
@@ -29,6 +29,25 @@ fn check(ctx: &mut Context<'_>) {
                 }
                 let Expansion::UnknownService { service, suggestion } = &ra.expansion else { continue };
                 let value = &ra.value.value;
+                // Used by AWS's own current managed policies, undocumented: not unknown.
+                if undocumented::used_by_aws(value).is_some() {
+                    continue;
+                }
+                if let Some(retired) = undocumented::retired(service) {
+                    let when = retired.end_of_support.as_ref().map_or(
+                        format!("not in the Service Authorization Reference since {}", retired.absent_since),
+                        |d| format!("end of support {d}"),
+                    );
+                    ctx.report(
+                        Draft::new(ra.value.span.clone(), format!("`{value}` grants nothing: the service is retired"))
+                            .label(format!("{} ({service}): {when}", retired.name))
+                            .help("remove it: no request is authorized against a retired service")
+                            .note(format!("see {}", retired.reference))
+                            .severity(Severity::Low)
+                            .in_statement(st),
+                    );
+                    continue;
+                }
                 let action = value.split_once(':').map_or("", |(_, a)| a);
                 let mut draft =
                     Draft::new(ra.value.span.clone(), format!("unknown service prefix `{service}` in `{value}`"))

@@ -20,9 +20,11 @@ mod iam_data;
 mod infer;
 mod owned;
 mod policy_sentry;
+mod undocumented;
 
 pub use aws_reference::build_from_aws_reference;
 pub use owned::read_catalogue;
+pub use undocumented::build_undocumented;
 
 use super::model::{
     AccessLevel, Action, ActionResource, CatalogueFile, ConditionKey, FORMAT, Header, KeyType, Service, Source, Totals,
