@@ -391,7 +391,10 @@ fn a_cloudformation_role_gains_a_statement_and_a_managed_policy() {
     let report = json(&o);
     let changes = report["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{report:#}");
-    assert_eq!(changes[0]["locator"], "Resources.DeployRole.Properties.Policies[0].PolicyDocument");
+    // Every role of a template is a principal: the change is the role's, judged with all
+    // its policies.
+    assert_eq!(changes[0]["locator"], "Resources.DeployRole");
+    assert_eq!(changes[0]["principal"]["name"], "DeployRole");
     assert_eq!(changes[0]["added"].as_array().unwrap().len(), 1);
     let update = &changes[0]["added"][0];
     assert_eq!(update["action"], "lambda:UpdateFunctionCode");

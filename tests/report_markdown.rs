@@ -27,7 +27,7 @@ fn the_markdown_report_of_the_example_is_what_was_read() {
     for part in [
         "| user dev | fixtures/examples/account\\.yaml | **critical** |",
         "<summary><b>role build-runner</b> · critical",
-        "#### critical `privilege-escalation`: privilege escalation\\: launch an EC2 instance with a passed instance profile \\(ec2\\-001\\)",
+        "#### critical `privilege-escalation`: role/build\\-runner\\: privilege escalation\\: launch an EC2 instance with a passed instance profile \\(ec2\\-001\\)",
         "| iam | ",
     ] {
         assert!(got.contains(part), "{part}");
