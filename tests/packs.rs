@@ -36,7 +36,7 @@ fn every_pack_has_provenance() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 11, "a new pack gets its structure checked here: {names:?}");
+    assert_eq!(names.len(), 12, "a new pack gets its structure checked here: {names:?}");
     for name in &names {
         let p = pack(name);
         let about = p.get("description").or_else(|| p.get("about")).and_then(Value::as_str);
@@ -77,6 +77,18 @@ fn escalation_targets_are_well_formed() {
         assert!(["role", "user", "group"].contains(&t["target"].as_str().unwrap()), "{t}");
         assert!(["target", "any"].contains(&t["gains"].as_str().unwrap()), "{t}");
         assert!(t.get("via").is_none_or(|v| ["pass", "assume"].contains(&v.as_str().unwrap())), "{t}");
+    }
+}
+
+#[test]
+fn retired_services_are_dated_and_gone_from_the_catalogue() {
+    let catalogue = Catalogue::bundled();
+    for service in pack("retired-services.json")["services"].as_array().unwrap() {
+        let prefix = service["prefix"].as_str().unwrap();
+        assert!(catalogue.find_service(prefix).is_none(), "{prefix} is in the catalogue");
+        let date = service["absent_since"].as_str().unwrap();
+        assert!(date.len() == 10 && date.as_bytes()[4] == b'-', "{prefix}: absent_since {date}");
+        assert!(service["reference"].as_str().is_some_and(|r| r.starts_with("https://")), "{prefix}");
     }
 }
 
