@@ -107,9 +107,21 @@ pub fn lint_path(path: &Path, explicit: bool, options: &LintOptions, catalogue: 
         Ok(_) => {}
     }
     match std::fs::read(path) {
-        Ok(bytes) => lint_bytes(path, bytes, explicit, options, catalogue),
+        Ok(bytes) => lint_text(path, bytes, explicit, links_out_of_tree(path), options, catalogue),
         Err(e) => FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))),
     }
+}
+
+/// Whether reading `path` follows a symbolic link to a file outside the current
+/// directory's tree (a pull request adding `policy.json -> /proc/self/environ`). A path
+/// that merely names a file elsewhere (`../shared/policy.json`) is not a link.
+fn links_out_of_tree(path: &Path) -> bool {
+    let Ok(real) = std::fs::canonicalize(path) else { return true };
+    if real == crate::source::absolute(path) {
+        return false;
+    }
+    let Ok(tree) = std::env::current_dir().and_then(std::fs::canonicalize) else { return true };
+    !real.starts_with(tree)
 }
 
 /// Lints a file's content (used by the CLI, the fixtures and the fuzz tests).
@@ -120,7 +132,79 @@ pub fn lint_bytes(
     options: &LintOptions,
     catalogue: &Catalogue,
 ) -> FileOutcome {
-    let (text, encoding_problem) = match String::from_utf8(bytes) {
+    lint_text(path, bytes, explicit, false, options, catalogue)
+}
+
+/// Lints a file's content; `withhold` keeps its text out of reports.
+fn lint_text(
+    path: &Path,
+    bytes: Vec<u8>,
+    explicit: bool,
+    withhold: bool,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+) -> FileOutcome {
+    let (text, encoding_problem) = decode(bytes);
+    let source = Arc::new(SourceFile::new(path, text));
+    if withhold {
+        source.withhold();
+    }
+    let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
+    let loaded = match formats::load(source, &load) {
+        Loaded::NotPolicy(reason) => return FileOutcome::Skipped(reason),
+        Loaded::Unsupported(message) => return FileOutcome::Failed(message),
+        Loaded::Policy(mut loaded) => {
+            loaded.syntax.extend(encoding_problem);
+            loaded
+        }
+    };
+    // A file no document could be read from, and that does not look like a policy
+    // (a named secret, a binary), is reported without echoing its text.
+    if loaded.documents.is_empty() && !formats::json::looks_like_policy(&loaded.source.text) {
+        loaded.source.withhold();
+    }
+    if let Some(d) = loaded.documents.iter().find(|d| d.size > MAX_DOCUMENT_CHARS) {
+        let name = if d.locator.is_empty() { "the policy".to_string() } else { format!("`{}`", d.locator) };
+        return FileOutcome::Failed(format!(
+            "analysis incomplete: {name} is {} characters of policy, more than the {MAX_DOCUMENT_CHARS} iamlint analyses \
+             (the largest IAM quota is 10,240); split it into policies IAM accepts",
+            d.size
+        ));
+    }
+    match analyse(loaded, options, catalogue) {
+        Ok(findings) => FileOutcome::Linted(findings),
+        Err(message) => FileOutcome::Failed(message),
+    }
+}
+
+/// The largest document analysed, in the characters AWS counts toward its quotas: a
+/// hundred times the largest IAM quota (10,240 for a role's inline policies). A larger
+/// one is reported as not analysed (exit 2) instead of being worked through for minutes.
+pub const MAX_DOCUMENT_CHARS: usize = 1 << 20;
+
+/// Decodes a file as IAM reads policy text: UTF-8. A UTF-16 file (by its byte order
+/// mark) is decoded and named as such; invalid UTF-8 is replaced and reported. Either
+/// is a problem `malformed-json` reports (IAM would reject the policy).
+fn decode(bytes: Vec<u8>) -> (String, Option<SyntaxProblem>) {
+    let utf16 = match bytes.as_slice() {
+        [0xFF, 0xFE, ..] => Some(("UTF-16 (little-endian)", u16::from_le_bytes as fn([u8; 2]) -> u16)),
+        [0xFE, 0xFF, ..] => Some(("UTF-16 (big-endian)", u16::from_be_bytes as fn([u8; 2]) -> u16)),
+        _ => None,
+    };
+    if let Some((name, unit)) = utf16 {
+        let units = bytes[2..].chunks(2).map(|c| unit([c[0], *c.get(1).unwrap_or(&0)]));
+        // The BOM stays (as U+FEFF), so the text's offsets start where the file's do.
+        let text: String =
+            std::iter::once('\u{feff}').chain(char::decode_utf16(units).map(|c| c.unwrap_or('\u{fffd}'))).collect();
+        let problem = SyntaxProblem {
+            span: 0..3,
+            message: format!("file is {name}, not UTF-8"),
+            label: "UTF-16 byte order mark".into(),
+            help: Some("IAM policies are UTF-8 JSON: re-save the file as UTF-8".into()),
+        };
+        return (text, Some(problem));
+    }
+    match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
@@ -133,23 +217,18 @@ pub fn lint_bytes(
             };
             (text, Some(problem))
         }
-    };
-    let source = Arc::new(SourceFile::new(path, text));
-    let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
-    let loaded = match formats::load(source, &load) {
-        Loaded::NotPolicy(reason) => return FileOutcome::Skipped(reason),
-        Loaded::Unsupported(message) => return FileOutcome::Failed(message),
-        Loaded::Policy(mut loaded) => {
-            loaded.syntax.extend(encoding_problem);
-            loaded
-        }
-    };
-    FileOutcome::Linted(check(loaded, options, catalogue))
+    }
 }
 
 /// Resolves a loaded file's documents and runs the rules: document rules once over the
 /// file, subject rules on each document alone and then on each principal.
 pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Vec<Finding> {
+    analyse(loaded, options, catalogue).unwrap_or_default()
+}
+
+/// `check`, or why the file could not be analysed completely: a document or principal
+/// needed more work than the grant model's budget (`resolve::effective::WORK_BUDGET`).
+pub fn analyse(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Result<Vec<Finding>, String> {
     let LoadedFile { source, syntax, documents, principals, waivers } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
     // Built once for every rule: each subject remembers what the grant model worked out.
@@ -215,8 +294,31 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
             });
         }
     }
+    if let Some(s) = document_subjects.iter().chain(&principal_subjects).find(|s| s.exhausted()) {
+        let what = match s.principal {
+            Some(p) => format!("the policies of {} `{}` taken together", p.kind, p.name),
+            None => "a document".to_string(),
+        };
+        return Err(format!(
+            "analysis incomplete: {what} needed more work than iamlint's budget (statements \
+             against Denies, condition keys, resource patterns); split the policy into smaller ones"
+        ));
+    }
     for f in &mut findings {
         f.waiver = waivers.iter().find(|w| w.covers(f.rule.id, &f.locator)).cloned();
+    }
+    // A file whose text is withheld (not a policy, a link out of the tree) is not quoted
+    // in messages either, in any output format.
+    if source.withheld() {
+        for f in &mut findings {
+            f.message = crate::source::redact(&f.message);
+            f.label = crate::source::redact(&f.label);
+            f.help = f.help.as_deref().map(crate::source::redact);
+            f.note = f.note.as_deref().map(crate::source::redact);
+            for l in &mut f.labels {
+                l.text = crate::source::redact(&l.text);
+            }
+        }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // Documents of one file may share statements (the two readings of a CloudFormation
@@ -226,7 +328,7 @@ pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -
         let principal = f.principal.as_ref().map(|p| (p.kind, p.name.clone(), p.locator.clone()));
         seen.insert((f.rule.id, f.span.clone(), f.message.clone(), f.locator.clone(), principal))
     });
-    findings
+    Ok(findings)
 }
 
 #[cfg(test)]
