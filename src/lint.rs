@@ -146,7 +146,7 @@ pub fn lint_reader_with(
             format!("input is over {} MiB; iamlint reads up to {} MiB", MAX_FILE_BYTES >> 20, MAX_FILE_BYTES >> 20);
         return (FileOutcome::Failed(message), Vec::new());
     }
-    lint_bytes_with(name, bytes, true, options, catalogue, extras)
+    lint_bytes_with(name, bytes, true, false, options, catalogue, extras)
 }
 
 pub fn lint_path(path: &Path, explicit: bool, options: &LintOptions, catalogue: &Catalogue) -> FileOutcome {
@@ -173,9 +173,21 @@ fn lint_path_with(
         Ok(_) => {}
     }
     match std::fs::read(path) {
-        Ok(bytes) => lint_bytes_with(path, bytes, explicit, options, catalogue, extras),
+        Ok(bytes) => lint_bytes_with(path, bytes, explicit, links_out_of_tree(path), options, catalogue, extras),
         Err(e) => failed(format!("cannot read: {}", io_reason(&e))),
     }
+}
+
+/// Whether reading `path` follows a symbolic link to a file outside the current
+/// directory's tree (a pull request adding `policy.json -> /proc/self/environ`). A path
+/// that merely names a file elsewhere (`../shared/policy.json`) is not a link.
+fn links_out_of_tree(path: &Path) -> bool {
+    let Ok(real) = std::fs::canonicalize(path) else { return true };
+    if real == crate::source::absolute(path) {
+        return false;
+    }
+    let Ok(tree) = std::env::current_dir().and_then(std::fs::canonicalize) else { return true };
+    !real.starts_with(tree)
 }
 
 /// The documents of a policy file that bounds every principal (`--scp`), resolved. A file
@@ -215,29 +227,86 @@ pub fn lint_bytes(
     options: &LintOptions,
     catalogue: &Catalogue,
 ) -> FileOutcome {
-    lint_bytes_with(path, bytes, explicit, options, catalogue, Extras::default()).0
+    lint_bytes_with(path, bytes, explicit, false, options, catalogue, Extras::default()).0
 }
 
+/// Lints a file's content; `withhold` keeps its text out of reports (a link out of the tree).
 fn lint_bytes_with(
     path: &Path,
     bytes: Vec<u8>,
     explicit: bool,
+    withhold: bool,
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
 ) -> (FileOutcome, Vec<SubjectSummary>) {
+    let failed = |message| (FileOutcome::Failed(message), Vec::new());
     let loaded = match load_bytes(path, bytes, explicit, options) {
         Loaded::NotPolicy(reason) => return (FileOutcome::Skipped(reason), Vec::new()),
         Loaded::Policy(loaded) => loaded,
     };
-    let (findings, subjects) = check_with(loaded, options, catalogue, extras);
-    (FileOutcome::Linted(findings), subjects)
+    // A file no document could be read from, and that does not look like a policy
+    // (a named secret, a binary), is reported without echoing its text.
+    if withhold || (loaded.documents.is_empty() && !formats::json::looks_like_policy(&loaded.source.text)) {
+        loaded.source.withhold();
+    }
+    if let Some(d) = loaded.documents.iter().find(|d| d.size > MAX_DOCUMENT_CHARS) {
+        let name = if d.locator.is_empty() { "the policy".to_string() } else { format!("`{}`", d.locator) };
+        return failed(format!(
+            "analysis incomplete: {name} is {} characters of policy, more than the {MAX_DOCUMENT_CHARS} iamlint analyses \
+             (the largest IAM quota is 10,240); split it into policies IAM accepts",
+            d.size
+        ));
+    }
+    match check_with(loaded, options, catalogue, extras) {
+        Ok((findings, subjects)) => (FileOutcome::Linted(findings), subjects),
+        Err(message) => failed(message),
+    }
 }
+
+/// The largest document analysed, in the characters AWS counts toward its quotas: a
+/// hundred times the largest IAM quota (10,240 for a role's inline policies). A larger
+/// one is reported as not analysed (exit 2) instead of being worked through for minutes.
+pub const MAX_DOCUMENT_CHARS: usize = 1 << 20;
 
 /// Reads a file's content with the adapter registry (invalid UTF-8 is replaced and
 /// reported as a syntax problem).
 pub fn load_bytes(path: &Path, bytes: Vec<u8>, explicit: bool, options: &LintOptions) -> Loaded {
-    let (text, encoding_problem) = match String::from_utf8(bytes) {
+    let (text, encoding_problem) = decode(bytes);
+    let source = Arc::new(SourceFile::new(path, text));
+    let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
+    match formats::load(source, &load) {
+        Loaded::Policy(mut loaded) => {
+            loaded.syntax.extend(encoding_problem);
+            Loaded::Policy(loaded)
+        }
+        other => other,
+    }
+}
+
+/// Decodes a file as IAM reads policy text: UTF-8. A UTF-16 file (by its byte order
+/// mark) is decoded and named as such; invalid UTF-8 is replaced and reported. Either
+/// is a problem `malformed-json` reports (IAM would reject the policy).
+fn decode(bytes: Vec<u8>) -> (String, Option<SyntaxProblem>) {
+    let utf16 = match bytes.as_slice() {
+        [0xFF, 0xFE, ..] => Some(("UTF-16 (little-endian)", u16::from_le_bytes as fn([u8; 2]) -> u16)),
+        [0xFE, 0xFF, ..] => Some(("UTF-16 (big-endian)", u16::from_be_bytes as fn([u8; 2]) -> u16)),
+        _ => None,
+    };
+    if let Some((name, unit)) = utf16 {
+        let units = bytes[2..].chunks(2).map(|c| unit([c[0], *c.get(1).unwrap_or(&0)]));
+        // The BOM stays (as U+FEFF), so the text's offsets start where the file's do.
+        let text: String =
+            std::iter::once('\u{feff}').chain(char::decode_utf16(units).map(|c| c.unwrap_or('\u{fffd}'))).collect();
+        let problem = SyntaxProblem {
+            span: 0..3,
+            message: format!("file is {name}, not UTF-8"),
+            label: "UTF-16 byte order mark".into(),
+            help: Some("IAM policies are UTF-8 JSON: re-save the file as UTF-8".into()),
+        };
+        return (text, Some(problem));
+    }
+    match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
@@ -250,15 +319,6 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>, explicit: bool, options: &LintOpt
             };
             (text, Some(problem))
         }
-    };
-    let source = Arc::new(SourceFile::new(path, text));
-    let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
-    match formats::load(source, &load) {
-        Loaded::Policy(mut loaded) => {
-            loaded.syntax.extend(encoding_problem);
-            Loaded::Policy(loaded)
-        }
-        other => other,
     }
 }
 
@@ -273,8 +333,9 @@ pub struct Checked {
 
 /// Resolves a loaded file's documents and runs the rules: document rules once over the
 /// file, subject rules on each document alone and then on each principal.
+/// A file whose analysis ran out of budget gives no findings here; `check_with` says why.
 pub fn check(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Vec<Finding> {
-    check_with(loaded, options, catalogue, Extras::default()).0
+    check_with(loaded, options, catalogue, Extras::default()).map(|(findings, _)| findings).unwrap_or_default()
 }
 
 /// `check`, with the file's subjects: each principal, and each document no principal holds.
@@ -283,14 +344,15 @@ pub fn check_with(
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
-) -> (Vec<Finding>, Vec<SubjectSummary>) {
-    let (checked, subjects) = analyse(loaded, options, catalogue, extras);
-    (checked.findings, subjects)
+) -> Result<(Vec<Finding>, Vec<SubjectSummary>), String> {
+    let (checked, subjects) = analyse(loaded, options, catalogue, extras)?;
+    Ok((checked.findings, subjects))
 }
 
-/// `check`, keeping the resolved documents and the principals.
-pub fn check_keeping(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Checked {
-    analyse(loaded, options, catalogue, Extras::default()).0
+/// `check`, keeping the resolved documents and the principals; an error when a document
+/// or principal needed more work than the grant model's budget (analysis incomplete).
+pub fn check_keeping(loaded: LoadedFile, options: &LintOptions, catalogue: &Catalogue) -> Result<Checked, String> {
+    Ok(analyse(loaded, options, catalogue, Extras::default())?.0)
 }
 
 fn analyse(
@@ -298,13 +360,13 @@ fn analyse(
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
-) -> (Checked, Vec<SubjectSummary>) {
+) -> Result<(Checked, Vec<SubjectSummary>), String> {
     let LoadedFile { source, syntax, documents, principals, gaps, whole_account, waivers } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
     let file = Resolved { source, syntax, documents, principals, gaps, whole_account, waivers };
-    let (findings, subjects) = run_rules(&file, options, catalogue, extras);
+    let (findings, subjects) = run_rules(&file, options, catalogue, extras)?;
     let Resolved { source, documents, principals, .. } = file;
-    (Checked { source, documents, principals, findings }, subjects)
+    Ok((Checked { source, documents, principals, findings }, subjects))
 }
 
 /// A loaded file with its documents resolved.
@@ -323,7 +385,7 @@ fn run_rules(
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
-) -> (Vec<Finding>, Vec<SubjectSummary>) {
+) -> Result<(Vec<Finding>, Vec<SubjectSummary>), String> {
     let Resolved { source, syntax, documents, principals, gaps, whole_account, waivers } = file;
     let whole_account = *whole_account;
     // Built once for every rule: each subject remembers what the grant model worked out.
@@ -432,8 +494,32 @@ fn run_rules(
         !matches!(f.rule.category, Category::Validity | Category::Suspicious)
             || !generated.iter().any(|g| g.start <= f.span.start && f.span.end <= g.end)
     });
+    let members_and_documents = document_subjects.iter().chain(members.members().iter().map(|m| &m.subject));
+    if let Some(s) = members_and_documents.into_iter().find(|s| s.exhausted()) {
+        let what = match s.principal {
+            Some(p) => format!("the policies of {} `{}` taken together", p.kind, p.name),
+            None => "a document".to_string(),
+        };
+        return Err(format!(
+            "analysis incomplete: {what} needed more work than iamlint's budget (statements \
+             against Denies, condition keys, resource patterns); split the policy into smaller ones"
+        ));
+    }
     for f in &mut findings {
         f.waiver = waivers.iter().find(|w| w.covers(f.rule.id, &f.locator)).cloned();
+    }
+    // A file whose text is withheld (not a policy, a link out of the tree) is not quoted
+    // in messages either, in any output format.
+    if source.withheld() {
+        for f in &mut findings {
+            f.message = crate::source::redact(&f.message);
+            f.label = crate::source::redact(&f.label);
+            f.help = f.help.as_deref().map(crate::source::redact);
+            f.note = f.note.as_deref().map(crate::source::redact);
+            for l in &mut f.labels {
+                l.text = crate::source::redact(&l.text);
+            }
+        }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // Documents of one file may share statements (the two readings of a CloudFormation
@@ -502,7 +588,7 @@ fn run_rules(
             access: access(subject),
         });
     }
-    (findings, subjects)
+    Ok((findings, subjects))
 }
 
 /// Adds another reading's access to a summary's: per cell, the larger count.
@@ -630,7 +716,7 @@ mod tests {
         let mut loaded = testing::load("t.json", text, None);
         loaded.principals.push(role(vec![0, 1], vec![2]));
         let extras = Extras { access: true, progress: None };
-        let (_, subjects) = check_with(loaded, &options(&["full-admin"]), catalogue, extras);
+        let (_, subjects) = check_with(loaded, &options(&["full-admin"]), catalogue, extras).unwrap();
         assert_eq!(subjects.len(), 2, "{subjects:#?}");
         let deploy = &subjects[0];
         assert_eq!(deploy.principal.as_ref().map(|p| p.name.as_str()), Some("deploy"));
@@ -652,7 +738,7 @@ mod tests {
         // Without a renderer that asks, no access table is computed.
         let mut loaded = testing::load("t.json", text, None);
         loaded.principals.push(role(vec![0, 1], vec![2]));
-        let (_, subjects) = check_with(loaded, &options(&["full-admin"]), catalogue, Extras::default());
+        let (_, subjects) = check_with(loaded, &options(&["full-admin"]), catalogue, Extras::default()).unwrap();
         assert!(subjects.iter().all(|s| s.access.is_none()));
     }
 

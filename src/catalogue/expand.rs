@@ -92,8 +92,15 @@ impl Catalogue {
     }
 }
 
+/// Names longer than this get no suggestion: no service prefix or action name is near
+/// it, and comparing a 200 KB value with every action of a service takes minutes.
+const LONGEST_SUGGESTED: usize = 128;
+
 /// The closest candidate, if it is close enough to be what the user meant.
 fn best_match<'a>(candidates: impl Iterator<Item = &'a str>, lower: &str) -> Option<&'a str> {
+    if lower.len() > LONGEST_SUGGESTED {
+        return None;
+    }
     candidates
         .map(|c| (strsim::jaro_winkler(&c.to_ascii_lowercase(), lower), c))
         .filter(|(score, _)| *score >= 0.88)

@@ -303,10 +303,17 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("error: {e}")),
     };
-    let rules = match filter::selected_rules(&settings.select, &settings.ignore) {
+    let mut rules = match filter::selected_rules(&settings.select, &settings.ignore) {
         Ok(rules) => rules,
         Err(e) => return usage_error(&e),
     };
+    // A file iamlint cannot parse fails the gate whatever rules were chosen (fail closed):
+    // `--select`/`--ignore` cannot turn the report of its syntax problems off.
+    if let Some(unreadable) = crate::rules::find(filter::UNREADABLE)
+        && !rules.iter().any(|r| r.id() == filter::UNREADABLE)
+    {
+        rules.push(unreadable);
+    }
     if let Some(bad) = args.known_accounts.iter().find(|a| !is_account(a)) {
         return usage_error(&format!("--known-accounts takes 12-digit account ids; `{bad}` is not one"));
     }
@@ -416,14 +423,21 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
         show_suppressed: args.show_suppressed,
         base,
     };
-    report::render(&outcome, &verdict, &render, catalogue, out, &mut std::io::stderr().lock())?;
-    Ok(if verdict.broken {
+    let code = if verdict.broken {
         EXIT_ERROR
     } else if verdict.failed() {
         EXIT_FINDINGS
     } else {
         0
-    })
+    };
+    // The exit code is the run's, also when the reader closed the pipe early
+    // (`iamlint check . | head`): a gate must not pass because its output was cut.
+    match report::render(&outcome, &verdict, &render, catalogue, out, &mut std::io::stderr().lock())
+        .and_then(|()| out.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(code),
+    }
 }
 
 /// `--write-baseline`: records the findings left after suppressions and exits 0, unless a

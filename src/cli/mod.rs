@@ -95,10 +95,14 @@ pub fn main() -> ExitCode {
         }
         (false, Some(Command::Man)) => man(&mut out),
     };
-    let result = result.and_then(|code| out.flush().map(|_| code));
+    // `iamlint ... | head` closes the pipe early: that is not an error, and the run's own
+    // exit code stands (`check` keeps it through a closed pipe).
+    let result = result.and_then(|code| match out.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(code),
+    });
     match result {
         Ok(code) => ExitCode::from(code),
-        // `iamlint ... | head` closes the pipe early: that is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("iamlint: {e}");

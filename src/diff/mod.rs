@@ -236,7 +236,7 @@ fn load_side(
     match load_bytes(&file.path, bytes, false, options) {
         Loaded::NotPolicy(_) => Ok(None),
         Loaded::Policy(loaded) => {
-            let checked = check_keeping(loaded, options, catalogue);
+            let checked = check_keeping(loaded, options, catalogue).map_err(|m| (file.path.clone(), m))?;
             // A file that does not parse may hide a policy nobody read: the run breaks.
             if let Some(f) = checked.findings.iter().find(|f| f.rule.id == UNREADABLE) {
                 let (line, column) = f.source.line_col(f.span.start);
@@ -583,8 +583,8 @@ fn pieces<'d>(b: &Built<'d>, action: ActionId, catalogue: &Catalogue) -> Vec<Pie
     let mut out = Vec::new();
     for g in b.subject.grants(action, catalogue) {
         let mut conds: Vec<Cond> = g
-            .narrowing
-            .iter()
+            .narrowing()
+            .into_iter()
             .map(|(op, e)| Cond {
                 operator: op.name.value.clone(),
                 key: e.key.value.clone(),

@@ -73,7 +73,8 @@ impl Builder {
         let suggestion = known
             .iter()
             .find(|k| k.eq_ignore_ascii_case(&key.value))
-            .or_else(|| known.iter().find(|k| strsim::jaro_winkler(k, &key.value) > 0.85))
+            // Element names are short: a long key is compared with none of them.
+            .or_else(|| known.iter().find(|k| key.value.len() <= 64 && strsim::jaro_winkler(k, &key.value) > 0.85))
             .map(|k| format!("did you mean `{k}`? Element names are case-sensitive"))
             .or_else(|| Some(format!("{place} elements are: {}", known.join(", "))));
         self.problem(

@@ -194,7 +194,7 @@ pub(crate) fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem
     let strict_error = match strict {
         Ok(result) => {
             return match result.value {
-                Some(v) => (Some(convert(&v, base)), Vec::new()),
+                Some(v) => (Some(convert(&v, base)), raw_controls(body, base)),
                 None => (None, vec![empty(base)]),
             };
         }
@@ -224,8 +224,37 @@ pub(crate) fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem
             problems.push(extra);
         }
     }
+    if tree.is_some() {
+        problems.extend(raw_controls(body, base));
+    }
     problems.sort_by_key(|p| (p.span.start, p.span.end));
     (tree, problems)
+}
+
+/// At most this many raw control characters are reported per text (the first ones).
+const MAX_RAW_CONTROLS: usize = 20;
+
+/// Raw control characters (U+0000 to U+001F: a tab, a newline, an escape) inside
+/// strings: JSON allows them only escaped and IAM rejects the policy, while the parser
+/// reads them as they are.
+fn raw_controls(body: &str, base: usize) -> Vec<SyntaxProblem> {
+    let mut state = StringState::default();
+    let mut problems = Vec::new();
+    for (i, b) in body.bytes().enumerate() {
+        let inside = state.inside;
+        if state.step(b) && inside && b < 0x20 {
+            problems.push(SyntaxProblem {
+                span: base + i..base + i + 1,
+                message: format!("raw control character U+{b:04X} inside a string"),
+                label: "control character".into(),
+                help: Some(format!("write it escaped (`\\u{b:04x}`) or remove it: IAM rejects raw control characters")),
+            });
+            if problems.len() == MAX_RAW_CONTROLS {
+                break;
+            }
+        }
+    }
+    problems
 }
 
 /// The tokens of a text, comments included, up to the first one that cannot be read.

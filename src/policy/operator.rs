@@ -215,6 +215,10 @@ const CLOSE: f64 = 0.88;
 const EDITS: usize = 4;
 
 fn close(candidate: &str, lower: &str) -> Option<f64> {
+    // No operator name is longer than 40 characters: a long value is compared with none.
+    if lower.len() > 64 {
+        return None;
+    }
     let candidate = candidate.to_ascii_lowercase();
     let score = strsim::jaro_winkler(&candidate, lower);
     (score >= CLOSE && strsim::levenshtein(&candidate, lower) <= EDITS).then_some(score)

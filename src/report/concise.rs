@@ -1,17 +1,24 @@
 //! One line per finding: `path:line:col: severity rule-id: message`.
 
+use super::escape;
 use crate::diagnostic::{Finding, Outcome, Suppressed};
 use crate::filter::Verdict;
 use std::io::{self, Write};
 
 pub fn line(f: &Finding) -> String {
     let ((line, col), _) = f.range();
-    format!("{}:{line}:{col}: {} {}: {}", f.source.display_path(), f.severity, f.rule.id, f.message)
+    format!(
+        "{}:{line}:{col}: {} {}: {}",
+        escape::path(&f.source.display_path()),
+        f.severity,
+        f.rule.id,
+        escape::message(&f.message)
+    )
 }
 
 /// A suppressed finding: its line, then the suppression.
 pub fn suppressed_line(s: &Suppressed) -> String {
-    format!("{} (suppressed by {}: {})", line(&s.finding), s.by, s.reason.escape_debug())
+    format!("{} (suppressed by {}: {})", line(&s.finding), escape::text(&s.by), escape::message(&s.reason))
 }
 
 /// Every finding, the suppressed ones when asked, then the summary line.

@@ -105,7 +105,7 @@ pub fn render(
 fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if super::github::is_unsafe(c) {
+        if super::escape::is_unsafe(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);

@@ -9,6 +9,7 @@
 //! characters (ANSI escapes, BiDi overrides) are written as `\u{..}`, since the runner
 //! would pass them to the log as they are.
 
+use super::escape;
 use super::human::summary_line;
 use crate::diagnostic::{Finding, Outcome, Severity};
 use crate::filter::Verdict;
@@ -23,7 +24,7 @@ pub fn data(s: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c if is_unsafe(c) => out.extend(c.escape_unicode()),
+            c if escape::is_unsafe(c) => out.extend(c.escape_unicode()),
             c => out.push(c),
         }
     }
@@ -33,15 +34,6 @@ pub fn data(s: &str) -> String {
 /// Escapes text for a property value of a workflow command.
 pub fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-/// Characters a CI log must not receive raw: controls (other than the line breaks escaped
-/// above), line and paragraph separators, and the BiDi controls that reorder what is shown.
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
-        || ('\u{202a}'..='\u{202e}').contains(&c)
-        || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
 fn command(s: Severity) -> &'static str {
@@ -64,13 +56,14 @@ pub fn annotation(f: &Finding, base: &Path) -> String {
         Err(_) => f.source.display_path(),
     };
     let title = format!("iamlint {} ({})", f.rule.id, f.severity);
-    let mut message = f.message.clone();
+    // Values cut as in every output for people; `data` escapes the rest.
+    let mut message = escape::message(&f.message).into_owned();
     if !f.locator.is_empty() {
-        message.push_str(&format!(" (at {})", f.locator));
+        message.push_str(&format!(" (at {})", escape::value(&f.locator)));
     }
     if let Some(help) = &f.help {
         message.push_str("\nhelp: ");
-        message.push_str(help);
+        message.push_str(&escape::lines(help));
     }
     // GitHub's annotation API takes columns only when the range is on one line.
     let columns = if end_line == line { format!(",col={col},endColumn={end_col}") } else { String::new() };

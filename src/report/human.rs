@@ -1,5 +1,6 @@
 //! Human output: miette graphical diagnostics that underline the exact values.
 
+use super::escape;
 use crate::diagnostic::{Finding, Outcome, Severity};
 use crate::filter::{FailOn, Verdict};
 use crate::source::SourceFile;
@@ -8,8 +9,11 @@ use miette::{
     SourceSpan, SpanContents,
 };
 use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// How the graphical report looks.
 #[derive(Debug, Clone, Copy)]
@@ -25,7 +29,10 @@ impl Style {
 
 struct View<'a> {
     finding: &'a Finding,
-    /// None when a label sits on a line too long to show (minified JSON).
+    /// The message, escaped (`escape::message`).
+    message: String,
+    /// None when a label sits on a line too long to show (minified JSON), or when the
+    /// file is not shown (`SourceFile::withheld`).
     source: Option<Named<'a>>,
     help: Option<String>,
 }
@@ -35,6 +42,8 @@ struct View<'a> {
 struct Named<'a> {
     name: String,
     source: &'a SourceFile,
+    /// `source.text` as a snippet may show it (`escape::source`: same byte offsets).
+    text: &'a str,
 }
 
 impl SourceCode for Named<'_> {
@@ -44,30 +53,46 @@ impl SourceCode for Named<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self.source.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        // miette reads a span by scanning the text from its first byte: over the whole
+        // file that is quadratic in its size (a label per finding). Hand it the lines
+        // around the span only (one more line each side than it keeps).
+        let len = self.text.len();
+        let start = span.offset().min(len);
+        let end = (start + span.len()).min(len);
+        let first = self.source.line_col(start).0;
+        let last = self.source.line_col(end.saturating_sub(1).max(start)).0;
+        let from_line = first.saturating_sub(context_lines_before + 1).max(1);
+        let lo = self.source.line_start(from_line);
+        let hi = self.source.line_start(last + context_lines_after + 2);
+        let window = &self.text[lo..hi];
+        let local = SourceSpan::new((start - lo).into(), end - start);
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let offset = inner.span().offset() + lo;
         // Lines and columns as every other output counts them (characters, BOM skipped),
         // not miette's own count.
-        let (line, column) = self.source.line_col(inner.span().offset());
+        let (line, column) = self.source.line_col(offset);
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
+            SourceSpan::new(offset.into(), inner.span().len()),
             line - 1,
             column - 1,
-            inner.line_count(),
+            // As miette counts it over the whole text: the lines before the window too
+            // (it decides from this whether two labels share one snippet).
+            from_line - 1 + inner.line_count(),
         )))
     }
 }
 
 impl fmt::Debug for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -97,7 +122,7 @@ impl Diagnostic for View<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
         let f = self.finding;
-        let text = |t: &str| (!t.is_empty()).then(|| t.to_string());
+        let text = |t: &str| (!t.is_empty()).then(|| escape::message(t).into_owned());
         let primary = LabeledSpan::new_primary_with_span(text(&f.label), f.span.clone());
         let others = f.labels.iter().map(move |l| LabeledSpan::new_with_span(text(&l.text), l.span.clone()));
         Some(Box::new(std::iter::once(primary).chain(others)))
@@ -111,39 +136,58 @@ const LONG_LINE: usize = 1_000;
 
 /// Renders one finding as a graphical diagnostic.
 pub fn render(finding: &Finding, style: Style) -> String {
-    let path = finding.source.display_path();
+    render_shown(finding, style, &escape::source(&finding.source.text))
+}
+
+/// Renders one finding; `shown` is its file's text as a snippet may show it
+/// (`escape::source`, worked out once per file by the caller).
+fn render_shown(finding: &Finding, style: Style, shown: &str) -> String {
+    let path = escape::path(&finding.source.display_path()).into_owned();
     let name = match finding.locator.as_str() {
         "" => path.clone(),
-        loc => format!("{path} ({loc})"),
+        loc => format!("{path} ({})", escape::value(loc)),
     };
-    let drawable = std::iter::once(&finding.span)
-        .chain(finding.labels.iter().map(|l| &l.span))
-        .all(|span| line_length(&finding.source.text, span.start) <= LONG_LINE);
-    let mut help = match (&finding.help, &finding.note) {
+    let withheld = finding.source.withheld();
+    let spans = || std::iter::once(&finding.span).chain(finding.labels.iter().map(|l| &l.span));
+    let drawable = !withheld && spans().all(|span| line_length(&finding.source.text, span.start) <= LONG_LINE);
+    // A context line too long to show (a 5,000-character value on the next line) is left out.
+    let short = |line: usize| finding.source.line_text(line).len() <= LONG_LINE;
+    let context_fits = spans().all(|span| {
+        let (first, last) = (finding.source.line_col(span.start).0, finding.source.line_col(span.end).0);
+        short(first.saturating_sub(1)) && short(last + 1)
+    });
+    let (h, n) = (finding.help.as_deref().map(escape::lines), finding.note.as_deref().map(escape::lines));
+    let mut help = match (h, n) {
         (Some(h), Some(n)) => Some(format!("{h}\nnote: {n}")),
-        (Some(h), None) => Some(h.clone()),
+        (Some(h), None) => Some(h.into_owned()),
         (None, Some(n)) => Some(format!("note: {n}")),
         (None, None) => None,
     };
     let source = if drawable {
-        Some(Named { name, source: &finding.source })
+        Some(Named { name, source: &finding.source, text: shown })
     } else {
         let ((line, col), _) = finding.range();
-        let value: String = finding.source.slice(&finding.span).chars().take(80).collect();
-        let at = format!("at {name} line {line}, column {col}: {value}");
+        let at = if withheld {
+            // Not a policy, or a link out of the tree (`policy.json -> /proc/self/environ`):
+            // its text is never echoed.
+            format!("at {name} line {line}, column {col} (the file's text is not shown: {})", WITHHELD)
+        } else {
+            let value: String = finding.source.slice(&finding.span).chars().take(80).collect();
+            format!("at {name} line {line}, column {col}: {}", escape::value(&value))
+        };
         help = Some(match help {
             Some(h) => format!("{at}\n{h}"),
             None => at,
         });
         None
     };
-    let view = View { finding, source, help };
+    let view = View { finding, message: escape::message(&finding.message).into_owned(), source, help };
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false)
         .with_urls(false)
-        .with_context_lines(1);
+        .with_context_lines(usize::from(context_fits));
     let mut out = String::new();
     if handler.render_report(&mut out, &view).is_err() {
         // miette only fails on a formatter error; fall back to the one-line form.
@@ -151,6 +195,9 @@ pub fn render(finding: &Finding, style: Style) -> String {
     }
     out
 }
+
+/// Why a file's text is withheld from snippets.
+const WITHHELD: &str = "it is not a policy, or a link out of the tree";
 
 /// Length in bytes of the line holding `offset`.
 fn line_length(text: &str, offset: usize) -> usize {
@@ -169,12 +216,24 @@ pub fn write(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let style = Style { color, ..Style::PLAIN };
+    // Each file's text as snippets show it, worked out once per file.
+    let key = |f: &Finding| Arc::as_ptr(&f.source) as usize;
+    let mut shown: HashMap<usize, Cow<'_, str>> = HashMap::new();
+    for f in &outcome.findings {
+        shown.entry(key(f)).or_insert_with(|| escape::source(&f.source.text));
+    }
+    let shown_for = |f: &Finding| -> &str { &shown[&key(f)] };
     let groups = same_value_groups(&outcome.findings);
     // miette's layout is the costly part of a large run: render in parallel, print in order.
     let render = |g: &Group| {
-        let mut text = render(&outcome.findings[g.lead], style);
+        let lead = &outcome.findings[g.lead];
+        let mut text = render_shown(lead, style, shown_for(lead));
         for &i in &g.folded {
-            text.push_str(&format!("  also at this value: {}\n", super::concise::line(&outcome.findings[i])));
+            text.push_str(&format!(
+                "  also at this value: {}
+",
+                super::concise::line(&outcome.findings[i])
+            ));
         }
         text
     };

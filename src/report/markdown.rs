@@ -37,7 +37,7 @@ pub fn md(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if super::github::is_unsafe(c) => {
+            c if super::escape::is_unsafe(c) => {
                 let _ = write!(out, "\\\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -50,7 +50,7 @@ pub fn md(s: &str) -> String {
 fn code_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c != '\t' && super::github::is_unsafe(c) {
+        if c != '\t' && super::escape::is_unsafe(c) {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         } else {
             out.push(c);

@@ -3,6 +3,7 @@
 
 pub mod concise;
 pub mod diff;
+pub mod escape;
 pub mod excerpt;
 pub mod github;
 pub mod html;
@@ -76,6 +77,17 @@ pub fn render(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> io::Result<()> {
+    // No line of a report for people (nor of stderr) may begin a CI workflow command,
+    // whatever text from the input ends up at its start.
+    let mut guarded;
+    let mut out: &mut dyn Write = if matches!(options.format, Format::Human | Format::Concise) {
+        guarded = escape::LineGuard::new(&mut *out);
+        &mut guarded
+    } else {
+        out
+    };
+    let mut err = escape::LineGuard::new(err);
+    let (out, err) = (&mut out, &mut err);
     match options.format {
         Format::Json => json::write(outcome, verdict, catalogue, options.show_suppressed, out)?,
         Format::Sarif => sarif::write(outcome, verdict, &options.base, options.show_suppressed, out)?,
@@ -93,20 +105,20 @@ pub fn render(
     out.flush()?;
     if options.verbose {
         for (path, reason) in &outcome.skipped {
-            writeln!(err, "iamlint: skipped {}: {reason}", display(path))?;
+            writeln!(err, "iamlint: skipped {}: {}", escape::path(&display(path)), escape::message(reason))?;
         }
     }
     if !options.format.is_document() {
         for (path, message) in &outcome.errors {
-            writeln!(err, "iamlint: error: {}: {message}", display(path))?;
+            writeln!(err, "iamlint: error: {}: {}", escape::path(&display(path)), escape::message(message))?;
         }
     }
     if options.format != Format::Json && options.format != Format::Github {
         for w in &outcome.warnings {
-            writeln!(err, "iamlint: warning: {w}")?;
+            writeln!(err, "iamlint: warning: {}", escape::message(w))?;
         }
     }
-    Ok(())
+    err.flush()
 }
 
 /// `--statistics`: how many findings each rule made, most first (as ruff prints them).

@@ -249,7 +249,7 @@ pub fn attention(outcome: &Outcome, n: usize) -> Vec<String> {
 pub fn plain(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if super::github::is_unsafe(c) {
+        if super::escape::is_unsafe(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);

@@ -34,8 +34,9 @@ use crate::packs::pack;
 use crate::policy::{ConditionEntry, ConditionOperator, PolicyKind, Statement};
 use crate::source::Spanned;
 use serde::Deserialize;
-use std::cell::RefCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// How far a grant of one action reaches.
@@ -60,28 +61,34 @@ pub struct Grant<'d> {
     /// The Resource values through which the action is granted, the widest first
     /// (empty when the statement uses NotResource).
     pub resources: Vec<&'d Spanned<String>>,
-    /// The condition entries that narrow the grant.
-    pub narrowing: Vec<(&'d ConditionOperator, &'d ConditionEntry)>,
+    /// Some condition entry narrows the grant (`narrowing` says which).
+    pub narrowed: bool,
     /// An unconditional `Deny` with `NotResource` that confines the grant to what it lists.
     pub confined_by: Option<&'d Statement>,
 }
 
-impl Grant<'_> {
+impl<'d> Grant<'d> {
     /// Every resource of the action's types, and no condition narrows it. An action that
     /// takes only `*` is never unscoped: `*` is its only correct resource.
     pub fn is_unscoped(&self) -> bool {
-        self.reach == Reach::Every && self.narrowing.is_empty()
+        self.reach == Reach::Every && !self.narrowed
     }
 
     /// All the action can be granted: unscoped, or a `*`-only action with no narrowing
     /// condition. What escalation and exposure rules count as "on anything".
     pub fn is_unrestricted(&self) -> bool {
-        self.reach != Reach::Named && self.narrowing.is_empty()
+        self.reach != Reach::Named && !self.narrowed
+    }
+
+    /// The condition entries that narrow the grant. Worked out when asked (a rule asks
+    /// for a finding's wording), not for each of the 22,000 grants of `Action: *`.
+    pub fn narrowing(&self) -> Vec<(&'d ConditionOperator, &'d ConditionEntry)> {
+        narrowing(self.statement, self.document.doc.kind)
     }
 
     /// The narrowing entries on `key` (compared case-insensitively).
-    pub fn narrowing_on(&self, key: &str) -> impl Iterator<Item = &ConditionEntry> {
-        self.narrowing.iter().filter(move |(_, e)| e.key.value.eq_ignore_ascii_case(key)).map(|(_, e)| *e)
+    pub fn narrowing_on(&self, key: &str) -> impl Iterator<Item = &'d ConditionEntry> {
+        self.narrowing().into_iter().filter(move |(_, e)| e.key.value.eq_ignore_ascii_case(key)).map(|(_, e)| e)
     }
 }
 
@@ -100,7 +107,7 @@ impl<'d> Subject<'d> {
         action: ActionId,
         catalogue: &Catalogue,
     ) -> Option<Grant<'d>> {
-        if !rs.actions.contains(action) || !self.ceilings_allow(action) {
+        if !rs.actions.contains(action) || self.exhausted() || !self.ceilings_allow(action) {
             return None;
         }
         let entry = self.entry(st);
@@ -160,6 +167,9 @@ impl<'d> Subject<'d> {
         let mut state = TypeState::Missing;
         for e in self.entries().filter(|e| e.doc.is_granting(e.st)) {
             let (st, rs) = (e.st, e.rs);
+            if !self.spend(1) {
+                break;
+            }
             if !rs.actions.contains(action) {
                 continue;
             }
@@ -173,7 +183,7 @@ impl<'d> Subject<'d> {
             };
             let open = reach == Some(Reach::Every)
                 && e.doc.doc.kind != PolicyKind::Resource
-                && narrowing(st, e.doc.doc.kind).is_empty();
+                && !self.narrowed(st, e.doc.doc.kind);
             if open {
                 state = TypeState::Open;
                 break;
@@ -216,9 +226,7 @@ impl<'d> Subject<'d> {
         if rs.resources.is_empty() || !rs.resources.iter().all(|r| r.parsed == ResourceValue::Any) {
             return None;
         }
-        let denied =
-            self.statements().any(|(d, drs)| d.is_deny() && !d.is_conditional() && drs.actions.contains(action));
-        if denied {
+        if !self.denies_of(action).is_empty() {
             return None;
         }
         let reach = match (catalogue.action_has_resource_types(action), kind) {
@@ -232,7 +240,7 @@ impl<'d> Subject<'d> {
             resolved: rs,
             reach,
             resources: resource.values.iter().collect(),
-            narrowing: narrowing(st, kind),
+            narrowed: self.narrowed(st, kind),
             confined_by: None,
         })
     }
@@ -280,9 +288,9 @@ impl<'d> Subject<'d> {
             (reach, found.into_iter().map(|(_, v)| v).collect())
         };
         let mut confined_by = None;
-        for (deny, drs) in self.statements().filter(|(d, _)| d.is_deny() && !d.is_conditional()) {
-            if !drs.actions.contains(action) {
-                continue;
+        for (deny, drs) in self.denies(action) {
+            if !self.spend(1 + drs.resources.len() as u64) {
+                return None;
             }
             let Some(denied) = &deny.resource else { continue };
             if denied.negated {
@@ -329,8 +337,8 @@ impl<'d> Subject<'d> {
             // (`"Resource": "*"` in a key policy is that key).
             reach = Reach::Named;
         }
-        let narrowing = narrowing(st, kind);
-        Some(Grant { document: entry.doc, statement: st, resolved: rs, reach, resources, narrowing, confined_by })
+        let narrowed = self.narrowed(st, kind);
+        Some(Grant { document: entry.doc, statement: st, resolved: rs, reach, resources, narrowed, confined_by })
     }
 }
 
@@ -450,10 +458,26 @@ fn narrowing(st: &Statement, kind: PolicyKind) -> Vec<(&ConditionOperator, &Cond
 /// asks about formats it takes from there, shared by the actions of a resource type).
 #[derive(Debug, Default)]
 pub(super) struct Memo {
+    /// Per statement (by address), whether a condition entry narrows its grants: worked
+    /// out once, not once per action (thousands of condition keys on `Action: *`).
+    narrowed: RefCell<HashMap<usize, bool>>,
     fits: RefCell<HashMap<(usize, usize), Fit>>,
     types: RefCell<HashMap<(ActionId, usize), TypeState>>,
     removes: RefCell<HashMap<(usize, usize), bool>>,
+    /// The entries (indices) that are unconditional Denies, worked out once.
+    denies: OnceCell<Vec<usize>>,
+    /// Per action, the unconditional Denies that cover it (indices into `denies`' entries):
+    /// each grant of the action reads them instead of scanning every statement.
+    denies_of: RefCell<HashMap<ActionId, Rc<[usize]>>>,
+    /// Work done so far (Deny and statement visits, ARN comparisons), against `WORK_BUDGET`.
+    work: Cell<u64>,
 }
+
+/// The work one subject may take (visits of statements and ARN comparisons) before it is
+/// given up as "analysis incomplete": tens of millions of steps, a second or so, far more
+/// than any policy AWS accepts needs (its largest quota is 10,240 characters); only a
+/// pathological document (hundreds of `ec2:*` Allows against hundreds of Denies) gets here.
+pub const WORK_BUDGET: u64 = 40_000_000;
 
 /// How far the document's granting statements, taken together, reach one resource type
 /// of an action (Denies aside: a Deny only makes it narrower).
@@ -475,6 +499,60 @@ struct Fit {
     exact: bool,
     /// Can name one of its resources (`may_match`).
     some: bool,
+}
+
+impl<'d> Subject<'d> {
+    /// Counts `n` steps of work; false once the subject is over `WORK_BUDGET`.
+    fn spend(&self, n: u64) -> bool {
+        let w = self.memo.work.get().saturating_add(n);
+        self.memo.work.set(w);
+        w <= WORK_BUDGET
+    }
+
+    /// Whether the subject ran over its work budget: what the grant model said after that
+    /// is not complete, and the document is reported as not analysed.
+    pub fn exhausted(&self) -> bool {
+        self.memo.work.get() > WORK_BUDGET
+    }
+
+    /// The unconditional Denies that cover `action`, in document order.
+    fn denies_of(&self, action: ActionId) -> Rc<[usize]> {
+        if let Some(found) = self.memo.denies_of.borrow().get(&action) {
+            return found.clone();
+        }
+        let denies = self.memo.denies.get_or_init(|| {
+            self.entries()
+                .enumerate()
+                .filter(|(_, e)| e.st.is_deny() && !e.st.is_conditional())
+                .map(|(i, _)| i)
+                .collect()
+        });
+        self.spend(denies.len() as u64);
+        let found: Rc<[usize]> =
+            denies.iter().copied().filter(|&i| self.entry_at(i).rs.actions.contains(action)).collect();
+        self.memo.denies_of.borrow_mut().insert(action, found.clone());
+        found
+    }
+
+    /// Whether a condition entry of the statement narrows its grants, worked out once.
+    fn narrowed(&self, st: &Statement, kind: PolicyKind) -> bool {
+        let key = st as *const Statement as usize;
+        if let Some(found) = self.memo.narrowed.borrow().get(&key) {
+            return *found;
+        }
+        let found = st.condition.as_ref().is_some_and(|c| c.restrictions().any(|(_, e)| narrows(&e.key.value, kind)));
+        self.memo.narrowed.borrow_mut().insert(key, found);
+        found
+    }
+
+    /// The unconditional Deny statements that cover `action`.
+    fn denies(&self, action: ActionId) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> + '_ {
+        let found = self.denies_of(action);
+        (0..found.len()).map(move |i| {
+            let e = self.entry_at(found[i]);
+            (e.st, e.rs)
+        })
+    }
 }
 
 impl Subject<'_> {
@@ -500,6 +578,7 @@ impl Subject<'_> {
 
     /// How a Resource value meets one ARN format, remembered.
     fn fit(&self, raw: &str, parsed: &ResourceValue, format: &str) -> Fit {
+        self.spend(1);
         *self.memo.fits.borrow_mut().entry((raw.as_ptr() as usize, format.as_ptr() as usize)).or_insert_with(|| {
             if let ResourceValue::Arn(arn) = parsed
                 && arn.fields.len() == 5

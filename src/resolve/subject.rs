@@ -67,6 +67,11 @@ impl<'d> Subject<'d> {
         self.entries.iter().copied()
     }
 
+    /// The entry at an index of `entries`.
+    pub(super) fn entry_at(&self, i: usize) -> Entry<'d> {
+        self.entries[i]
+    }
+
     /// The entry of a statement of this subject.
     pub(super) fn entry(&self, st: &Statement) -> Entry<'d> {
         self.entries[self.index[&(st as *const Statement as usize)]]

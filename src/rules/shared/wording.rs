@@ -5,7 +5,7 @@ use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionSet, Catalogue, Expansion, ServiceId, has_wildcard};
 use crate::diagnostic::Draft;
 use crate::policy::operator::{self, Family};
-use crate::policy::{PolicyKind, Statement};
+use crate::policy::{ConditionEntry, PolicyKind, Statement};
 use crate::resolve::{Grantor, Reach, ResolvedStatement, StatementGrants, narrows};
 use crate::source::Span;
 
@@ -129,9 +129,14 @@ pub fn unscoped(found: &StatementGrants<'_>, what: &str, catalogue: &Catalogue) 
         draft = draft.also(span, text);
     }
     if let Some(condition) = &st.condition {
+        // Every grant here is of this statement: they share its narrowing entries.
+        let narrowing: std::collections::HashSet<*const ConditionEntry> = found
+            .grants
+            .first()
+            .map(|(_, g)| g.narrowing().into_iter().map(|(_, e)| e as *const ConditionEntry).collect())
+            .unwrap_or_default();
         for (op, entry) in condition.entries() {
-            let narrowing = found.grants.iter().any(|(_, g)| g.narrowing.iter().any(|(_, e)| std::ptr::eq(*e, entry)));
-            if narrowing {
+            if narrowing.contains(&(entry as *const ConditionEntry)) {
                 continue;
             }
             let why = if !op.requires_key() {
