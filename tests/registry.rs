@@ -13,7 +13,7 @@ use std::path::Path;
 const DOC_SECTIONS: [&str; 5] =
     ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"];
 /// Fixture folders that belong to formats and the catalogue, not to a rule.
-const NON_RULE_FIXTURES: [&str; 3] = ["catalogue", "examples", "formats"];
+const NON_RULE_FIXTURES: [&str; 4] = ["catalogue", "diff", "examples", "formats"];
 
 #[test]
 fn ids_are_unique_kebab_case() {
