@@ -38,7 +38,8 @@ pub struct CheckArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
 
-    /// Only lint walked files matching these globs (default: *.json)
+    /// Only lint walked files matching these globs (default: *.json, *.yaml, *.yml,
+    /// *.template, *.tf; docs pages such as *.md only when included)
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
 
