@@ -673,3 +673,29 @@ fn help_documents_the_changes_and_exit_codes() {
         assert!(help.contains(needle), "{needle} missing from diff --help:\n{help}");
     }
 }
+
+/// Account authorization dumps are compared principal by principal: a role given an
+/// inline policy is the role's change (and its user, untouched, is not); the gate fails on
+/// the new write access.
+#[test]
+fn an_account_dump_principal_gains_an_inline_policy() {
+    let s = Scratch::new();
+    let old = fs::read_to_string(root().join("fixtures/formats/authz/corpus-dump.json")).unwrap();
+    let mut dump: Value = serde_json::from_str(&old).unwrap();
+    let role = &mut dump["RoleDetailList"][0];
+    let name = role["RoleName"].as_str().unwrap().to_string();
+    let extra = serde_json::json!({"PolicyName": "extra", "PolicyDocument": {"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}});
+    role["RolePolicyList"].as_array_mut().unwrap().push(extra);
+    s.write("old/dump.json", &old).write("new/dump.json", &serde_json::to_string_pretty(&dump).unwrap());
+    let o = s.run(&["diff", "old", "new", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report = json(&o);
+    let changes = report["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{report:#}");
+    assert_eq!(changes[0]["principal"]["name"], name.as_str());
+    assert_eq!(changes[0]["principal"]["kind"], "role");
+    let r = rows(&report);
+    assert!(r.iter().any(|(_, sign, _, action)| *sign == "+" && action == "s3:PutObject"), "{r:?}");
+    assert!(!r.iter().any(|x| x.1 == "-"), "nothing removed: {r:?}");
+}
