@@ -6,14 +6,13 @@
 //! The two tests that drive outside tools install them with `.ci/install-tools` when
 //! they are missing, and fail (never skip) when they cannot.
 
+mod common;
+
+use common::Scratch as Repo;
+use common::iamlint;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn iamlint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iamlint")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -21,41 +20,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A scratch repository (it holds `.git`, so no configuration file above it is read),
-/// removed when dropped.
-struct Repo(PathBuf);
-
-impl Repo {
-    fn new() -> Repo {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "iamlint-ci-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(dir.join(".git")).unwrap();
-        Repo(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> &Repo {
-        let path = self.0.join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-        self
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        iamlint(args, &self.0)
-    }
-}
-
-impl Drop for Repo {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 const ADMIN: &str = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Sid\": \"Admin\", \"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]\n}\n";
@@ -73,7 +37,7 @@ fn rules_of(v: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn fail_on_none_reports_without_failing_but_a_broken_file_still_fails() {
-    let r = Repo::new();
+    let r = Repo::repo();
     r.write("admin.json", ADMIN).write("broken.json", "{\"Statement\": [");
     let o = r.run(&["check", "admin.json", "--fail-on", "none", "--format", "concise"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
@@ -94,10 +58,10 @@ fn fail_on_none_reports_without_failing_but_a_broken_file_still_fails() {
 
 #[test]
 fn statistics_count_findings_per_rule_and_concise_ends_with_a_summary() {
-    let r = Repo::new();
+    let r = Repo::repo();
     let example =
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples/node-launcher.json"));
-    r.write("node.json", &example.unwrap());
+    r.write("node.json", example.unwrap());
     let o = r.run(&["check", "node.json", "--statistics"]);
     let out = stdout(&o);
     let lines: Vec<&str> = out.lines().collect();
@@ -118,7 +82,7 @@ fn statistics_count_findings_per_rule_and_concise_ends_with_a_summary() {
 
 #[test]
 fn github_annotations_point_at_the_value_and_escape_hostile_text() {
-    let r = Repo::new();
+    let r = Repo::repo();
     // A Sid and a value crafted to end the command and start new ones.
     let hostile = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "a::b,c%0A", "Effect": "Allow", "Action": "s3:Get\nObject::x%\r::error file=x::pwned", "Resource": "*"}, {"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
     r.write("dir,with:colon/p%.json", hostile);
@@ -152,7 +116,7 @@ fn github_annotations_point_at_the_value_and_escape_hostile_text() {
 
 #[test]
 fn configuration_is_found_upward_and_flags_override_it() {
-    let r = Repo::new();
+    let r = Repo::repo();
     r.write("policies/admin.json", ADMIN).write("iamlint.toml", "select = [\"placeholder\"]\nfail-on = \"critical\"\n");
     // From a subdirectory, the file at the repository root applies: only placeholder runs.
     let o = iamlint(&["check", "admin.json", "--format", "json"], &r.0.join("policies"));
@@ -176,7 +140,7 @@ fn configuration_is_found_upward_and_flags_override_it() {
 
 #[test]
 fn a_wrong_configuration_is_exit_2_with_its_place_and_a_suggestion() {
-    let r = Repo::new();
+    let r = Repo::repo();
     r.write("p.json", CLEAN);
     for (text, place, wanted) in [
         ("fial-on = \"high\"\n", "iamlint.toml:1:1", "unknown key `fial-on`"),
@@ -207,7 +171,7 @@ fn a_wrong_configuration_is_exit_2_with_its_place_and_a_suggestion() {
 
 #[test]
 fn policy_kinds_by_glob() {
-    let r = Repo::new();
+    let r = Repo::repo();
     // An SCP-shaped document: as an identity policy, full-admin reports it; as an SCP it
     // grants nothing and is not reported.
     r.write("org/scps/allow-all.json", ADMIN).write("iamlint.toml", "[policy-kinds]\nscp = [\"org/scps/**\"]\n");
@@ -225,7 +189,7 @@ fn policy_kinds_by_glob() {
 
 #[test]
 fn configured_suppressions_need_a_reason_are_counted_and_stale_ones_reported() {
-    let r = Repo::new();
+    let r = Repo::repo();
     r.write("deploy/admin.json", ADMIN).write("other/admin.json", ADMIN).write(
         "iamlint.toml",
         r#"select = ["full-admin"]
@@ -308,7 +272,7 @@ fn waivers_a_template_declares_suppress_under_their_locator() {
 
 #[test]
 fn a_baseline_keeps_old_findings_out_and_shrinks_as_they_are_fixed() {
-    let r = Repo::new();
+    let r = Repo::repo();
     let two = r#"{"Version": "2012-10-17", "Statement": [
   {"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"},
   {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
@@ -383,7 +347,7 @@ fn a_baseline_keeps_old_findings_out_and_shrinks_as_they_are_fixed() {
 
 #[test]
 fn a_baseline_is_not_written_when_a_file_could_not_be_linted() {
-    let r = Repo::new();
+    let r = Repo::repo();
     r.write("p.json", ADMIN);
     let o = r.run(&["check", "p.json", "missing.json", "--write-baseline", "b.json"]);
     assert_eq!(o.status.code(), Some(2));
@@ -434,12 +398,12 @@ fn tool(var: &str) -> PathBuf {
 #[test]
 fn sarif_passes_the_multitool_with_github_rules() {
     let multitool = tool("IAMLINT_SARIF_MULTITOOL");
-    let r = Repo::new();
+    let r = Repo::repo();
     let example =
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples/node-launcher.json"));
     // Findings with secondary labels, a suppressed one, a file that cannot be read, a
     // non-ASCII value before a finding, and a path that needs percent-encoding.
-    r.write("policies/node launcher.json", &example.unwrap())
+    r.write("policies/node launcher.json", example.unwrap())
         .write("policies/admin.json", ADMIN)
         .write("policies/é.json", "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Ünï\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObjekt\", \"Resource\": \"*\"}]}")
         .write("iamlint.toml", "[[suppress]]\nrule = \"full-admin\"\npath = \"policies/admin.json\"\nreason = \"break glass\"\n");
@@ -509,7 +473,7 @@ fn sarif_passes_the_multitool_with_github_rules() {
 #[test]
 fn the_pre_commit_hook_fails_a_bad_policy_and_passes_a_good_one() {
     let pre_commit = tool("IAMLINT_PRE_COMMIT");
-    let r = Repo::new();
+    let r = Repo::repo();
     fs::remove_dir_all(r.0.join(".git")).unwrap();
     let home = r.0.join("pre-commit-home");
     let scratch = r.0.join("scratch");
@@ -559,15 +523,15 @@ fn a_template_resource_waives_a_rule_in_its_metadata_with_a_reason() {
             "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  BreakGlass:\n    Type: AWS::IAM::Role\n    Metadata:\n      iamlint:\n        ignore:\n          - rule: full-admin\n{reason}    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: arn:aws:iam::111122223333:role/oncall}}\n            Action: sts:AssumeRole\n      Policies:\n        - PolicyName: admin\n          PolicyDocument:\n            Version: '2012-10-17'\n            Statement:\n              - Effect: Allow\n                Action: '*'\n                Resource: '*'\n"
         )
     };
-    let r = Repo::new();
-    r.write("stack.yaml", &template("            reason: break-glass role, reviewed in SEC-12\n"));
+    let r = Repo::repo();
+    r.write("stack.yaml", template("            reason: break-glass role, reviewed in SEC-12\n"));
     let v = json(&r.run(&["check", "stack.yaml", "--format", "json", "--select", "full-admin"]));
     assert!(rules_of(&v).is_empty(), "{v}");
     assert_eq!(v["summary"]["suppressed"], 1);
     let o = r.run(&["check", "stack.yaml", "--format", "concise", "--select", "full-admin", "--show-suppressed"]);
     assert!(stdout(&o).contains("break-glass role, reviewed in SEC-12"), "{}", stdout(&o));
     // Without a reason the waiver suppresses nothing, and says so.
-    r.write("stack.yaml", &template(""));
+    r.write("stack.yaml", template(""));
     let o = r.run(&["check", "stack.yaml", "--format", "concise", "--select", "full-admin"]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains("critical full-admin"), "{}", stdout(&o));

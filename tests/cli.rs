@@ -1,14 +1,12 @@
 //! The command line as users and CI see it: exit codes, the JSON contract, formats,
 //! discovery, determinism.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
-fn iamlint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iamlint")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
-}
+use common::Scratch as TempDir;
+use common::iamlint;
+use std::path::Path;
+use std::process::{Command, Output};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -16,36 +14,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "iamlint-cli-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> &TempDir {
-        let path = self.0.join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-        self
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 const CLEAN: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::artefacts/*"}]}"#;
@@ -296,7 +264,7 @@ fn a_fifo_is_refused_not_read() {
 #[test]
 fn an_array_of_policies_is_reported_and_each_is_analysed() {
     let d = TempDir::new();
-    d.write("list.json", &format!("[{ADMIN}, {CLEAN}]"));
+    d.write("list.json", format!("[{ADMIN}, {CLEAN}]"));
     let o = iamlint(&["check", "--format", "json", "list.json"], &d.0);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let found: Vec<(String, String)> = v["findings"]

@@ -4,16 +4,15 @@
 //! NotAction, principals, CloudFormation and Terraform, findings, exit codes, `--git`,
 //! and SARIF validated by the SARIF Multitool.
 
+mod common;
+
+use common::Scratch;
+use common::iamlint;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn iamlint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iamlint")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
-}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -25,40 +24,6 @@ fn text(o: &Output) -> String {
 
 fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
-}
-
-/// A scratch directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "iamlint-diff-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> &Scratch {
-        let path = self.0.join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-        self
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        iamlint(args, &self.0)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 /// One change as (file name without directory, "+" or "-", kind, action).
@@ -230,7 +195,7 @@ fn wider_may_be_wider_looser_tighter_and_narrower() {
     let s = Scratch::new();
     s.write(
         "old/p.json",
-        &policy(
+        policy(
             r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/app/*"},
                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::data/*?"},
                {"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*",
@@ -241,7 +206,7 @@ fn wider_may_be_wider_looser_tighter_and_narrower() {
     )
     .write(
         "new/p.json",
-        &policy(
+        policy(
             r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*"},
                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::data/?*"},
                {"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*",
@@ -274,9 +239,9 @@ fn wider_may_be_wider_looser_tighter_and_narrower() {
     let s2 = Scratch::new();
     s2.write(
         "old.json",
-        &policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/app/*"}"#),
+        policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/app/*"}"#),
     )
-    .write("new.json", &policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*"}"#));
+    .write("new.json", policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::logs/*"}"#));
     assert_eq!(s2.run(&["diff", "old.json", "new.json"]).status.code(), Some(0));
     assert_eq!(s2.run(&["diff", "old.json", "new.json", "--fail-on-access", "read"]).status.code(), Some(1));
     assert_eq!(
@@ -291,7 +256,7 @@ fn denies_are_credited_and_not_action_is_expanded() {
     let s = Scratch::new();
     s.write(
         "old/p.json",
-        &policy(
+        policy(
             r#"{"Effect": "Allow", "Action": ["iam:*"], "Resource": "*"},
                {"Effect": "Deny", "Action": ["iam:PassRole", "iam:CreateAccessKey"], "Resource": "*"},
                {"Effect": "Allow", "NotAction": ["s3:*", "ec2:*"], "Resource": "*"}"#,
@@ -302,7 +267,7 @@ fn denies_are_credited_and_not_action_is_expanded() {
         // The Deny no longer names CreateAccessKey; a conditional Deny removes nothing for
         // sure; the NotAction list no longer leaves out ec2:*; a new Deny removes s3:* no
         // more (it never was granted) and kms:Decrypt.
-        &policy(
+        policy(
             r#"{"Effect": "Allow", "Action": ["iam:*"], "Resource": "*"},
                {"Effect": "Deny", "Action": ["iam:PassRole"], "Resource": "*"},
                {"Effect": "Deny", "Action": ["iam:DeleteRole"], "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
@@ -332,18 +297,18 @@ fn principals_of_trust_and_resource_policies() {
             r#"{{"Effect": "Allow", "Principal": {principals}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}}"#
         ))
     };
-    s.write("old/bucket.json", &bucket(r#"{"AWS": "arn:aws:iam::111122223333:role/reader"}"#))
+    s.write("old/bucket.json", bucket(r#"{"AWS": "arn:aws:iam::111122223333:role/reader"}"#))
         .write(
             "new/bucket.json",
-            &bucket(r#"{"AWS": ["arn:aws:iam::111122223333:role/reader", "arn:aws:iam::111122223333:role/writer", "arn:aws:iam::210987654321:root", "*"]}"#),
+            bucket(r#"{"AWS": ["arn:aws:iam::111122223333:role/reader", "arn:aws:iam::111122223333:role/writer", "arn:aws:iam::210987654321:root", "*"]}"#),
         )
         .write(
             "old/trust.json",
-            &policy(r#"{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}"#),
+            policy(r#"{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}"#),
         )
         .write(
             "new/trust.json",
-            &policy(r#"{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}"#),
+            policy(r#"{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}"#),
         );
     let report = json(&s.run(&["diff", "old", "new", "--format", "json"]));
     let public = change(&report, "bucket.json", "new-principal", "*");
@@ -438,7 +403,7 @@ fn a_terraform_policy_gains_an_action() {
 "#
         )
     };
-    s.write("old/main.tf", &tf(r#""s3:GetObject""#)).write("new/main.tf", &tf(r#""s3:GetObject", "s3:PutObject""#));
+    s.write("old/main.tf", tf(r#""s3:GetObject""#)).write("new/main.tf", tf(r#""s3:GetObject", "s3:PutObject""#));
     let report = json(&s.run(&["diff", "old", "new", "--format", "json"]));
     let r = rows(&report);
     assert_eq!(r.len(), 1, "{r:?}");
@@ -450,8 +415,8 @@ fn a_terraform_policy_gains_an_action() {
 #[test]
 fn added_and_removed_documents_are_whole_changes() {
     let s = Scratch::new();
-    s.write("old/gone.json", &policy(r#"{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}"#))
-        .write("new/fresh.json", &policy(r#"{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}"#))
+    s.write("old/gone.json", policy(r#"{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}"#))
+        .write("new/fresh.json", policy(r#"{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}"#))
         .write("old/package.json", "{\"name\": \"x\"}")
         .write("new/package.json", "{\"name\": \"y\"}");
     let report = json(&s.run(&["diff", "old", "new", "--format", "json"]));
@@ -475,10 +440,10 @@ fn added_and_removed_documents_are_whole_changes() {
 #[test]
 fn findings_introduced_and_fixed_and_the_fail_on_threshold() {
     let s = Scratch::new();
-    s.write("old.json", &policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#))
+    s.write("old.json", policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#))
         .write(
             "new.json",
-            &policy(r#"{"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/*"}"#),
+            policy(r#"{"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/*"}"#),
         );
     let o = s.run(&["diff", "old.json", "new.json", "--format", "json", "--fail-on-access", "none"]);
     let report = json(&o);
@@ -495,7 +460,7 @@ fn findings_introduced_and_fixed_and_the_fail_on_threshold() {
     // A moved statement is the same finding (fingerprints ignore lines).
     s.write(
         "moved.json",
-        &format!(
+        format!(
             "\n\n{}",
             policy(r#"{"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/*"}"#)
         ),
@@ -530,9 +495,9 @@ fn a_file_that_cannot_be_read_or_parsed_on_either_side_breaks_the_run() {
 #[test]
 fn markdown_names_every_change_in_a_table() {
     let s = Scratch::new();
-    s.write("old.json", &policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#)).write(
+    s.write("old.json", policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#)).write(
         "new.json",
-        &policy(r#"{"Effect": "Allow", "Action": ["s3:GetObject", "iam:AttachRolePolicy"], "Resource": ["arn:aws:s3:::b/*", "arn:aws:iam::*:role/x|y"]}"#),
+        policy(r#"{"Effect": "Allow", "Action": ["s3:GetObject", "iam:AttachRolePolicy"], "Resource": ["arn:aws:s3:::b/*", "arn:aws:iam::*:role/x|y"]}"#),
     );
     let o = s.run(&["diff", "old.json", "new.json", "--format", "markdown"]);
     let md = String::from_utf8(o.stdout).unwrap();
@@ -566,16 +531,16 @@ fn compares_the_working_tree_with_a_git_revision() {
         assert!(o.status.success(), "git {args:?}: {}", text(&o));
     };
     git(&["init", "-q", "-b", "main"]);
-    s.write("infra/a.json", &policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}"#))
-        .write("infra/gone.json", &policy(r#"{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}"#))
-        .write("docs/readme.json", &policy(r#"{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}"#));
+    s.write("infra/a.json", policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}"#))
+        .write("infra/gone.json", policy(r#"{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}"#))
+        .write("docs/readme.json", policy(r#"{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}"#));
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "base"]);
     s.write(
         "infra/a.json",
-        &policy(r#"{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}"#),
+        policy(r#"{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}"#),
     )
-    .write("infra/new.json", &policy(r#"{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}"#));
+    .write("infra/new.json", policy(r#"{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}"#));
     fs::remove_file(s.0.join("infra/gone.json")).unwrap();
     let o = s.run(&["diff", "--git", "main", "infra", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
@@ -607,11 +572,11 @@ fn sarif_holds_the_introduced_findings_and_passes_the_multitool() {
     fs::create_dir_all(s.0.join(".git")).unwrap();
     s.write(
         "old/p.json",
-        &policy(r#"{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#),
+        policy(r#"{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#),
     )
     .write(
         "new/p.json",
-        &policy(
+        policy(
             r#"{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
                    {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}"#,
         ),
@@ -687,7 +652,7 @@ fn an_account_dump_principal_gains_an_inline_policy() {
     let extra = serde_json::json!({"PolicyName": "extra", "PolicyDocument": {"Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}});
     role["RolePolicyList"].as_array_mut().unwrap().push(extra);
-    s.write("old/dump.json", &old).write("new/dump.json", &serde_json::to_string_pretty(&dump).unwrap());
+    s.write("old/dump.json", &old).write("new/dump.json", serde_json::to_string_pretty(&dump).unwrap());
     let o = s.run(&["diff", "old", "new", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let report = json(&o);

@@ -4,10 +4,12 @@
 //! The bounds are generous on purpose (a debug build on a loaded two-core CI machine):
 //! they catch a hang or a quadratic blow-up, not a slowdown. Inputs are built here.
 
+mod common;
+
+use common::Scratch as TempDir;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// No shape may take longer than this (debug build, loaded machine).
@@ -15,28 +17,6 @@ const TIME_BOUND: Duration = Duration::from_secs(150);
 
 /// Nor hold more memory than this at its peak (resident set, Linux only).
 const MEMORY_BOUND_KB: u64 = 1_500_000;
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "iamlint-hostile-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 struct Run {
     code: Option<i32>,

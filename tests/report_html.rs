@@ -7,6 +7,9 @@
 //! `.ci/install-tools`) or `chromium` on the PATH. Under `CI=true` a missing Chromium
 //! fails the test; elsewhere the test says why it did not run and passes.
 
+mod common;
+
+use common::Scratch;
 use iamlint::catalogue::Catalogue;
 use iamlint::diagnostic::{
     Chain, ChainStep, Finding, Outcome, PolicyRole, PolicySummary, PrincipalRef, Severity, SubjectSummary,
@@ -17,7 +20,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The hostile role name: markup, quotes, a style end, a BiDi override.
 const HOSTILE: &str = "<script>window.pwned=1</script>\"'</style>\u{202e}evil";
@@ -36,28 +38,6 @@ fn chromium() -> Option<PathBuf> {
         eprintln!("skipped: {reason}");
     }
     found
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "iamlint-report-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The DOM after scripts, for `target` (a file URL, with a fragment if any).
