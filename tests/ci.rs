@@ -9,9 +9,9 @@
 mod common;
 
 use common::Scratch as Repo;
-use common::iamlint;
+use common::{iamlint, tool};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn stdout(o: &Output) -> String {
@@ -374,27 +374,6 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
 
 // ---------------------------------------------------------------- outside tools
 
-/// An outside tool: from its `IAMLINT_*` variable, else from `.ci/install-tools`, which
-/// installs what is missing. Panics when the tool cannot be had.
-fn tool(var: &str) -> PathBuf {
-    if let Some(path) = std::env::var_os(var).map(PathBuf::from)
-        && path.is_file()
-    {
-        return path;
-    }
-    let installer = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/install-tools");
-    let o = Command::new("bash").arg(&installer).output().expect("bash runs .ci/install-tools");
-    assert!(o.status.success(), "{} failed; the test needs {var}:\n{}", installer.display(), stderr(&o));
-    let exports = stdout(&o);
-    let line = exports
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("export {var}=")))
-        .unwrap_or_else(|| panic!("{} printed no {var}:\n{exports}", installer.display()));
-    let path = PathBuf::from(line.trim_matches('\''));
-    assert!(path.is_file(), "{var}={} is not a file", path.display());
-    path
-}
-
 #[test]
 fn sarif_passes_the_multitool_with_github_rules() {
     let multitool = tool("IAMLINT_SARIF_MULTITOOL");
@@ -446,28 +425,16 @@ fn sarif_passes_the_multitool_with_github_rules() {
         assert!(rule["properties"]["security-severity"].as_str().unwrap().parse::<f64>().is_ok());
     }
 
-    let input = r.0.join("in.sarif");
-    fs::write(&input, &o.stdout).unwrap();
-    let verdict = r.0.join("out.sarif");
-    let v = Command::new(&multitool)
-        .args(["validate", "--rule-kind", "Sarif;Gh", "--log", "ForceOverwrite", "-o"])
-        .arg(&verdict)
-        .arg(&input)
-        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(
-        &fs::read(&verdict).unwrap_or_else(|e| panic!("no verdict ({e}): {}{}", stdout(&v), stderr(&v))),
-    )
-    .unwrap();
-    let problems: Vec<String> = report["runs"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["level"] == "error")
-        .map(|r| format!("{}: {}", r["ruleId"], r["message"]))
-        .collect();
-    assert!(problems.is_empty(), "SARIF Multitool errors:\n{}", problems.join("\n"));
+    let problems = common::sarif_errors(&multitool, &r.0, &o.stdout);
+    assert!(
+        problems.is_empty(),
+        "SARIF Multitool errors:
+{}",
+        problems.join(
+            "
+"
+        )
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 mod common;
 
 use common::Scratch;
-use common::iamlint;
+use common::{iamlint, tool};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
@@ -589,45 +589,16 @@ fn sarif_holds_the_introduced_findings_and_passes_the_multitool() {
     for r in results {
         assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "new/p.json");
     }
-    let input = s.0.join("in.sarif");
-    fs::write(&input, &o.stdout).unwrap();
-    let verdict = s.0.join("out.sarif");
-    let v = Command::new(&multitool)
-        .args(["validate", "--rule-kind", "Sarif;Gh", "--log", "ForceOverwrite", "-o"])
-        .arg(&verdict)
-        .arg(&input)
-        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
-        .output()
-        .unwrap();
-    let report: Value =
-        serde_json::from_slice(&fs::read(&verdict).unwrap_or_else(|e| panic!("no verdict ({e}): {}", text(&v))))
-            .unwrap();
-    let problems: Vec<String> = report["runs"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["level"] == "error")
-        .map(|r| format!("{}: {}", r["ruleId"], r["message"]))
-        .collect();
-    assert!(problems.is_empty(), "SARIF Multitool errors:\n{}", problems.join("\n"));
-}
-
-/// An outside tool: from its `IAMLINT_*` variable, else from `.ci/install-tools`.
-fn tool(var: &str) -> PathBuf {
-    if let Some(path) = std::env::var_os(var).map(PathBuf::from)
-        && path.is_file()
-    {
-        return path;
-    }
-    let installer = root().join(".ci/install-tools");
-    let o = Command::new("bash").arg(&installer).output().expect("bash runs .ci/install-tools");
-    assert!(o.status.success(), "{} failed; the test needs {var}:\n{}", installer.display(), text(&o));
-    let exports = String::from_utf8_lossy(&o.stdout).into_owned();
-    let line = exports
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("export {var}=")))
-        .unwrap_or_else(|| panic!("{} printed no {var}:\n{exports}", installer.display()));
-    PathBuf::from(line.trim_matches('\''))
+    let problems = common::sarif_errors(&multitool, &s.0, &o.stdout);
+    assert!(
+        problems.is_empty(),
+        "SARIF Multitool errors:
+{}",
+        problems.join(
+            "
+"
+        )
+    );
 }
 
 #[test]

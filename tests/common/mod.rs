@@ -13,6 +13,53 @@ pub fn iamlint(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_iamlint")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
 }
 
+/// An outside tool the tests drive: from its `IAMLINT_*` variable, else installed by
+/// `.ci/install-tools` (which prints the variables it sets).
+pub fn tool(var: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(var).map(PathBuf::from)
+        && path.is_file()
+    {
+        return path;
+    }
+    let installer = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/install-tools");
+    let o = Command::new("bash").arg(&installer).output().expect("bash runs .ci/install-tools");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{} failed; the test needs {var}:\n{stderr}", installer.display());
+    let exports = String::from_utf8_lossy(&o.stdout).into_owned();
+    let line = exports
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("export {var}=")))
+        .unwrap_or_else(|| panic!("{} printed no {var}:\n{exports}", installer.display()));
+    let path = PathBuf::from(line.trim_matches('\''));
+    assert!(path.is_file(), "{var}={} is not a file", path.display());
+    path
+}
+
+/// What the real SARIF Multitool (the SARIF schema and GitHub's ingestion rules) finds
+/// wrong with `sarif`: its `error` results, one line each. `dir` holds its files.
+pub fn sarif_errors(multitool: &Path, dir: &Path, sarif: &[u8]) -> Vec<String> {
+    let input = dir.join("in.sarif");
+    fs::write(&input, sarif).unwrap();
+    let verdict = dir.join("out.sarif");
+    let v = Command::new(multitool)
+        .args(["validate", "--rule-kind", "Sarif;Gh", "--log", "ForceOverwrite", "-o"])
+        .arg(&verdict)
+        .arg(&input)
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .output()
+        .unwrap();
+    let said = || format!("{}{}", String::from_utf8_lossy(&v.stdout), String::from_utf8_lossy(&v.stderr));
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(&verdict).unwrap_or_else(|e| panic!("no verdict ({e}): {}", said()))).unwrap();
+    report["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["level"] == "error")
+        .map(|r| format!("{}: {}", r["ruleId"], r["message"]))
+        .collect()
+}
+
 /// A fresh directory under the system temp dir, removed when dropped.
 pub struct Scratch(pub PathBuf);
 
