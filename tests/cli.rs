@@ -357,3 +357,21 @@ fn least_privilege_must_stay_silent() {
         assert_eq!(o.status.code(), Some(0), "{path}");
     }
 }
+
+/// A role attaching an AWS managed policy iamlint does not know cannot be judged whole:
+/// the run fails whatever `--fail-on` says, and the summary names the rule that says so.
+#[test]
+fn an_unknown_aws_managed_policy_fails_the_run_whatever_fail_on_says() {
+    let d = TempDir::new();
+    d.write(
+        "role.yaml",
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal: {Service: ec2.amazonaws.com}\n            Action: sts:AssumeRole\n      ManagedPolicyArns:\n        - arn:aws:iam::aws:policy/NoSuchPolicyXyz\n",
+    );
+    let o = iamlint(&["check", "role.yaml", "--fail-on", "none", "--format", "concise"], &d.0);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("1 incomplete-analysis finding fails the run whatever --fail-on says"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -322,9 +322,14 @@ pub fn summary_line(outcome: &Outcome, verdict: &Verdict) -> String {
         )
     };
     if verdict.unreadable > 0 {
+        // Named by the rules that say it: a file not fully read, a principal not fully seen.
+        let rules: Vec<&str> = [crate::filter::UNREADABLE, crate::filter::INCOMPLETE]
+            .into_iter()
+            .filter(|id| outcome.findings.iter().any(|f| f.rule.id == *id))
+            .collect();
         line.push_str(&format!(
             "; {} fails the run whatever --fail-on says",
-            plural(verdict.unreadable, &format!("{} finding", crate::filter::UNREADABLE))
+            plural(verdict.unreadable, &format!("{} finding", rules.join(" or ")))
         ));
     }
     if !outcome.suppressed.is_empty() {
