@@ -327,8 +327,9 @@ pub fn summary_line(outcome: &Outcome, verdict: &Verdict) -> String {
             .into_iter()
             .filter(|id| outcome.findings.iter().any(|f| f.rule.id == *id))
             .collect();
+        let verb = if verdict.unreadable == 1 { "fails" } else { "fail" };
         line.push_str(&format!(
-            "; {} fails the run whatever --fail-on says",
+            "; {} {verb} the run whatever --fail-on says",
             plural(verdict.unreadable, &format!("{} finding", rules.join(" or ")))
         ));
     }
