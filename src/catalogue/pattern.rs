@@ -8,11 +8,8 @@ pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool
         match_units(
             pattern.as_bytes(),
             text.as_bytes(),
-            |a, b| {
-                if case_insensitive { a.eq_ignore_ascii_case(&b) } else { a == b }
-            },
+            |a, b| a == b'?' || if case_insensitive { a.eq_ignore_ascii_case(&b) } else { a == b },
             b'*',
-            b'?',
         )
     } else {
         let p: Vec<char> = pattern.chars().collect();
@@ -20,25 +17,23 @@ pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool
         match_units(
             &p,
             &t,
-            |a, b| {
-                if case_insensitive { a.to_lowercase().eq(b.to_lowercase()) } else { a == b }
-            },
+            |a, b| a == '?' || if case_insensitive { a.to_lowercase().eq(b.to_lowercase()) } else { a == b },
             '*',
-            '?',
         )
     }
 }
 
 /// Linear-time glob matching with single-star backtracking (no exponential blow-up on
-/// hostile patterns such as `a*a*a*a*b`).
-fn match_units<T: Copy + PartialEq>(p: &[T], t: &[T], eq: impl Fn(T, T) -> bool, star: T, any: T) -> bool {
+/// hostile patterns such as `a*a*a*a*b`): `star` takes any run of units, `takes(p, t)`
+/// says whether pattern unit `p` (a literal or `?`) takes text unit `t`.
+fn match_units<T: Copy + PartialEq>(p: &[T], t: &[T], takes: impl Fn(T, T) -> bool, star: T) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut backtrack: Option<(usize, usize)> = None;
     while ti < t.len() {
         if pi < p.len() && p[pi] == star {
             backtrack = Some((pi, ti));
             pi += 1;
-        } else if pi < p.len() && (p[pi] == any || eq(p[pi], t[ti])) {
+        } else if pi < p.len() && takes(p[pi], t[ti]) {
             pi += 1;
             ti += 1;
         } else if let Some((sp, st)) = backtrack {
@@ -119,24 +114,7 @@ fn symbolic_match(p: &[char], t: &[char]) -> bool {
         '?' => tc != '*',
         pc => tc != '*' && tc != '?' && pc == tc,
     };
-    let (mut pi, mut ti) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            backtrack = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && takes(p[pi], t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = backtrack {
-            pi = sp + 1;
-            ti = st + 1;
-            backtrack = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
+    match_units(p, t, takes, '*')
 }
 
 #[cfg(test)]

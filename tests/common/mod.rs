@@ -35,9 +35,9 @@ pub fn tool(var: &str) -> PathBuf {
     path
 }
 
-/// What the real SARIF Multitool (the SARIF schema and GitHub's ingestion rules) finds
-/// wrong with `sarif`: its `error` results, one line each. `dir` holds its files.
-pub fn sarif_errors(multitool: &Path, dir: &Path, sarif: &[u8]) -> Vec<String> {
+/// Fails unless the real SARIF Multitool (the SARIF schema and GitHub's ingestion rules)
+/// finds no error in `sarif`. `dir` holds its files.
+pub fn assert_valid_sarif(multitool: &Path, dir: &Path, sarif: &[u8]) {
     let input = dir.join("in.sarif");
     fs::write(&input, sarif).unwrap();
     let verdict = dir.join("out.sarif");
@@ -51,13 +51,14 @@ pub fn sarif_errors(multitool: &Path, dir: &Path, sarif: &[u8]) -> Vec<String> {
     let said = || format!("{}{}", String::from_utf8_lossy(&v.stdout), String::from_utf8_lossy(&v.stderr));
     let report: serde_json::Value =
         serde_json::from_slice(&fs::read(&verdict).unwrap_or_else(|e| panic!("no verdict ({e}): {}", said()))).unwrap();
-    report["runs"][0]["results"]
+    let problems: Vec<String> = report["runs"][0]["results"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|r| r["level"] == "error")
         .map(|r| format!("{}: {}", r["ruleId"], r["message"]))
-        .collect()
+        .collect();
+    assert!(problems.is_empty(), "SARIF Multitool errors:\n{}", problems.join("\n"));
 }
 
 /// A fresh directory under the system temp dir, removed when dropped.
