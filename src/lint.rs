@@ -11,7 +11,7 @@ use crate::diagnostic::{
 use crate::discover::{Candidate, io_reason};
 use crate::formats::{self, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
 use crate::policy::{PolicyKind, PrincipalPolicies};
-use crate::resolve::{Principals, ResolvedDocument, Subject, resolve};
+use crate::resolve::{Memos, Principals, ResolvedDocument, Subject, resolve};
 use crate::rules::{Check, Context, Rule};
 use crate::source::{SourceFile, Span};
 use rayon::prelude::*;
@@ -389,13 +389,19 @@ fn run_rules(
     let Resolved { source, syntax, documents, principals, gaps, whole_account, waivers } = file;
     let whole_account = *whole_account;
     // Built once for every rule: each subject remembers what the grant model worked out.
-    let document_subjects: Vec<Subject<'_>> = documents.iter().map(Subject::document).collect();
+    // What is worked out about one statement or value is shared by every subject.
+    let memos = Memos::default();
+    let document_subjects: Vec<Subject<'_>> = documents.iter().map(|d| Subject::document(d).sharing(&memos)).collect();
     let mut members = Principals::new(whole_account);
     for p in principals {
         let pick = |list: &[usize]| list.iter().filter_map(|&i| documents.get(i)).collect::<Vec<_>>();
         let ceilings = pick(&p.ceilings).into_iter().chain(options.scps.iter()).collect();
         let trust = p.trust.and_then(|i| documents.get(i));
-        members.push(&p.principal, Subject::principal(pick(&p.documents), ceilings, &p.principal), trust);
+        members.push(
+            &p.principal,
+            Subject::principal(pick(&p.documents), ceilings, &p.principal).sharing(&memos),
+            trust,
+        );
     }
     let progress = extras.progress.filter(|_| principals.len() > MANY_PRINCIPALS);
     if let Some(p) = progress {

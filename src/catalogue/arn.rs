@@ -15,12 +15,14 @@
 //!   so they leave the later fields where they are).
 
 use super::{Catalogue, has_wildcard, wildcard_match};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// A pattern or an ARN format as pieces, as `may_match` reads them: `*`, `?` (in patterns),
 /// and `${...}` placeholders or policy variables, which stand for a run without `:`.
-fn units(text: &str, wildcards: bool) -> Vec<Piece> {
+fn units_of(text: &str, wildcards: bool) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
@@ -51,7 +53,7 @@ const MAX_ARN: usize = 4096;
 /// Whether the Resource pattern `pattern` matches at least one ARN of `format`: a search
 /// over pairs of positions in both (linear in their product, no backtracking blow-up).
 pub fn may_match(pattern: &str, format: &str) -> bool {
-    pattern.len() > MAX_ARN || intersect(&units(pattern, true), &units(format, false))
+    pattern.len() > MAX_ARN || remembered(pattern, format, Test::MayMatch)
 }
 
 /// Whether the pattern matches every ARN of `format` (a NotResource value that excludes
@@ -401,6 +403,47 @@ fn pattern_pieces(text: &str) -> Vec<Piece> {
     out
 }
 
+/// A pattern's pieces for `test`. Rules ask about one value against many formats in a
+/// row, so the last value's pieces are kept.
+fn pieces_of_pattern(pattern: &str, test: Test) -> Rc<[Piece]> {
+    thread_local! {
+        static LAST: RefCell<Option<(Box<str>, bool, Rc<[Piece]>)>> = const { RefCell::new(None) };
+    }
+    let units = test == Test::MayMatch;
+    LAST.with_borrow_mut(|last| {
+        if let Some((text, u, pieces)) = last.as_ref()
+            && **text == *pattern
+            && *u == units
+        {
+            return pieces.clone();
+        }
+        let pieces: Rc<[Piece]> = if units { units_of(pattern, true) } else { pattern_pieces(pattern) }.into();
+        *last = Some((pattern.into(), units, pieces.clone()));
+        pieces
+    })
+}
+
+/// A catalogue format's pieces for `test`, worked out once per thread: there are a few
+/// thousand formats and every value is compared with some of them.
+fn pieces_of_format(format: &str, test: Test) -> Rc<[Piece]> {
+    thread_local! {
+        static FORMATS: RefCell<HashMap<(Box<str>, Test), Rc<[Piece]>>> = RefCell::default();
+    }
+    FORMATS.with_borrow_mut(|formats| {
+        if let Some(found) = formats.get(&(Box::<str>::from(format), test)) {
+            return found.clone();
+        }
+        let pieces: Rc<[Piece]> = match test {
+            Test::MayMatch => units_of(format, false),
+            Test::Strict => format_pieces(format, Header::Strict),
+            Test::Loose => format_pieces(format, Header::Loose),
+        }
+        .into();
+        formats.insert((format.into(), test), pieces.clone());
+        pieces
+    })
+}
+
 /// How a format's partition, region and account are read.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Header {
@@ -463,16 +506,35 @@ fn overlap_pieces(a: Piece, b: Piece) -> bool {
 /// Whether some text is matched by both piece lists: a search over pairs of positions
 /// (linear in their product).
 fn intersect(p: &[Piece], q: &[Piece]) -> bool {
+    thread_local! {
+        /// Visited pairs, marked with the number of the search (never cleared), and the stack.
+        static SCRATCH: RefCell<(Vec<u32>, u32, Vec<(usize, usize)>)> = RefCell::default();
+    }
+    SCRATCH.with_borrow_mut(|(seen, search, stack)| {
+        let (n, m) = (p.len(), q.len());
+        if seen.len() < (n + 1) * (m + 1) {
+            seen.resize((n + 1) * (m + 1), 0);
+        }
+        *search = search.wrapping_add(1);
+        if *search == 0 {
+            seen.fill(0);
+            *search = 1;
+        }
+        stack.clear();
+        search_pairs(p, q, seen, *search, stack)
+    })
+}
+
+fn search_pairs(p: &[Piece], q: &[Piece], seen: &mut [u32], search: u32, stack: &mut Vec<(usize, usize)>) -> bool {
     let repeats = |u: Piece| matches!(u, Piece::Many(_));
     let (n, m) = (p.len(), q.len());
-    let mut seen = vec![false; (n + 1) * (m + 1)];
-    let mut stack = vec![(0, 0)];
+    stack.push((0, 0));
     while let Some((i, j)) = stack.pop() {
         let slot = &mut seen[i * (m + 1) + j];
-        if *slot {
+        if *slot == search {
             continue;
         }
-        *slot = true;
+        *slot = search;
         if i == n && j == m {
             return true;
         }
@@ -501,7 +563,49 @@ pub fn fits(pattern: &str, format: &str, header: Header) -> bool {
     if pattern.len() > MAX_ARN {
         return true;
     }
-    intersect(&pattern_pieces(pattern), &format_pieces(format, header))
+    remembered(pattern, format, if header == Header::Strict { Test::Strict } else { Test::Loose })
+}
+
+/// Which question `remembered` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Test {
+    MayMatch,
+    Strict,
+    Loose,
+}
+
+/// Answers of `may_match` and `fits` the thread has worked out, by pattern text. The same
+/// Resource values come back in every document of a tree and every principal of an
+/// account dump, each against the same few formats; the automaton is the costly part.
+#[derive(Default)]
+struct Answers {
+    /// pattern -> (format, test, answer).
+    by_pattern: HashMap<Box<str>, Vec<(Box<str>, Test, bool)>>,
+    size: usize,
+}
+
+/// More than a large account needs; past it the answers are forgotten and worked out again.
+const MAX_ANSWERS: usize = 1 << 20;
+
+fn remembered(pattern: &str, format: &str, test: Test) -> bool {
+    thread_local! {
+        static ANSWERS: RefCell<Answers> = RefCell::default();
+    }
+    let known = ANSWERS.with_borrow(|a| {
+        a.by_pattern.get(pattern)?.iter().find(|(f, t, _)| *t == test && **f == *format).map(|(_, _, answer)| *answer)
+    });
+    if let Some(answer) = known {
+        return answer;
+    }
+    let answer = intersect(&pieces_of_pattern(pattern, test), &pieces_of_format(format, test));
+    ANSWERS.with_borrow_mut(|a| {
+        if a.size >= MAX_ANSWERS {
+            *a = Answers::default();
+        }
+        a.size += 1;
+        a.by_pattern.entry(pattern.into()).or_default().push((format.into(), test, answer));
+    });
+    answer
 }
 
 /// A format's field (`arn` is field 0), as written.

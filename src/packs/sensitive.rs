@@ -4,7 +4,9 @@
 use crate::catalogue::{ActionId, ActionSet, Catalogue, ServiceId};
 use crate::packs::pack;
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// `rules/packs/sensitive-actions.json`. Strings are borrowed from the bundled text.
@@ -59,12 +61,14 @@ impl Members {
         catalogue: &Catalogue,
     ) -> Members {
         let mut members = Members { set: ActionSet::new(), entries: Vec::new() };
-        for entry in class.iter().filter(|e| !e.star_only_ok) {
-            let Some((prefix, name)) = entry.action.split_once(':') else { continue };
-            let Some(service) = catalogue.find_service(prefix).filter(|s| services.contains(s)) else { continue };
-            if let Some(id) = catalogue.find_action(service, name) {
-                members.set.insert(id);
-                members.entries.push((id, entry));
+        let index = by_prefix(class);
+        for &service in services {
+            let Some(entries) = index.get(catalogue.prefix(service).to_ascii_lowercase().as_str()) else { continue };
+            for (name, entry) in entries {
+                if let Some(id) = catalogue.find_action(service, name) {
+                    members.set.insert(id);
+                    members.entries.push((id, entry));
+                }
             }
         }
         members
@@ -75,6 +79,31 @@ impl Members {
         self.entries.iter().find(|(e, _)| *e == id).map(|(_, entry)| *entry)
     }
 }
+
+/// A class's entries (not `star_only_ok`) by lower-case service prefix, worked out once
+/// per class: each subject looks up only the services it grants something of.
+fn by_prefix(class: &'static [SensitiveAction<'static>]) -> Rc<ByPrefix> {
+    thread_local! {
+        static INDEX: RefCell<HashMap<usize, Rc<ByPrefix>>> = RefCell::default();
+    }
+    INDEX.with(|index| {
+        index
+            .borrow_mut()
+            .entry(class.as_ptr() as usize)
+            .or_insert_with(|| {
+                let mut out: ByPrefix = HashMap::new();
+                for entry in class.iter().filter(|e| !e.star_only_ok) {
+                    if let Some((prefix, name)) = entry.action.split_once(':') {
+                        out.entry(prefix.to_ascii_lowercase()).or_default().push((name, entry));
+                    }
+                }
+                Rc::new(out)
+            })
+            .clone()
+    })
+}
+
+type ByPrefix = HashMap<String, Vec<(&'static str, &'static SensitiveAction<'static>)>>;
 
 #[cfg(test)]
 mod tests {

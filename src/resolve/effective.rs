@@ -457,13 +457,13 @@ fn narrowing(st: &Statement, kind: PolicyKind) -> Vec<(&ConditionOperator, &Cond
 /// (owned by the document) and of ARN formats (owned by the catalogue: the model only
 /// asks about formats it takes from there, shared by the actions of a resource type).
 #[derive(Debug, Default)]
-pub(super) struct Memo {
-    /// Per statement (by address), whether a condition entry narrows its grants: worked
-    /// out once, not once per action (thousands of condition keys on `Action: *`).
-    narrowed: RefCell<HashMap<usize, bool>>,
-    fits: RefCell<HashMap<(usize, usize), Fit>>,
+pub(super) struct Memo<'d> {
+    /// What does not depend on the subject, shared with the other subjects built over the
+    /// same documents (a managed policy's values are judged once, not once per holder).
+    pub(super) shared: Shared<'d>,
     types: RefCell<HashMap<(ActionId, usize), TypeState>>,
-    removes: RefCell<HashMap<(usize, usize), bool>>,
+    /// Per action, whether the ceilings let it through.
+    pub(super) ceilings: RefCell<HashMap<ActionId, bool>>,
     /// The entries (indices) that are unconditional Denies, worked out once.
     denies: OnceCell<Vec<usize>>,
     /// Per action, the unconditional Denies that cover it (indices into `denies`' entries):
@@ -471,6 +471,41 @@ pub(super) struct Memo {
     denies_of: RefCell<HashMap<ActionId, Rc<[usize]>>>,
     /// Work done so far (Deny and statement visits, ARN comparisons), against `WORK_BUDGET`.
     work: Cell<u64>,
+}
+
+/// What the grant model works out about one statement or one Resource value, whatever
+/// subject it is judged in: kept for every subject over the same documents
+/// (`Subject::sharing`). Keyed by addresses, like `Memo`.
+#[derive(Debug, Default)]
+pub struct Memos {
+    /// Per statement (by address), whether a condition entry narrows its grants: worked
+    /// out once, not once per action (thousands of condition keys on `Action: *`).
+    narrowed: RefCell<HashMap<usize, bool>>,
+    fits: RefCell<HashMap<(usize, usize), Fit>>,
+    removes: RefCell<HashMap<(usize, usize), bool>>,
+}
+
+/// A subject's own `Memos`, or ones it shares with the other subjects of its documents.
+#[derive(Debug)]
+pub(super) enum Shared<'d> {
+    Own(Box<Memos>),
+    With(&'d Memos),
+}
+
+impl Default for Shared<'_> {
+    fn default() -> Self {
+        Shared::Own(Box::default())
+    }
+}
+
+impl std::ops::Deref for Shared<'_> {
+    type Target = Memos;
+    fn deref(&self) -> &Memos {
+        match self {
+            Shared::Own(m) => m,
+            Shared::With(m) => m,
+        }
+    }
 }
 
 /// The work one subject may take (visits of statements and ARN comparisons) before it is
@@ -537,11 +572,11 @@ impl<'d> Subject<'d> {
     /// Whether a condition entry of the statement narrows its grants, worked out once.
     fn narrowed(&self, st: &Statement, kind: PolicyKind) -> bool {
         let key = st as *const Statement as usize;
-        if let Some(found) = self.memo.narrowed.borrow().get(&key) {
+        if let Some(found) = self.memo.shared.narrowed.borrow().get(&key) {
             return *found;
         }
         let found = st.condition.as_ref().is_some_and(|c| c.restrictions().any(|(_, e)| narrows(&e.key.value, kind)));
-        self.memo.narrowed.borrow_mut().insert(key, found);
+        self.memo.shared.narrowed.borrow_mut().insert(key, found);
         found
     }
 
@@ -579,15 +614,21 @@ impl Subject<'_> {
     /// How a Resource value meets one ARN format, remembered.
     fn fit(&self, raw: &str, parsed: &ResourceValue, format: &str) -> Fit {
         self.spend(1);
-        *self.memo.fits.borrow_mut().entry((raw.as_ptr() as usize, format.as_ptr() as usize)).or_insert_with(|| {
-            if let ResourceValue::Arn(arn) = parsed
-                && arn.fields.len() == 5
-                && !may_share(arn, format)
-            {
-                return Fit { every: false, exact: false, some: false };
-            }
-            Fit { every: covers_every(raw, parsed, format), exact: covers(raw, format), some: may_match(raw, format) }
-        })
+        *self.memo.shared.fits.borrow_mut().entry((raw.as_ptr() as usize, format.as_ptr() as usize)).or_insert_with(
+            || {
+                if let ResourceValue::Arn(arn) = parsed
+                    && arn.fields.len() == 5
+                    && !may_share(arn, format)
+                {
+                    return Fit { every: false, exact: false, some: false };
+                }
+                Fit {
+                    every: covers_every(raw, parsed, format),
+                    exact: covers(raw, format),
+                    some: may_match(raw, format),
+                }
+            },
+        )
     }
 
     /// Whether a Deny's Resource value removes an Allow's value (matches it as text),
@@ -595,6 +636,7 @@ impl Subject<'_> {
     fn removes(&self, denied: &str, allowed: &str) -> bool {
         *self
             .memo
+            .shared
             .removes
             .borrow_mut()
             .entry((denied.as_ptr() as usize, allowed.as_ptr() as usize))

@@ -7,7 +7,7 @@ pub mod principals;
 mod subject;
 pub mod types;
 
-pub use effective::{Grant, Reach, StatementGrants, narrows};
+pub use effective::{Grant, Memos, Reach, StatementGrants, narrows};
 pub use principals::Principals;
 pub use subject::Subject;
 

@@ -5,7 +5,7 @@
 //! The same rules run on both, so an escalation split over two policies of one role is
 //! found without any rule knowing where its statements came from.
 
-use super::effective::Memo;
+use super::effective::{Memo, Memos, Shared};
 use super::{ResolvedDocument, ResolvedStatement};
 use crate::catalogue::{ActionId, Catalogue, ServiceId};
 use crate::diagnostic::PrincipalRef;
@@ -23,7 +23,7 @@ pub struct Subject<'d> {
     ceilings: Vec<&'d ResolvedDocument>,
     /// Set when the subject is a principal.
     pub principal: Option<&'d PrincipalRef>,
-    pub(super) memo: Memo,
+    pub(super) memo: Memo<'d>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +61,15 @@ impl<'d> Subject<'d> {
         }
         let index = entries.iter().enumerate().map(|(i, e)| (e.st as *const Statement as usize, i)).collect();
         Subject { entries, index, ceilings, principal, memo: Memo::default() }
+    }
+
+    /// Shares what the grant model works out about statements and values with the other
+    /// subjects built over the same documents (each document alone, each principal that
+    /// holds it): `memos` must not outlive those documents' subjects, which the borrow
+    /// makes sure of.
+    pub fn sharing(mut self, memos: &'d Memos) -> Subject<'d> {
+        self.memo.shared = Shared::With(memos);
+        self
     }
 
     pub(super) fn entries(&self) -> impl Iterator<Item = Entry<'d>> + '_ {
@@ -131,7 +140,13 @@ impl<'d> Subject<'d> {
     /// and no unconditional Deny of it on `*`. Judged per action: a ceiling that allows
     /// the action on some resources only is taken to let it through.
     pub(super) fn ceilings_allow(&self, action: ActionId) -> bool {
-        self.ceilings.iter().all(|c| {
+        if self.ceilings.is_empty() {
+            return true;
+        }
+        if let Some(found) = self.memo.ceilings.borrow().get(&action) {
+            return *found;
+        }
+        let found = self.ceilings.iter().all(|c| {
             let allowed = c.statements().any(|(st, rs)| st.is_allow() && rs.actions.contains(action));
             let denied = c.statements().any(|(st, rs)| {
                 st.is_deny()
@@ -140,6 +155,8 @@ impl<'d> Subject<'d> {
                     && st.resource.as_ref().is_some_and(|r| !r.negated && r.values.iter().any(|v| v.value == "*"))
             });
             allowed && !denied
-        })
+        });
+        self.memo.ceilings.borrow_mut().insert(action, found);
+        found
     }
 }
