@@ -151,6 +151,33 @@ fn escalation_paths_are_well_formed() {
     }
 }
 
+/// Every path id of DataDog's pathfinding.cloud, as `rules/catalogue/pathfinding-paths.sh`
+/// last read them (`rules/catalogue/pathfinding-paths.txt`, with the commit), is a path of
+/// the escalation pack or listed in its `excluded` with a reason.
+#[test]
+fn every_pathfinding_cloud_path_is_covered_or_excluded() {
+    let text = std::fs::read_to_string("rules/catalogue/pathfinding-paths.txt").unwrap();
+    let is_commit = |w: &str| w.len() == 40 && w.bytes().all(|b| b.is_ascii_hexdigit());
+    assert!(
+        text.lines().any(|l| l.starts_with('#') && l.split_whitespace().any(is_commit)),
+        "pathfinding-paths.txt names the commit it was read at"
+    );
+    let listed: Vec<&str> = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).collect();
+    assert!(listed.len() >= 60, "{} ids", listed.len());
+    let covered: BTreeSet<String> = escalation_paths().into_iter().map(|(id, _, _)| id).collect();
+    let pack = pack("privilege-escalation.json");
+    let mut excluded = BTreeSet::new();
+    for e in pack["excluded"].as_array().expect("excluded is a list") {
+        let id = e["id"].as_str().expect("an excluded entry has an id");
+        assert!(e["reason"].as_str().is_some_and(|r| r.len() > 10), "{id}: excluded without a reason");
+        assert!(!covered.contains(id), "{id} is both a path and excluded");
+        assert!(excluded.insert(id.to_string()), "{id} excluded twice");
+    }
+    let missing: Vec<&str> =
+        listed.iter().copied().filter(|id| !covered.contains(*id) && !excluded.contains(*id)).collect();
+    assert!(missing.is_empty(), "pathfinding.cloud paths neither in the pack nor excluded: {missing:?}");
+}
+
 /// The path ids privilege-escalation names (in the message or the note) for a policy
 /// granting exactly these actions on every resource.
 fn paths_found(actions: &[String]) -> BTreeSet<String> {
