@@ -36,7 +36,7 @@ fn every_pack_has_provenance() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 12, "a new pack gets its structure checked here: {names:?}");
+    assert_eq!(names.len(), 13, "a new pack gets its structure checked here: {names:?}");
     for name in &names {
         let p = pack(name);
         let about = p.get("description").or_else(|| p.get("about")).and_then(Value::as_str);
@@ -77,6 +77,32 @@ fn escalation_targets_are_well_formed() {
         assert!(["role", "user", "group"].contains(&t["target"].as_str().unwrap()), "{t}");
         assert!(["target", "any"].contains(&t["gains"].as_str().unwrap()), "{t}");
         assert!(t.get("via").is_none_or(|v| ["pass", "assume"].contains(&v.as_str().unwrap())), "{t}");
+    }
+}
+
+#[test]
+fn boundary_delegation_names_catalogue_actions() {
+    let catalogue = Catalogue::bundled();
+    let pack = pack("boundary-delegation.json");
+    assert_eq!(pack["key"].as_str(), Some("iam:PermissionsBoundary"));
+    for list in ["bounded", "setters", "removers", "editors"] {
+        let names = strings(&pack[list], list);
+        assert!(!names.is_empty(), "{list} is empty");
+        for name in names {
+            known_action(catalogue, name, list);
+            if list != "editors" {
+                let id = catalogue.lookup(name).unwrap();
+                let keys = &catalogue.action(id).keys;
+                assert!(
+                    keys.iter().any(|k| k.eq_ignore_ascii_case("iam:PermissionsBoundary")),
+                    "{name}: no iam:PermissionsBoundary"
+                );
+            }
+        }
+    }
+    // A setter sets a boundary only to the one a bounded grant names.
+    for setter in strings(&pack["setters"], "setters") {
+        assert!(strings(&pack["bounded"], "bounded").contains(&setter), "{setter}");
     }
 }
 
