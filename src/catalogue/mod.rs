@@ -146,6 +146,7 @@ impl Catalogue {
                     resources: line.resources,
                     keys: line.keys,
                     actions: line.actions.into_iter().map(|a| LazyAction::new(a.get())).collect(),
+                    continued: OnceLock::new(),
                 }
             })
         })
@@ -259,6 +260,33 @@ pub struct LoadedService {
     pub resources: Vec<ResourceType<'static>>,
     pub keys: Vec<ConditionKey<'static>>,
     actions: Vec<LazyAction>,
+    /// `LoadedService::continues_with_slash`, worked out on first use.
+    continued: OnceLock<Vec<String>>,
+}
+
+impl LoadedService {
+    /// Whether another ARN format of the service continues `upto` (a format's text up to
+    /// the end of one of its placeholders) with `/`: dynamodb's
+    /// `...:table/${TableName}/index/${IndexName}` continues `...:table/${TableName}`, so a
+    /// table name holds no `/` (`arn::segment_bounded` reads this).
+    pub fn continues_with_slash(&self, upto: &str) -> bool {
+        let continued = self.continued.get_or_init(|| {
+            let formats: Vec<&str> = self.resources.iter().flat_map(|r| r.arns.iter().map(|a| a.as_ref())).collect();
+            let mut out: Vec<String> = Vec::new();
+            for format in &formats {
+                for (end, _) in format.match_indices('}').map(|(i, c)| (i + 1, c)) {
+                    let upto = &format[..end];
+                    let continues =
+                        formats.iter().any(|f| f.len() > end && f.starts_with(upto) && f.as_bytes()[end] == b'/');
+                    if continues && !out.iter().any(|o| o == upto) {
+                        out.push(upto.to_string());
+                    }
+                }
+            }
+            out
+        });
+        continued.iter().any(|c| *c == upto)
+    }
 }
 
 /// A service line of the catalogue, with its actions left raw.
@@ -318,7 +346,7 @@ fn split_service_line(json: &'static str) -> Option<LoadedService> {
         Some(at) => Vec::deserialize(&mut serde_json::Deserializer::from_str(value(at)?)).ok()?,
         None => Vec::new(),
     };
-    Some(LoadedService { name, resources, keys, actions })
+    Some(LoadedService { name, resources, keys, actions, continued: OnceLock::new() })
 }
 
 #[derive(Debug)]
