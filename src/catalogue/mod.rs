@@ -10,6 +10,7 @@ pub mod generate;
 pub mod keys;
 pub mod managed;
 pub mod model;
+pub mod overrides;
 mod pattern;
 mod set;
 pub mod undocumented;
@@ -51,6 +52,9 @@ pub struct Catalogue {
     /// prefix (ssm lists `ec2:SourceInstanceARN`, sts the identity providers' keys); built
     /// on first use.
     foreign_keys: OnceLock<std::collections::HashMap<String, Vec<ServiceId>>>,
+    /// Applied to each service as it is loaded (`overrides::reviewed` unless a test says
+    /// otherwise).
+    overrides: &'static [overrides::Override],
 }
 
 impl std::fmt::Debug for Catalogue {
@@ -109,7 +113,16 @@ impl Catalogue {
             services: services.iter().map(|_| OnceLock::new()).collect(),
             lines: services,
             foreign_keys: OnceLock::new(),
+            overrides: overrides::reviewed(),
         })
+    }
+
+    /// The same catalogue without the reviewed overrides (`rules/catalogue/overrides.json`):
+    /// the generated data as it is, to show what an override changes.
+    pub fn without_overrides(mut self) -> Catalogue {
+        self.overrides = &[];
+        self.services = self.lines.iter().map(|_| OnceLock::new()).collect();
+        self
     }
 
     pub fn header(&self) -> &Header<'static> {
@@ -138,7 +151,7 @@ impl Catalogue {
         self.services[id.0 as usize].get_or_init(|| {
             let json = self.lines[id.0 as usize].1;
             // The bundled file is checked by the test suite; a broken one is a build defect.
-            split_service_line(json).unwrap_or_else(|| {
+            let mut service = split_service_line(json).unwrap_or_else(|| {
                 let line: ServiceLine<'static> =
                     serde_json::from_str(json).unwrap_or_else(|e| panic!("catalogue service {}: {e}", self.prefix(id)));
                 LoadedService {
@@ -148,7 +161,9 @@ impl Catalogue {
                     actions: line.actions.into_iter().map(|a| LazyAction::new(a.get())).collect(),
                     continued: OnceLock::new(),
                 }
-            })
+            });
+            overrides::apply(self.prefix(id), &mut service, self.overrides);
+            service
         })
     }
 
