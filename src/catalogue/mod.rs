@@ -10,6 +10,7 @@ pub mod generate;
 pub mod keys;
 pub mod managed;
 pub mod model;
+pub mod overrides;
 mod pattern;
 mod set;
 pub mod undocumented;
@@ -51,6 +52,9 @@ pub struct Catalogue {
     /// prefix (ssm lists `ec2:SourceInstanceARN`, sts the identity providers' keys); built
     /// on first use.
     foreign_keys: OnceLock<std::collections::HashMap<String, Vec<ServiceId>>>,
+    /// Applied to each service as it is loaded (`overrides::reviewed` unless a test says
+    /// otherwise).
+    overrides: &'static [overrides::Override],
 }
 
 impl std::fmt::Debug for Catalogue {
@@ -109,7 +113,16 @@ impl Catalogue {
             services: services.iter().map(|_| OnceLock::new()).collect(),
             lines: services,
             foreign_keys: OnceLock::new(),
+            overrides: overrides::reviewed(),
         })
+    }
+
+    /// The same catalogue without the reviewed overrides (`rules/catalogue/overrides.json`):
+    /// the generated data as it is, to show what an override changes.
+    pub fn without_overrides(mut self) -> Catalogue {
+        self.overrides = &[];
+        self.services = self.lines.iter().map(|_| OnceLock::new()).collect();
+        self
     }
 
     pub fn header(&self) -> &Header<'static> {
@@ -138,7 +151,7 @@ impl Catalogue {
         self.services[id.0 as usize].get_or_init(|| {
             let json = self.lines[id.0 as usize].1;
             // The bundled file is checked by the test suite; a broken one is a build defect.
-            split_service_line(json).unwrap_or_else(|| {
+            let mut service = split_service_line(json).unwrap_or_else(|| {
                 let line: ServiceLine<'static> =
                     serde_json::from_str(json).unwrap_or_else(|e| panic!("catalogue service {}: {e}", self.prefix(id)));
                 LoadedService {
@@ -146,8 +159,11 @@ impl Catalogue {
                     resources: line.resources,
                     keys: line.keys,
                     actions: line.actions.into_iter().map(|a| LazyAction::new(a.get())).collect(),
+                    continued: OnceLock::new(),
                 }
-            })
+            });
+            overrides::apply(self.prefix(id), &mut service, self.overrides);
+            service
         })
     }
 
@@ -259,6 +275,33 @@ pub struct LoadedService {
     pub resources: Vec<ResourceType<'static>>,
     pub keys: Vec<ConditionKey<'static>>,
     actions: Vec<LazyAction>,
+    /// `LoadedService::continues_with_slash`, worked out on first use.
+    continued: OnceLock<Vec<String>>,
+}
+
+impl LoadedService {
+    /// Whether another ARN format of the service continues `upto` (a format's text up to
+    /// the end of one of its placeholders) with `/`: dynamodb's
+    /// `...:table/${TableName}/index/${IndexName}` continues `...:table/${TableName}`, so a
+    /// table name holds no `/` (`arn::segment_bounded` reads this).
+    pub fn continues_with_slash(&self, upto: &str) -> bool {
+        let continued = self.continued.get_or_init(|| {
+            let formats: Vec<&str> = self.resources.iter().flat_map(|r| r.arns.iter().map(|a| a.as_ref())).collect();
+            let mut out: Vec<String> = Vec::new();
+            for format in &formats {
+                for (end, _) in format.match_indices('}').map(|(i, c)| (i + 1, c)) {
+                    let upto = &format[..end];
+                    let continues =
+                        formats.iter().any(|f| f.len() > end && f.starts_with(upto) && f.as_bytes()[end] == b'/');
+                    if continues && !out.iter().any(|o| o == upto) {
+                        out.push(upto.to_string());
+                    }
+                }
+            }
+            out
+        });
+        continued.iter().any(|c| *c == upto)
+    }
 }
 
 /// A service line of the catalogue, with its actions left raw.
@@ -318,7 +361,7 @@ fn split_service_line(json: &'static str) -> Option<LoadedService> {
         Some(at) => Vec::deserialize(&mut serde_json::Deserializer::from_str(value(at)?)).ok()?,
         None => Vec::new(),
     };
-    Some(LoadedService { name, resources, keys, actions })
+    Some(LoadedService { name, resources, keys, actions, continued: OnceLock::new() })
 }
 
 #[derive(Debug)]

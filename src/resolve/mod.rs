@@ -2,6 +2,7 @@
 //! wildcards: each Action value's expansion and each statement's granted action set,
 //! and each Resource value parsed into its ARN fields.
 
+pub mod boundary;
 mod effective;
 pub mod principals;
 mod subject;

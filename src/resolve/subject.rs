@@ -91,6 +91,11 @@ impl<'d> Subject<'d> {
         self.entries.iter().map(|e| (e.st, e.rs))
     }
 
+    /// Every statement of the ceilings (boundaries, SCPs): their Denies bound the subject too.
+    pub(super) fn ceiling_statements(&self) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> + '_ {
+        self.ceilings.iter().flat_map(|c| c.statements())
+    }
+
     /// The Allow statements that grant access to someone (not SCP/RCP/boundary ceilings,
     /// not whole-account delegation): what least-privilege rules judge.
     pub fn granting_statements(&self) -> impl Iterator<Item = (&'d Statement, &'d ResolvedStatement)> + '_ {

@@ -3,18 +3,18 @@ use crate::catalogue::arn::{
     Arn, Header, NotArn, PARTITIONS, ResourceValue, fits, format_field, formats_of_service, parse_resource,
 };
 use crate::catalogue::model::KeyType;
-use crate::catalogue::{ActionSet, Catalogue, keys};
+use crate::catalogue::{ActionSet, Catalogue, arn, keys};
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::policy::operator::{self, Family};
-use crate::policy::{ConditionEntry, ConditionOperator};
+use crate::policy::{ConditionEntry, ConditionOperator, Principal};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "invalid-arn",
         severity: Severity::High,
         category: Category::Validity,
-        summary: "Resource values and ARN condition values that are not valid ARNs (prefix, fields, partition, region, account, resource type)",
+        summary: "Resource values, ARN condition values and principals that are not valid ARNs or principal names (prefix, fields, partition, region, account, resource type)",
         doc: include_str!("../../rules/invalid-arn.md"),
     },
     check: Check::Document(check),
@@ -39,6 +39,24 @@ fn check(ctx: &mut Context<'_>) {
                     .severity(problem.severity())
                     .in_statement(st);
                 ctx.report(draft);
+            }
+            if let Some(block) = &st.principal
+                && let Principal::Map(entries) = &block.principal
+            {
+                for entry in entries {
+                    for v in entry.values.iter().filter(|v| !super::placeholder::claims(&v.value)) {
+                        let Some((message, label, help)) = principal_problem(&entry.kind.value, &v.value) else {
+                            continue;
+                        };
+                        let key = if block.negated { "NotPrincipal" } else { "Principal" };
+                        let draft = Draft::new(v.span.clone(), message)
+                            .label(label)
+                            .also(entry.kind.span.clone(), format!("in `{key}.{}`", entry.kind.value))
+                            .help(help)
+                            .in_statement(st);
+                        ctx.report(draft);
+                    }
+                }
             }
             let Some(condition) = &st.condition else { continue };
             for (op, entry) in condition.entries() {
@@ -374,6 +392,188 @@ fn with_field(arn: &Arn, index: usize, text: &str) -> String {
     join(&copy)
 }
 
+/// What is wrong with a Principal or NotPrincipal value of this kind, as (message, label,
+/// help); `None` for a valid one, for `*`, for values holding an unresolved template
+/// substitution, and for kinds IAM does not have (`malformed-policy` reports those, and
+/// partial wildcards in `AWS` values). IAM checks principals when the policy is saved:
+/// an `AWS` value is `*`, a 12-digit account ID, the unique ID AWS writes in place of a
+/// deleted principal, or the ARN of an account root, user or role (`iam`) or of an
+/// assumed-role or federated-user session (`sts`), with no region and a 12-digit account;
+/// `Service` a service principal (`ec2.amazonaws.com`); `Federated` a SAML or OIDC
+/// provider ARN or a provider's host name (`cognito-identity.amazonaws.com`);
+/// `CanonicalUser` 64 hexadecimal digits.
+fn principal_problem(kind: &str, value: &str) -> Option<(String, String, String)> {
+    if value == "*" || value.contains("${") || value.contains("&{") {
+        return None;
+    }
+    let fields = |found: usize| {
+        (
+            format!("principal `{value}` has {found} of the 6 fields of an ARN"),
+            "an ARN is `arn:partition:service:region:account:resource`".to_string(),
+        )
+    };
+    match kind {
+        "AWS" if value.contains('*') => None,
+        "AWS" if !value.starts_with("arn:") => {
+            if is_account_id(value) || is_unique_id(value) {
+                return None;
+            }
+            Some((
+                format!("principal `{value}` is neither an account ID nor an ARN"),
+                "IAM rejects it: an AWS principal is a 12-digit account ID or an IAM principal's ARN".into(),
+                "write the 12-digit account ID (`123456789012`) or the ARN of the account, user or role                  (`arn:aws:iam::123456789012:role/NAME`)"
+                    .into(),
+            ))
+        }
+        "AWS" => {
+            let Some([partition, service, region, account, resource]) = arn::split(value) else {
+                let (message, label) = fields(value.matches(':').count() + 1);
+                return Some((message, label, "write `arn:aws:iam::ACCOUNT:root`, `...:user/NAME` or `...:role/NAME`".into()));
+            };
+            principal_arn_problem(value, [partition, service, region, account, resource], &["iam", "sts"])
+        }
+        "Federated" if value.starts_with("arn:") => {
+            let Some(parts) = arn::split(value) else {
+                let (message, label) = fields(value.matches(':').count() + 1);
+                return Some((message, label, "write `arn:aws:iam::ACCOUNT:saml-provider/NAME` or `...:oidc-provider/HOST`".into()));
+            };
+            principal_arn_problem(value, parts, &["iam"])
+        }
+        "Federated" => (!is_host(value)).then(|| {
+            (
+                format!("federated principal `{value}` is neither a provider ARN nor a provider's host name"),
+                "IAM rejects it".into(),
+                "write the identity provider's ARN (`arn:aws:iam::123456789012:oidc-provider/HOST`) or a built-in                  provider's host (`cognito-identity.amazonaws.com`, `accounts.google.com`)"
+                    .into(),
+            )
+        }),
+        "Service" => (!is_service_principal(value)).then(|| {
+            let fixed = value.to_ascii_lowercase();
+            let help = if fixed != value && is_service_principal(&fixed) {
+                format!("service principals are lower case: write `{fixed}`")
+            } else if !value.contains('.') && !value.contains(':') && is_host(&format!("{fixed}.amazonaws.com")) {
+                format!("write the service principal `{fixed}.amazonaws.com`")
+            } else {
+                "write the service's principal name, such as `ec2.amazonaws.com` or `lambda.amazonaws.com`".into()
+            };
+            (
+                format!("`{value}` is not a service principal"),
+                "a service principal is the service's lower-case host name (`SERVICE.amazonaws.com`)".into(),
+                help,
+            )
+        }),
+        "CanonicalUser" => {
+            (!(value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))).then(|| {
+                (
+                    format!("canonical user ID `{value}` is not 64 hexadecimal digits"),
+                    format!("{} characters; an S3 canonical user ID has 64 hexadecimal digits", value.chars().count()),
+                    "write the account's canonical user ID as S3 reports it (`aws s3api list-buckets --query Owner.ID`)"
+                        .into(),
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The fields of a principal ARN checked: partition, service (one of `services`), no
+/// region, a 12-digit account, and a principal resource of the service.
+fn principal_arn_problem(
+    value: &str,
+    [partition, service, region, account, resource]: [&str; 5],
+    services: &[&str],
+) -> Option<(String, String, String)> {
+    let iam_only = services == ["iam"];
+    let kinds = if iam_only {
+        "`saml-provider/NAME` or `oidc-provider/HOST`"
+    } else {
+        "`root`, `user/NAME` or `role/NAME` (`iam`), `assumed-role/ROLE/SESSION` or `federated-user/NAME` (`sts`)"
+    };
+    if !PARTITIONS.contains(&partition) {
+        return Some((
+            format!("unknown partition `{partition}` in principal `{value}`"),
+            format!("`{partition}` is not an AWS partition"),
+            format!("write `aws` (or {})", PARTITIONS[1..].join(", ")),
+        ));
+    }
+    if !services.contains(&service) {
+        return Some((
+            format!("principal `{value}` is not an IAM or STS principal ARN"),
+            format!("`{service}` ARNs name no principal"),
+            format!("a principal ARN is `arn:aws:{}::ACCOUNT:...` naming {kinds}", services.join("` or `arn:aws:")),
+        ));
+    }
+    if !region.is_empty() {
+        let fixed = format!("arn:{partition}:{service}::{account}:{resource}");
+        return Some((
+            format!("principal `{value}` names a region"),
+            format!("`{service}` principal ARNs have no region"),
+            format!("leave the region empty: `{fixed}`"),
+        ));
+    }
+    if !is_account_id(account) {
+        let (message, label) = if account.is_empty() {
+            (format!("principal `{value}` has no account"), "the account field is empty".to_string())
+        } else {
+            (format!("malformed account `{account}` in principal `{value}`"), format!("`{account}` is not 12 digits"))
+        };
+        return Some((
+            message,
+            label,
+            format!("write the 12-digit account ID: `arn:{partition}:{service}::123456789012:{resource}`"),
+        ));
+    }
+    let named = |prefix: &str, parts: usize| {
+        resource.strip_prefix(prefix).is_some_and(|rest| {
+            let segments: Vec<&str> = rest.split('/').collect();
+            segments.len() >= parts && segments.iter().all(|s| !s.is_empty())
+        })
+    };
+    let fits = match service {
+        "iam" if iam_only => named("saml-provider/", 1) || named("oidc-provider/", 1),
+        "iam" => resource == "root" || named("user/", 1) || named("role/", 1),
+        _ => named("assumed-role/", 2) || named("federated-user/", 1),
+    };
+    (!fits).then(|| {
+        (
+            format!("principal `{value}` is not the ARN of a kind of principal"),
+            format!("`{resource}` is not a principal of `{service}`"),
+            format!("a principal ARN names {kinds}"),
+        )
+    })
+}
+
+/// A 12-digit account ID.
+fn is_account_id(a: &str) -> bool {
+    a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The unique ID AWS writes in a policy in place of a principal that was deleted
+/// (`AROA...` for a role, `AIDA...` for a user): IAM shows it, so it is not the author's
+/// mistake.
+fn is_unique_id(v: &str) -> bool {
+    ["AIDA", "AROA", "AGPA", "ANPA", "AIPA"].iter().any(|p| v.starts_with(p))
+        && v.len() >= 16
+        && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// A host name: lower-case labels of letters, digits and `-`, at least two of them.
+fn is_host(v: &str) -> bool {
+    let labels: Vec<&str> = v.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+}
+
+/// A service principal: a host name under one of the domains AWS service principals use
+/// (`ec2.amazonaws.com`, `states.eu-west-1.amazonaws.com`, `ec2.amazonaws.com.cn`,
+/// `alexa-appkit.amazon.com`, the ISO partitions' `c2s.ic.gov` and `sc2s.sgov.gov`).
+fn is_service_principal(v: &str) -> bool {
+    const DOMAINS: [&str; 5] = [".amazonaws.com", ".amazonaws.com.cn", ".amazon.com", ".c2s.ic.gov", ".sc2s.sgov.gov"];
+    is_host(v) && DOMAINS.iter().any(|d| v.len() > d.len() && v.ends_with(d))
+}
+
 /// `us-east-1`, `us-gov-west-1`, `eu-isoe-west-1`, `eusc-de-east-1`: letters, dashes and
 /// a final number.
 fn is_region(r: &str) -> bool {
@@ -441,6 +641,57 @@ mod tests {
         assert!(matches!(problem_of("arn:aws:kms:us-east-1::key/x"), Some(Problem::AccountField { fixed: None, .. })));
         assert!(matches!(problem_of("arn:aws:s3::123456789012:b"), Some(Problem::AccountField { fixed: Some(_), .. })));
         assert!(matches!(problem_of("arn:aws:iam::123456789012:roles/x"), Some(Problem::Resource { .. })));
+    }
+
+    #[test]
+    fn principals_are_validated() {
+        for (kind, value) in [
+            ("AWS", "*"),
+            ("AWS", "123456789012"),
+            ("AWS", "arn:aws:iam::123456789012:root"),
+            ("AWS", "arn:aws:iam::123456789012:role/path/deployer"),
+            ("AWS", "arn:aws:iam::123456789012:user/alice"),
+            ("AWS", "arn:aws:sts::123456789012:assumed-role/deployer/session-1"),
+            ("AWS", "arn:aws:sts::123456789012:federated-user/bob"),
+            ("AWS", "arn:aws-cn:iam::123456789012:root"),
+            ("AWS", "AROA1234567890EXAMPLE"),
+            ("AWS", "arn:aws:iam::${AWS::AccountId}:root"),
+            ("Service", "ec2.amazonaws.com"),
+            ("Service", "states.eu-west-1.amazonaws.com"),
+            ("Service", "ec2.amazonaws.com.cn"),
+            ("Service", "alexa-appkit.amazon.com"),
+            ("Federated", "arn:aws:iam::123456789012:saml-provider/Okta"),
+            ("Federated", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"),
+            ("Federated", "cognito-identity.amazonaws.com"),
+            ("Federated", "accounts.google.com"),
+            ("CanonicalUser", "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"),
+        ] {
+            assert_eq!(principal_problem(kind, value), None, "{kind} {value}");
+        }
+        for (kind, value, says) in [
+            ("AWS", "arn:aws:iam:::role/x", "has no account"),
+            ("AWS", "arn:aws:iam::12345:role/x", "malformed account `12345`"),
+            ("AWS", "arn:aws:iam:us-east-1:123456789012:role/x", "names a region"),
+            ("AWS", "arn:aws:iam::123456789012:group/admins", "not the ARN of a kind of principal"),
+            ("AWS", "arn:aws:sts::123456789012:assumed-role/deployer", "not the ARN of a kind of principal"),
+            ("AWS", "arn:aws:s3:::bucket", "is not an IAM or STS principal ARN"),
+            ("AWS", "arn:amazon:iam::123456789012:root", "unknown partition"),
+            ("AWS", "arn:aws:iam", "has 3 of the 6 fields"),
+            ("AWS", "deployer", "neither an account ID nor an ARN"),
+            ("Service", "ec2", "not a service principal"),
+            ("Service", "EC2.amazonaws.com", "not a service principal"),
+            ("Service", "arn:aws:iam::123456789012:role/x", "not a service principal"),
+            ("Federated", "arn:aws:iam::123456789012:role/x", "not the ARN of a kind of principal"),
+            ("Federated", "Okta", "neither a provider ARN"),
+            ("CanonicalUser", "79a59df900b949e55d96a1e698fbaced", "not 64 hexadecimal digits"),
+        ] {
+            let found = principal_problem(kind, value).map(|(m, _, _)| m);
+            assert!(found.as_deref().is_some_and(|m| m.contains(says)), "{kind} {value}: {found:?}");
+        }
+        assert_eq!(
+            principal_problem("Service", "ec2").map(|(_, _, h)| h).as_deref(),
+            Some("write the service principal `ec2.amazonaws.com`")
+        );
     }
 
     #[test]

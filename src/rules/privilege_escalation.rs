@@ -5,6 +5,7 @@ use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Chain, ChainStep};
 use crate::diagnostic::{Draft, Severity};
 use crate::packs::pack;
+use crate::resolve::boundary;
 use crate::resolve::{Grant, Principals, Reach, Subject};
 use crate::source::Span;
 use serde::Deserialize;
@@ -99,7 +100,9 @@ fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
     for path in &pack().paths {
         let Some(mut m) = found.path(path) else { continue };
         let mut severity = m.severity(&mut found);
-        if let Some((principals, me)) = view {
+        // A path held under a protected permissions boundary gives at most the boundary,
+        // whichever principals its Resource patterns match.
+        if let Some((principals, me)) = view.filter(|_| m.boundaries(&mut found).is_empty()) {
             m.reached = reach(&m, &mut found, principals, me);
             if let Some(r) = &m.reached {
                 severity = r.severity(severity);
@@ -468,7 +471,34 @@ impl Match {
         if uses_a_role && named && !self.roles_editable(found) {
             return Severity::Low;
         }
+        if !self.boundaries(found).is_empty() {
+            return Severity::Low;
+        }
         Severity::High
+    }
+
+    /// The permissions boundaries the path's role and user changes are held under: when
+    /// every grant serving each of its steps that creates or changes a role or user
+    /// requires one boundary the document cannot remove or rewrite
+    /// (`Subject::delegation_boundary`), whatever the path gives is at most what those
+    /// boundaries allow. Empty when the path has no such step, or one goes unbounded.
+    fn boundaries(&self, found: &mut Found<'_>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (id, _, all) in &self.steps {
+            if !boundary::is_bounded_action(&found.catalogue.action_name(*id)) {
+                continue;
+            }
+            found.grants(*id);
+            let (doc, catalogue, grants) = (found.doc, found.catalogue, &found.grants[id]);
+            for &i in all {
+                match doc.delegation_boundary(&grants[i], *id, catalogue) {
+                    Some(b) if !out.contains(&b) => out.push(b),
+                    Some(_) => {}
+                    None => return Vec::new(),
+                }
+            }
+        }
+        out
     }
 
     /// The roles `iam:PassRole` or `sts:AssumeRole` is granted on, as written.
@@ -569,21 +599,9 @@ fn finding(
     let first = &matches[0];
     let ids: Vec<&str> = matches.iter().map(|m| m.path.id.as_ref()).collect();
     let reached = principals.and_then(|p| reached_text(matches, p, catalogue));
+    let bounded = matches.iter().any(|m| !m.boundaries(found).is_empty());
     let message = match (severity, matches) {
-        (Severity::Low, _) if reached.is_none() => {
-            let mut roles: Vec<String> = Vec::new();
-            for role in matches.iter().flat_map(|m| m.roles(found)) {
-                if !roles.contains(&role) {
-                    roles.push(role);
-                }
-            }
-            let verb = if matches.iter().all(|m| m.assumes_only(found)) { "assume" } else { "run code as" };
-            format!(
-                "can {verb} role {} ({}): make sure it is not more privileged than this principal",
-                roles.join(", "),
-                ids.join(", ")
-            )
-        }
+        (Severity::Low, _) if reached.is_none() => low_message(matches, found, &ids),
         (_, [one]) => format!("privilege escalation: {} ({})", lower_first(&one.path.title), one.path.id),
         _ if ids.len() > SHOWN_IDS => format!(
             "{} privilege-escalation paths: {}, and {} more (listed below)",
@@ -659,6 +677,12 @@ fn finding(
                           principal today; scope the actions to them by name so that a role or user created \
                           later is not reached too"
             .to_string(),
+        Severity::Low if bounded => {
+            "check what the boundary policy allows: whoever holds this policy can give roles and users up to \
+             its permissions; keep it out of their reach (no CreatePolicyVersion, SetDefaultPolicyVersion or \
+             DeletePolicyVersion on it, no Delete*PermissionsBoundary)"
+                .to_string()
+        }
         Severity::Low => "check what the named roles can do: whoever holds this policy can act with their \
                           permissions; pass or assume only roles with less access than the principal itself"
             .to_string(),
@@ -675,6 +699,43 @@ fn finding(
         }
     }
     draft.severity(severity).help(help).in_statement(st).actions(actions).chains(chains)
+}
+
+/// A low tier's message: the named roles its paths run code as or assume, and the
+/// permissions boundaries its role and user changes are held under.
+fn low_message(matches: &[Match], found: &mut Found<'_>, ids: &[&str]) -> String {
+    let (mut roles, mut boundaries): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let mut assumes_only = true;
+    for m in matches {
+        let held = m.boundaries(found);
+        if held.is_empty() {
+            assumes_only &= m.assumes_only(found);
+            for role in m.roles(found) {
+                if !roles.contains(&role) {
+                    roles.push(role);
+                }
+            }
+        }
+        for b in held {
+            if !boundaries.contains(&b) {
+                boundaries.push(b);
+            }
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if !roles.is_empty() {
+        let verb = if assumes_only { "assume" } else { "run code as" };
+        parts.push(format!("can {verb} role {}", roles.join(", ")));
+    }
+    if !boundaries.is_empty() {
+        let noun = if boundaries.len() == 1 { "boundary" } else { "boundaries" };
+        parts.push(format!(
+            "can create or change roles and users only under permissions {noun} {}",
+            boundaries.join(", ")
+        ));
+    }
+    let it = if boundaries.is_empty() || (roles.is_empty() && boundaries.len() == 1) { "it is" } else { "they are" };
+    format!("{} ({}): make sure {it} not more privileged than this principal", parts.join("; "), ids.join(", "))
 }
 
 fn lower_first(s: &str) -> String {
