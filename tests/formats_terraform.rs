@@ -287,6 +287,51 @@ fn a_plan_reads_root_and_child_modules_with_exact_spans() {
     assert_eq!(f.source.slice(&public.span), r#"\"*\""#);
 }
 
+/// A role's or user's `permissions_boundary` in the plan is its ceiling: a customer managed
+/// policy of the plan (by ARN, or through the configuration when the ARN is known only
+/// after apply) or an AWS managed one from the snapshot. The same two attachments make an
+/// escalation only for the role without a boundary.
+#[test]
+fn a_plan_boundary_removes_an_escalation() {
+    let path = "fixtures/formats/plan/boundaries.plan.json";
+    let f = load(path);
+    let ceilings: Vec<(&str, Vec<&str>)> = f
+        .principals
+        .iter()
+        .map(|p| {
+            // The snapshot's version and date are left out (they change with a refresh).
+            let locators = p.ceilings.iter().map(|&i| f.documents[i].locator.split(" v").next().unwrap_or_default());
+            (p.principal.name.as_str(), locators.collect())
+        })
+        .collect();
+    assert_eq!(
+        ceilings,
+        [
+            ("build-bounded", vec!["module.build.aws_iam_policy.boundary"]),
+            ("build-late", vec!["module.build.aws_iam_policy.boundary"]),
+            ("build-open", vec![]),
+            (
+                "build-readonly",
+                vec!["module.build.aws_iam_role.readonly.permissions_boundary[AWS managed ReadOnlyAccess"]
+            ),
+        ]
+    );
+    assert_eq!(doc(&f, "module.build.aws_iam_policy.boundary").kind, PolicyKind::Boundary);
+    let readonly = f.principals.iter().find(|p| p.principal.name == "build-readonly").unwrap();
+    let aws = &f.documents[readonly.ceilings[0]];
+    assert_eq!(under(&f, &aws.span), "\"arn:aws:iam::aws:policy/ReadOnlyAccess\"");
+
+    let findings = lint(path);
+    let escalated: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule.id == "privilege-escalation")
+        .filter_map(|f| f.principal.as_ref().map(|p| p.name.as_str()))
+        .collect();
+    assert_eq!(escalated, ["build-open"], "{findings:#?}");
+    // The boundary's own `ec2:*` is a ceiling, not a grant: nothing reports it as one.
+    assert!(!findings.iter().any(|x| x.locator.starts_with("module.build.aws_iam_policy.boundary")), "{findings:#?}");
+}
+
 // ---------------------------------------------------------------------------------------
 // The same rules fire whatever the format
 
