@@ -5,7 +5,7 @@ use crate::catalogue::ActionSet;
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
 use crate::diagnostic::{
-    ACCESS_LEVELS, Category, Draft, Finding, LevelCount, Outcome, PolicyRole, PolicySummary, PrincipalRef,
+    ACCESS_LEVELS, Category, Declared, Draft, Finding, LevelCount, Outcome, PolicyRole, PolicySummary, PrincipalRef,
     ServiceAccess, SubjectSummary, Waiver,
 };
 use crate::discover::{Candidate, io_reason};
@@ -56,6 +56,10 @@ pub trait Progress: Sync {
 /// A file holding more principals than this reports its progress rule by rule.
 const MANY_PRINCIPALS: usize = 20;
 
+/// What linting one file gives: its outcome, its subjects, and the suppressions it
+/// declares (for a file that was linted).
+pub type FileResult = (FileOutcome, Vec<SubjectSummary>, Option<Declared>);
+
 /// The result of linting one file.
 #[derive(Debug)]
 pub enum FileOutcome {
@@ -95,15 +99,16 @@ pub fn lint_files_with(
         (c.path.clone(), result)
     };
     // Starting the thread pool costs more than linting the one file a pre-commit hook passes.
-    let results: Vec<(PathBuf, (FileOutcome, Vec<SubjectSummary>))> = if candidates.len() > 1 {
+    let results: Vec<(PathBuf, FileResult)> = if candidates.len() > 1 {
         candidates.par_iter().map(lint).collect()
     } else {
         candidates.iter().map(lint).collect()
     };
     let mut outcome = Outcome::default();
-    for (path, (result, subjects)) in results {
+    for (path, (result, subjects, declared)) in results {
         record(&mut outcome, path, result);
         outcome.subjects.extend(subjects);
+        outcome.declared.extend(declared);
     }
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
@@ -135,16 +140,16 @@ pub fn lint_reader_with(
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
-) -> (FileOutcome, Vec<SubjectSummary>) {
+) -> FileResult {
     let mut bytes = Vec::new();
     // One byte past the limit tells a stream at the limit from one over it.
     if let Err(e) = reader.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
-        return (FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))), Vec::new());
+        return (FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))), Vec::new(), None);
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
         let message =
             format!("input is over {} MiB; iamlint reads up to {} MiB", MAX_FILE_BYTES >> 20, MAX_FILE_BYTES >> 20);
-        return (FileOutcome::Failed(message), Vec::new());
+        return (FileOutcome::Failed(message), Vec::new(), None);
     }
     lint_bytes_with(name, bytes, true, false, options, catalogue, extras)
 }
@@ -159,8 +164,8 @@ fn lint_path_with(
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
-) -> (FileOutcome, Vec<SubjectSummary>) {
-    let failed = |message| (FileOutcome::Failed(message), Vec::new());
+) -> FileResult {
+    let failed = |message| (FileOutcome::Failed(message), Vec::new(), None);
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
             return failed(format!(
@@ -239,12 +244,13 @@ fn lint_bytes_with(
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
-) -> (FileOutcome, Vec<SubjectSummary>) {
-    let failed = |message| (FileOutcome::Failed(message), Vec::new());
+) -> FileResult {
+    let failed = |message| (FileOutcome::Failed(message), Vec::new(), None);
     let loaded = match load_bytes(path, bytes, explicit, options) {
-        Loaded::NotPolicy(reason) => return (FileOutcome::Skipped(reason), Vec::new()),
+        Loaded::NotPolicy(reason) => return (FileOutcome::Skipped(reason), Vec::new(), None),
         Loaded::Policy(loaded) => loaded,
     };
+    let declared = Declared { source: loaded.source.clone(), waivers: loaded.waivers.clone() };
     // A file no document could be read from, and that does not look like a policy
     // (a named secret, a binary), is reported without echoing its text.
     if withhold || (loaded.documents.is_empty() && !formats::json::looks_like_policy(&loaded.source.text)) {
@@ -259,7 +265,7 @@ fn lint_bytes_with(
         ));
     }
     match check_with(loaded, options, catalogue, extras) {
-        Ok((findings, subjects)) => (FileOutcome::Linted(findings), subjects),
+        Ok((findings, subjects)) => (FileOutcome::Linted(findings), subjects, Some(declared)),
         Err(message) => failed(message),
     }
 }
