@@ -16,6 +16,7 @@ pub mod json;
 pub mod plan;
 pub mod snippet;
 pub mod terraform;
+mod tf_json;
 pub mod tree;
 pub mod yaml;
 

@@ -8,6 +8,8 @@
 //! `aws_iam_policy_document` data sources (statement blocks, merged with
 //! `source_policy_documents` and `override_policy_documents` as the AWS provider does),
 //! and `file()`/`templatefile()` of a JSON file inside the module's directory.
+//! Terraform's JSON syntax (`.tf.json`) is rewritten as HCL by `tf_json` and read by the
+//! same model, every span mapped back into the JSON file.
 //!
 //! One file is one unit: every span must point into the file being linted, so documents
 //! and principals are built from this file's blocks only. A reference to a data source
@@ -20,6 +22,7 @@
 
 use super::document::{self, DocumentOptions};
 use super::embedded::{self, Fill, Hole, Place};
+use super::tf_json::OffsetMap;
 use super::tree::Node;
 use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem, aws_managed};
 use crate::diagnostic::PrincipalRef;
@@ -40,31 +43,29 @@ fn claims(path: &Path, _: &str) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf"))
 }
 
-/// Terraform's JSON syntax (`*.tf.json`) is not read yet; a file of it that names IAM
-/// resources or policy statements is reported instead of passing as "not a policy".
+/// Terraform's JSON syntax (`*.tf.json`, as CDKTF writes it): rewritten as HCL with a map
+/// back to the JSON file (`tf_json`), then read by the same model as `.tf` files, every
+/// span mapped into the JSON.
 pub static JSON_SYNTAX_ADAPTER: Adapter = Adapter {
     name: "Terraform JSON syntax",
     claims: |path, _| path.file_name().is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".tf.json")),
     load: load_json_syntax,
 };
 
-fn load_json_syntax(source: Arc<SourceFile>, _: &LoadOptions) -> Loaded {
+fn load_json_syntax(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     let text = source.text.as_str();
-    let found = POLICY_ATTRIBUTES
+    let names_iam = POLICY_ATTRIBUTES
         .iter()
         .map(|(ty, ..)| *ty)
-        .chain(["aws_iam_policy_document", "\"Statement\""])
-        .find_map(|needle| text.find(needle).map(|at| at..at + needle.len()));
-    let Some(span) = found else {
+        .chain(["aws_iam_policy_document", "Statement", "aws_iam_"])
+        .any(|needle| text.contains(needle));
+    if !names_iam {
         return Loaded::NotPolicy("a Terraform JSON file without IAM resources".into());
-    };
-    let problem = SyntaxProblem {
-        span,
-        message: "Terraform JSON syntax (.tf.json) is not read by iamlint yet".into(),
-        label: "IAM policies here are not analysed".into(),
-        help: Some("write the policies in a .tf file, or lint the plan (terraform show -json plan.out)".into()),
-    };
-    Loaded::Policy(LoadedFile::new(source, vec![problem], Vec::new()))
+    }
+    match super::tf_json::translate(text) {
+        Ok((hcl, map)) => read(source.clone(), &hcl, options, Some(&map)),
+        Err(syntax) => Loaded::Policy(LoadedFile::new(source, syntax, Vec::new())),
+    }
 }
 
 /// Resource types with an attribute that holds a policy document, and its kind
@@ -121,19 +122,39 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
         Some(rest) => format!("   {rest}"),
         None => source.text.clone(),
     };
-    let body = match hcl_edit::parser::parse_body(&text) {
+    read(source, &text, options, None)
+}
+
+/// Reads HCL `text`: the file's own, or (with `map`) HCL written from a `.tf.json` file,
+/// whose spans `map` moves into that file.
+fn read(source: Arc<SourceFile>, text: &str, options: &LoadOptions, map: Option<&OffsetMap>) -> Loaded {
+    let to_file = |span: Span| map.map_or(span.clone(), |m| m.span(&span));
+    let body = match hcl_edit::parser::parse_body(text) {
         Ok(body) => body,
-        Err(e) => return Loaded::Policy(LoadedFile::new(source.clone(), vec![syntax_problem(&text, &e)], Vec::new())),
+        Err(e) => {
+            let mut problem = syntax_problem(text, &e);
+            problem.span = to_file(problem.span);
+            return Loaded::Policy(LoadedFile::new(source.clone(), vec![problem], Vec::new()));
+        }
     };
     let path = source.path.clone();
-    let mut module = Module::new(&text, &path, &body, options.kind);
+    let mut module = Module::new(text, &path, &body, options.kind);
+    module.map = map;
     module.run();
     if module.documents.is_empty() && module.syntax.is_empty() && module.gaps.is_empty() {
         return Loaded::NotPolicy("a Terraform file without IAM policies".into());
     }
     let principals = module.principals();
     let gaps = std::mem::take(&mut module.gaps);
-    let mut loaded = LoadedFile::new(source, module.syntax, module.documents);
+    let mut syntax: Vec<SyntaxProblem> = std::mem::take(&mut module.syntax)
+        .into_iter()
+        .map(|mut p| {
+            p.span = to_file(p.span);
+            p
+        })
+        .collect();
+    syntax.append(&mut module.file_syntax);
+    let mut loaded = LoadedFile::new(source, syntax, module.documents);
     loaded.principals = principals;
     loaded.gaps = gaps;
     Loaded::Policy(loaded)
@@ -262,6 +283,10 @@ struct Module<'a> {
     gaps: Vec<Gap>,
     holders: BTreeMap<(&'static str, String), Holder>,
     used_locals: HashSet<String>,
+    /// For HCL written from a `.tf.json` file: where its bytes stand in that file.
+    map: Option<&'a OffsetMap>,
+    /// Syntax problems already spanned in the file (not through `map`).
+    file_syntax: Vec<SyntaxProblem>,
 }
 
 impl<'a> Module<'a> {
@@ -286,6 +311,8 @@ impl<'a> Module<'a> {
             gaps: Vec::new(),
             holders: BTreeMap::new(),
             used_locals: HashSet::new(),
+            map: None,
+            file_syntax: Vec::new(),
         };
         for block in body.blocks() {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -461,7 +488,10 @@ impl<'a> Module<'a> {
         statement_locators: Option<Vec<String>>,
     ) -> usize {
         let options = DocumentOptions { locator, kind, bare_statement: false, size, escape_overhead };
-        let mut doc = document::build(node, &options);
+        let mut doc = match self.map {
+            Some(map) => document::build(&map.node(node.clone()), &options),
+            None => document::build(node, &options),
+        };
         if let Some(locators) = statement_locators {
             for (st, locator) in doc.statements.iter_mut().zip(locators) {
                 st.locator = locator;
@@ -474,6 +504,7 @@ impl<'a> Module<'a> {
     /// A document iamlint cannot read: one problem (reported by `malformed-policy`) and
     /// nothing else to analyse.
     fn unreadable(&mut self, span: Span, locator: String, message: String) -> usize {
+        let span = self.file_span(span);
         let empty = Node::Object(
             vec![(
                 Spanned::new("Version".to_string(), span.clone()),
@@ -501,6 +532,14 @@ impl<'a> Module<'a> {
 
     fn span(e: &Expression) -> Span {
         e.span().unwrap_or(0..0)
+    }
+
+    /// A span of the text read as a span of the file (they differ for `.tf.json`).
+    fn file_span(&self, span: Span) -> Span {
+        match self.map {
+            Some(map) => map.span(&span),
+            None => span,
+        }
     }
 
     /// The source text of an expression, whitespace runs folded to one space.
@@ -548,13 +587,18 @@ impl<'a> Module<'a> {
                 self.template_json(t.iter(), span)
             }
             Expression::String(s) => {
-                let raw = self.text.get(span.start + 1..span.end.saturating_sub(1)).unwrap_or_default();
+                let start = span.start + 1;
+                let raw = self.text.get(start..span.end.saturating_sub(1)).unwrap_or_default();
                 // Without escapes, the string's text is the JSON's text: spans stay exact.
-                let place = if raw == s.value().as_str() {
-                    Place::At(span.start + 1)
-                } else {
-                    Place::Collapsed(span.clone(), "in this string: ".into())
-                };
+                if raw == s.value().as_str() {
+                    return self.embedded(s.value(), &[], &Place::At(start), span, false);
+                }
+                // Escapes JSON shares with HCL (`\"`, `\\`, `\n`, `\u0041`): mapped exactly.
+                if let Some((_, map)) = embedded::unescape_with_map(raw, start).filter(|(d, _)| d == s.value().as_str())
+                {
+                    return self.embedded(s.value(), &[], &Place::Mapped(&map), span, false);
+                }
+                let place = Place::Collapsed(span.clone(), "in this string: ".into());
                 self.embedded(s.value(), &[], &place, span, false)
             }
             _ => {
@@ -748,9 +792,10 @@ impl<'a> Module<'a> {
         }
         let arn = format!("arn:aws:iam::aws:policy/{name}");
         let kind = self.forced.unwrap_or(PolicyKind::Identity);
-        match aws_managed::document(&arn, &span, at, kind) {
+        let in_file = self.file_span(span.clone());
+        match aws_managed::document(&arn, &in_file, at, kind) {
             Some((doc, syntax)) => {
-                self.syntax.extend(syntax);
+                self.file_syntax.extend(syntax);
                 self.documents.push(doc);
                 let i = self.documents.len() - 1;
                 self.aws_managed.insert(span, i);
@@ -758,7 +803,7 @@ impl<'a> Module<'a> {
             }
             None => {
                 self.gaps.push(Gap {
-                    span,
+                    span: in_file,
                     locator: at.to_string(),
                     message: format!(
                         "{arn} is not an AWS managed policy iamlint knows, so what it grants is not analysed"
