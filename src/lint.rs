@@ -367,12 +367,51 @@ fn analyse(
     catalogue: &Catalogue,
     extras: Extras<'_>,
 ) -> Result<(Checked, Vec<SubjectSummary>), String> {
-    let LoadedFile { source, syntax, documents, principals, gaps, whole_account, waivers } = loaded;
+    let LoadedFile { source, syntax, documents, principals, gaps, whole_account, waivers, context } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
     let file = Resolved { source, syntax, documents, principals, gaps, whole_account, waivers };
-    let (findings, subjects) = run_rules(&file, options, catalogue, extras)?;
+    let (mut findings, mut subjects) = run_rules(&file, options, catalogue, extras)?;
+    if !context.is_empty() {
+        keep_own(&file.source, &context, &mut findings, &mut subjects);
+    }
     let Resolved { source, documents, principals, .. } = file;
     Ok((Checked { source, documents, principals, findings }, subjects))
+}
+
+/// Findings and summaries of a file read with others (a Terraform module's siblings,
+/// `LoadedFile::context`): what is anchored in another file is reported where that file is
+/// linted, so it is dropped here; a label in another file becomes a line of the note naming
+/// its place (`also modules/ci/iam.tf:12:5: ...`), since a finding underlines one file.
+fn keep_own(
+    source: &SourceFile,
+    context: &[(usize, Arc<SourceFile>)],
+    findings: &mut Vec<Finding>,
+    subjects: &mut Vec<SubjectSummary>,
+) {
+    let own = source.text.len();
+    findings.retain(|f| f.span.start <= own);
+    for f in findings.iter_mut() {
+        let (kept, elsewhere): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut f.labels).into_iter().partition(|l| l.span.start <= own);
+        f.labels = kept;
+        let places: Vec<String> = elsewhere
+            .iter()
+            .filter_map(|l| {
+                let (base, file) = context.iter().rev().find(|(base, _)| *base <= l.span.start)?;
+                let (line, column) = file.line_col(l.span.start - base);
+                Some(format!("also {}:{line}:{column}: {}", file.display_path(), l.text))
+            })
+            .collect();
+        if !places.is_empty() {
+            let mut note = f.note.take().map(|n| vec![n]).unwrap_or_default();
+            note.extend(places);
+            f.note = Some(note.join("\n"));
+        }
+    }
+    for s in subjects.iter_mut() {
+        s.policies.retain(|p| p.span.start <= own);
+    }
+    subjects.retain(|s| !s.policies.is_empty());
 }
 
 /// A loaded file with its documents resolved.

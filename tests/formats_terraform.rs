@@ -243,6 +243,82 @@ fn a_directory_without_policies_is_passed_over() {
 }
 
 // ---------------------------------------------------------------------------------------
+// A module split across files (main.tf / iam.tf / policies.tf / variables.tf)
+
+const SPLIT: &str = "fixtures/formats/terraform/split-module";
+
+/// The role in iam.tf is one principal with the policy attached from policies.tf and its
+/// trust policy, a data source of policies.tf: resolved across the module's files.
+#[test]
+fn references_and_attachments_resolve_across_a_modules_files() {
+    let f = load(&format!("{SPLIT}/iam.tf"));
+    assert_eq!(f.principals.len(), 1, "{:?}", f.principals);
+    let role = &f.principals[0];
+    assert_eq!(
+        (role.principal.name.as_str(), role.principal.locator.as_str()),
+        ("ci-deployer-prod", "aws_iam_role.deployer")
+    );
+    let held: Vec<&str> = role.documents.iter().map(|&i| f.documents[i].locator.as_str()).collect();
+    assert_eq!(held, ["data.aws_iam_policy_document.publish", "aws_iam_role_policy.runners"]);
+    assert_eq!(role.trust.map(|i| f.documents[i].locator.as_str()), Some("data.aws_iam_policy_document.github_trust"));
+    // The documents of policies.tf are read with spans past this file's text, in its context.
+    let publish = doc(&f, "data.aws_iam_policy_document.publish");
+    assert!(publish.span.start > f.source.text.len());
+    let (base, sibling) = f.context.iter().rev().find(|(base, _)| *base <= publish.span.start).unwrap();
+    assert!(sibling.path.ends_with("policies.tf"), "{}", sibling.path.display());
+    let pass = &publish.statements[1].action.as_ref().unwrap().values[0];
+    assert_eq!(sibling.slice(&(pass.span.start - base..pass.span.end - base)), "\"iam:PassRole\"");
+    // A file that holds no policy of its own (only a reference to a data source of another
+    // file) is still passed over: its policy is linted where it is written.
+    let main = std::fs::read_to_string(format!("{SPLIT}/main.tf")).unwrap();
+    let loaded = formats::load(Arc::new(SourceFile::new(format!("{SPLIT}/main.tf"), main)), &LoadOptions::default());
+    assert!(matches!(loaded, Loaded::NotPolicy(_)));
+}
+
+fn findings_json(args: &[&str]) -> Vec<serde_json::Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut all = vec!["check", "--format", "json", "--fail-on", "none", "--isolated"];
+    all.extend(args);
+    let o = common::iamlint(&all, dir);
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    v["findings"].as_array().unwrap().clone()
+}
+
+/// What a finding is, as a user sees it.
+fn seen(f: &serde_json::Value) -> String {
+    format!("{} {}:{}:{} {} {} {}", f["rule"], f["file"], f["line"], f["column"], f["message"], f["note"], f["labels"])
+}
+
+/// An escalation split across iam.tf (ec2:RunInstances) and policies.tf (iam:PassRole) is
+/// found once, in the file of its primary value, the other file's values named in its note;
+/// a run over the module's directory and a run over one of its files (as pre-commit passes
+/// changed files) report the same findings for that file.
+#[test]
+fn an_escalation_split_across_a_modules_files_is_found_once_and_runs_agree() {
+    let module = findings_json(&[SPLIT]);
+    let escalation: Vec<&serde_json::Value> = module.iter().filter(|f| f["rule"] == "privilege-escalation").collect();
+    assert_eq!(escalation.len(), 1, "{escalation:#?}");
+    let e = escalation[0];
+    assert_eq!(e["principal"]["name"], "ci-deployer-prod");
+    assert!(e["file"].as_str().unwrap().ends_with("policies.tf"), "{e}");
+    let note = e["note"].as_str().unwrap();
+    assert!(note.contains(&format!("also {SPLIT}/iam.tf:15:19: grants `ec2:RunInstances`")), "{note}");
+    // Each finding once.
+    let all: Vec<String> = module.iter().map(seen).collect();
+    let unique: BTreeSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), all.len(), "{all:#?}");
+    // One file named: its findings are the module run's findings in that file.
+    for file in ["iam.tf", "policies.tf"] {
+        let path = format!("{SPLIT}/{file}");
+        let alone: BTreeSet<String> = findings_json(&[&path]).iter().map(seen).collect();
+        let in_module: BTreeSet<String> = module.iter().filter(|f| f["file"] == path.as_str()).map(seen).collect();
+        assert!(!alone.is_empty());
+        assert_eq!(alone, in_module, "{file}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Plan JSON
 
 #[test]

@@ -11,14 +11,12 @@
 //! Terraform's JSON syntax (`.tf.json`) is rewritten as HCL by `tf_json` and read by the
 //! same model, every span mapped back into the JSON file.
 //!
-//! One file is one unit: every span must point into the file being linted, so documents
-//! and principals are built from this file's blocks only. A reference to a data source
-//! defined in another file of the module (`data.aws_iam_policy_document.x.json` where `x`
-//! is in `iam.tf`) is left to that file, where the document is linted with its own spans;
-//! the one thing read from sibling `.tf` files of the same directory is `variable`
-//! defaults (a value, spanned on the reference here). Attachments and group memberships
-//! in the file make principals, so an escalation split across policies attached to one
-//! role in the same file is found; split across files, it is not.
+//! A module is read as Terraform reads it: this file's text first (its spans unchanged),
+//! then the other `.tf` files of its directory, parsed as one body, so references,
+//! attachments and principals resolve across the module's files. Spans past the end of
+//! this file's text stand in a sibling (`LoadedFile::context`); only this file's problems
+//! are kept, and only the principals one of this file's documents belongs to, and `lint`
+//! reports only findings anchored in this file (each sibling is linted in its own run).
 
 use super::document::{self, DocumentOptions};
 use super::embedded::{self, Fill, Hole, Place};
@@ -137,28 +135,105 @@ fn read(source: Arc<SourceFile>, text: &str, options: &LoadOptions, map: Option<
             return Loaded::Policy(LoadedFile::new(source.clone(), vec![problem], Vec::new()));
         }
     };
+    // The module: this file's text first (its spans unchanged), then each sibling `.tf`
+    // file's, read as one body (Terraform reads a directory as one configuration).
+    let siblings = if map.is_none() { module_siblings(&source.path) } else { Vec::new() };
+    let own = text.len();
+    let mut combined = text.to_string();
+    let mut context = Vec::new();
+    for sibling in siblings {
+        combined.push('\n');
+        context.push((combined.len(), sibling.clone()));
+        match sibling.text.strip_prefix('\u{feff}') {
+            Some(rest) => {
+                combined.push_str("   ");
+                combined.push_str(rest);
+            }
+            None => combined.push_str(&sibling.text),
+        }
+    }
+    let module_body = if context.is_empty() { None } else { hcl_edit::parser::parse_body(&combined).ok() };
+    let (text, body) = match &module_body {
+        Some(b) => (combined.as_str(), b),
+        None => {
+            context.clear();
+            (text, &body)
+        }
+    };
     let path = source.path.clone();
-    let mut module = Module::new(text, &path, &body, options.kind);
+    let mut module = Module::new(text, &path, body, options.kind);
     module.map = map;
     module.run();
-    if module.documents.is_empty() && module.syntax.is_empty() && module.gaps.is_empty() {
-        return Loaded::NotPolicy("a Terraform file without IAM policies".into());
-    }
-    let principals = module.principals();
-    let gaps = std::mem::take(&mut module.gaps);
+    // What the siblings hold is reported where they are linted: here only this file's
+    // problems, and the principals one of this file's documents belongs to.
+    let local = |span: &Span| span.start <= own;
     let mut syntax: Vec<SyntaxProblem> = std::mem::take(&mut module.syntax)
         .into_iter()
+        .filter(|p| local(&p.span))
         .map(|mut p| {
             p.span = to_file(p.span);
             p
         })
         .collect();
-    syntax.append(&mut module.file_syntax);
+    syntax.extend(std::mem::take(&mut module.file_syntax).into_iter().filter(|p| local(&p.span)));
+    let gaps: Vec<Gap> = std::mem::take(&mut module.gaps).into_iter().filter(|g| local(&g.span)).collect();
+    let is_local = |i: &usize| module.documents.get(*i).is_some_and(|d| local(&d.span));
+    if !module.documents.iter().any(|d| local(&d.span)) && syntax.is_empty() && gaps.is_empty() {
+        return Loaded::NotPolicy("a Terraform file without IAM policies".into());
+    }
+    let principals: Vec<PrincipalPolicies> = module
+        .principals()
+        .into_iter()
+        .filter(|p| p.documents.iter().chain(&p.ceilings).chain(&p.trust).any(is_local))
+        .collect();
     let mut loaded = LoadedFile::new(source, syntax, module.documents);
     loaded.principals = principals;
     loaded.gaps = gaps;
+    loaded.context = context;
     Loaded::Policy(loaded)
 }
+
+/// The other `.tf` files of the directory of `path` that parse, in name order (read-only:
+/// they are linted, and their findings reported, in their own run). None when `path` is
+/// not a file on disk (standard input, tests), and none past `MAX_SIBLINGS` files or
+/// `MAX_READ` bytes each.
+fn module_siblings(path: &Path) -> Vec<Arc<SourceFile>> {
+    let Some(files) = sibling_files(path) else { return Vec::new() };
+    let mut out = Vec::new();
+    for file in files.into_iter().take(MAX_SIBLINGS) {
+        let Ok(meta) = std::fs::metadata(&file) else { continue };
+        if !meta.is_file() || meta.len() > MAX_READ {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        if hcl_edit::parser::parse_body(text.trim_start_matches('\u{feff}')).is_err() {
+            continue;
+        }
+        // Named as the linted file's directory is named (`modules/ci/iam.tf`).
+        let name = path.parent().map_or(file.clone(), |dir| dir.join(file.file_name().unwrap_or_default()));
+        out.push(Arc::new(SourceFile::new(name, text)));
+    }
+    out
+}
+
+/// The other `.tf` files of the directory of `path`, sorted; `None` when `path` is not a
+/// file on disk.
+fn sibling_files(path: &Path) -> Option<Vec<PathBuf>> {
+    if !path.is_file() {
+        return None;
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let entries = std::fs::read_dir(dir).ok()?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.file_name() != path.file_name())
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+/// Most sibling files a module is read with.
+const MAX_SIBLINGS: usize = 256;
 
 fn syntax_problem(text: &str, e: &hcl_edit::parser::Error) -> SyntaxProblem {
     let mut start = e.location().offset().min(text.len());
@@ -1526,20 +1601,12 @@ fn inside(dir: &Path, relative: &Path) -> Option<PathBuf> {
 }
 
 /// `variable` defaults of the other `.tf` files in the directory of `path` (Terraform
-/// reads a module's directory as one configuration). Nothing outside that directory is
-/// read, and nothing when `path` is not a file on disk (standard input, tests).
+/// reads a module's directory as one configuration), for when the siblings are not read
+/// with the file (a `.tf.json` file; a module whose files do not parse as one body).
+/// Nothing outside that directory is read, and nothing when `path` is not a file on disk.
 fn sibling_variables(path: &Path) -> HashMap<String, Literal> {
     let mut out = HashMap::new();
-    if !path.is_file() {
-        return out;
-    }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.file_name() != path.file_name())
-        .collect();
-    files.sort();
+    let Some(files) = sibling_files(path) else { return out };
     for file in files {
         let Ok(meta) = std::fs::metadata(&file) else { continue };
         if !meta.is_file() || meta.len() > MAX_READ {
