@@ -105,6 +105,19 @@ pub fn lint_files_with(
         candidates.iter().map(lint).collect()
     };
     let mut outcome = Outcome::default();
+    // A finding a file's run moved into a sibling file (`keep_own`) is dropped when that
+    // sibling is linted in this run too: its own run reports it.
+    let linted: std::collections::HashSet<PathBuf> = results
+        .iter()
+        .filter(|(_, (r, ..))| matches!(r, FileOutcome::Linted(_)))
+        .map(|(p, _)| crate::source::absolute(p))
+        .collect();
+    let results = results.into_iter().map(|(path, (mut result, subjects, declared))| {
+        if let FileOutcome::Linted(findings) = &mut result {
+            findings.retain(|f| f.source.path == path || !linted.contains(&crate::source::absolute(&f.source.path)));
+        }
+        (path, (result, subjects, declared))
+    });
     for (path, (result, subjects, declared)) in results {
         record(&mut outcome, path, result);
         outcome.subjects.extend(subjects);
@@ -379,29 +392,50 @@ fn analyse(
 }
 
 /// Findings and summaries of a file read with others (a Terraform module's siblings,
-/// `LoadedFile::context`): what is anchored in another file is reported where that file is
-/// linted, so it is dropped here; a label in another file becomes a line of the note naming
-/// its place (`also modules/ci/iam.tf:12:5: ...`), since a finding underlines one file.
+/// `LoadedFile::context`). A finding is reported in the file its primary value is in, and
+/// a label in another file becomes a line of its note naming the place (`also
+/// modules/ci/iam.tf:12:5: ...`), since a finding underlines one file. A finding anchored
+/// in a sibling is that sibling's to report: it is dropped, unless it also points into this
+/// file (a principal's escalation split across the two), when it is kept, moved into the
+/// sibling, for `lint_files_with` to drop when the sibling is linted in the same run (a
+/// pre-commit run over the changed file still reports it, with the sibling's fingerprint
+/// and suppressions).
 fn keep_own(
-    source: &SourceFile,
+    source: &Arc<SourceFile>,
     context: &[(usize, Arc<SourceFile>)],
     findings: &mut Vec<Finding>,
     subjects: &mut Vec<SubjectSummary>,
 ) {
     let own = source.text.len();
-    findings.retain(|f| f.span.start <= own);
+    // The file a span stands in, and where that file's text starts.
+    let file_of = |at: usize| -> (usize, &Arc<SourceFile>) {
+        if at <= own {
+            return (0, source);
+        }
+        context.iter().rev().find(|(base, _)| *base <= at).map_or((0, source), |(base, file)| (*base, file))
+    };
+    findings.retain(|f| f.span.start <= own || f.labels.iter().any(|l| l.span.start <= own));
     for f in findings.iter_mut() {
+        let (base, home) = file_of(f.span.start);
+        let home = home.clone();
         let (kept, elsewhere): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut f.labels).into_iter().partition(|l| l.span.start <= own);
-        f.labels = kept;
+            std::mem::take(&mut f.labels).into_iter().partition(|l| Arc::ptr_eq(file_of(l.span.start).1, &home));
         let places: Vec<String> = elsewhere
             .iter()
-            .filter_map(|l| {
-                let (base, file) = context.iter().rev().find(|(base, _)| *base <= l.span.start)?;
-                let (line, column) = file.line_col(l.span.start - base);
-                Some(format!("also {}:{line}:{column}: {}", file.display_path(), l.text))
+            .map(|l| {
+                let (b, file) = file_of(l.span.start);
+                let (line, column) = file.line_col(l.span.start - b);
+                format!("also {}:{line}:{column}: {}", file.display_path(), l.text)
             })
             .collect();
+        f.labels = kept;
+        if base > 0 {
+            f.span = f.span.start - base..f.span.end.saturating_sub(base).max(f.span.start - base);
+            for l in &mut f.labels {
+                l.span = l.span.start - base..l.span.end.saturating_sub(base).max(l.span.start - base);
+            }
+            f.source = home;
+        }
         if !places.is_empty() {
             let mut note = f.note.take().map(|n| vec![n]).unwrap_or_default();
             note.extend(places);

@@ -15,8 +15,9 @@
 //! then the other `.tf` files of its directory, parsed as one body, so references,
 //! attachments and principals resolve across the module's files. Spans past the end of
 //! this file's text stand in a sibling (`LoadedFile::context`); only this file's problems
-//! are kept, and only the principals one of this file's documents belongs to, and `lint`
-//! reports only findings anchored in this file (each sibling is linted in its own run).
+//! are kept, and only the principals one of this file's documents belongs to; `lint`
+//! reports the findings anchored in this file, and those anchored in a sibling that point
+//! into this file when that sibling is not linted in the same run.
 
 use super::document::{self, DocumentOptions};
 use super::embedded::{self, Fill, Hole, Place};
