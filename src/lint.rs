@@ -345,6 +345,9 @@ fn decode(bytes: Vec<u8>) -> (String, Option<SyntaxProblem>) {
 #[derive(Debug)]
 pub struct Checked {
     pub source: Arc<SourceFile>,
+    /// Files read with this one (`LoadedFile::context`): documents spanned past the end of
+    /// `source`'s text stand in them.
+    pub context: Vec<(usize, Arc<SourceFile>)>,
     pub documents: Vec<ResolvedDocument>,
     pub principals: Vec<PrincipalPolicies>,
     pub findings: Vec<Finding>,
@@ -388,7 +391,7 @@ fn analyse(
         keep_own(&file.source, &context, &mut findings, &mut subjects);
     }
     let Resolved { source, documents, principals, .. } = file;
-    Ok((Checked { source, documents, principals, findings }, subjects))
+    Ok((Checked { source, context, documents, principals, findings }, subjects))
 }
 
 /// Findings and summaries of a file read with others (a Terraform module's siblings,
