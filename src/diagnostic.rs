@@ -330,6 +330,16 @@ pub struct Outcome {
     /// Each principal of the files linted, and each document no principal holds, in
     /// file order.
     pub subjects: Vec<SubjectSummary>,
+    /// The suppressions each linted file declares in itself (template metadata; inline
+    /// comments are read from its text): the filter reports those that matched nothing.
+    pub declared: Vec<Declared>,
+}
+
+/// A linted file and the suppressions an adapter found in it (`LoadedFile::waivers`).
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub source: Arc<SourceFile>,
+    pub waivers: Vec<Waiver>,
 }
 
 /// What a rule reports; the engine completes it into a `Finding`.

@@ -4,7 +4,7 @@
 //! baseline and the fail threshold all act here, before anything is rendered.
 
 use crate::config::{Config, ConfigError};
-use crate::diagnostic::{Finding, Outcome, Severity, Suppressed};
+use crate::diagnostic::{Declared, Finding, Outcome, Severity, Suppressed};
 use crate::discover::PathGlob;
 use crate::rules::{self, RULES, Rule};
 use serde::{Deserialize, Serialize};
@@ -226,6 +226,8 @@ pub fn apply(outcome: &mut Outcome, options: &FilterOptions) {
         }
     }
     let mut used = vec![false; options.suppressions.len()];
+    // In-source suppressions that set a finding aside: (file, where it is written, rule).
+    let mut used_in_source: BTreeSet<(String, usize, &'static str)> = BTreeSet::new();
     let mut warnings = BTreeSet::new();
     let mut kept = Vec::with_capacity(outcome.findings.len());
     for f in std::mem::take(&mut outcome.findings) {
@@ -240,11 +242,13 @@ pub fn apply(outcome: &mut Outcome, options: &FilterOptions) {
             !w.reason.is_empty()
         }) {
             let by = format!("{}:{}", f.source.display_path(), f.source.line_col(w.span.start).0);
+            used_in_source.insert((f.source.display_path(), w.span.start, f.rule.id));
             let reason = w.reason.clone();
             outcome.suppressed.push(Suppressed { finding: f, reason, by, in_source: true });
             continue;
         }
-        if let Some((reason, by)) = inline(&f, &mut warnings) {
+        if let Some((reason, by, line)) = inline(&f, &mut warnings) {
+            used_in_source.insert((f.source.display_path(), line, f.rule.id));
             outcome.suppressed.push(Suppressed { finding: f, reason, by, in_source: true });
             continue;
         }
@@ -272,20 +276,85 @@ pub fn apply(outcome: &mut Outcome, options: &FilterOptions) {
             ));
         }
     }
+    for declared in &outcome.declared {
+        stale_in_source(declared, &options.ran, &used_in_source, &mut warnings);
+    }
     if let Some(baseline) = &options.baseline {
         baseline.apply(outcome);
     }
     outcome.warnings.extend(warnings);
 }
 
+/// The suppressions a linted file declares (template metadata, inline comments) that set
+/// no finding aside: said as an unmatched `[[suppress]]` entry is. One about a rule that did
+/// not run (`--select`) is not stale.
+fn stale_in_source(
+    declared: &Declared,
+    ran: &[&'static str],
+    used: &BTreeSet<(String, usize, &'static str)>,
+    warnings: &mut BTreeSet<String>,
+) {
+    let source = &declared.source;
+    let path = source.display_path();
+    let ran_rule = |id: &str| ran.iter().copied().find(|r| *r == id);
+    for w in &declared.waivers {
+        let Some(rule) = ran_rule(&w.rule) else { continue };
+        let line = source.line_col(w.span.start).0;
+        if w.reason.is_empty() {
+            warnings.insert(format!(
+                "the iamlint ignore of `{rule}` at {path}:{line} gives no reason: it suppresses nothing"
+            ));
+            continue;
+        }
+        if used.contains(&(path.clone(), w.span.start, rule)) {
+            continue;
+        }
+        warnings.insert(format!(
+            "the iamlint ignore of `{rule}` at {path}:{line} (under `{}`) matched no finding; remove it",
+            escape(&w.locator)
+        ));
+    }
+    // Comments are read from the text; a withheld file's text is not quoted.
+    let Some(hcl) = comment_syntax(&source.path) else { return };
+    if source.withheld() || !source.text.contains("iamlint") {
+        return;
+    }
+    for (n, text) in source.text.lines().enumerate().map(|(i, t)| (i + 1, t.trim_end_matches('\r'))) {
+        let Some((_, comment)) = comment_of(text, hcl) else { continue };
+        let Some((ids, reason)) = parse_ignore(comment) else { continue };
+        let by = format!("{path}:{n}");
+        for id in &ids {
+            let Some(rule) = rules::find(id) else {
+                let hint = did_you_mean(id).map(|r| format!(" (did you mean `{r}`?)")).unwrap_or_default();
+                warnings.insert(format!("{by}: the inline suppression names unknown rule `{}`{hint}", escape(id)));
+                continue;
+            };
+            let Some(rule) = ran_rule(rule.id()) else { continue };
+            if reason.is_empty() {
+                warnings.insert(format!(
+                    "{by}: the inline suppression of `{rule}` has no reason, so it suppresses nothing; write `# iamlint: ignore[{rule}] why it is accepted`"
+                ));
+            } else if !used.contains(&(path.clone(), n, rule)) {
+                warnings.insert(format!("{by}: the inline suppression of `{rule}` matched no finding; remove it"));
+            }
+        }
+    }
+}
+
+/// Whether a file's comments are HCL's (`#`, `//`) or YAML's (`#`); `None` without comments.
+fn comment_syntax(path: &Path) -> Option<bool> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("yaml" | "yml") => Some(false),
+        Some("tf" | "hcl") => Some(true),
+        _ => None,
+    }
+}
+
 /// An inline suppression on the finding's line or alone on the line above it, in a
 /// format with comments (YAML, HCL): `# iamlint: ignore[rule-id, other-id] reason`.
-fn inline(f: &Finding, warnings: &mut BTreeSet<String>) -> Option<(String, String)> {
-    let hcl = match f.source.path.extension().and_then(|e| e.to_str()) {
-        Some("yaml" | "yml") => false,
-        Some("tf" | "hcl") => true,
-        _ => return None,
-    };
+/// Gives the reason, where it is written (`file:line`) and its line.
+fn inline(f: &Finding, warnings: &mut BTreeSet<String>) -> Option<(String, String, usize)> {
+    let hcl = comment_syntax(&f.source.path)?;
     let (line, _) = f.source.line_col(f.span.start);
     let candidates = [(line, false), (line.saturating_sub(1), true)];
     for (n, alone) in candidates {
@@ -315,7 +384,7 @@ fn inline(f: &Finding, warnings: &mut BTreeSet<String>) -> Option<(String, Strin
             ));
             continue;
         }
-        return Some((reason, by));
+        return Some((reason, by, n));
     }
     None
 }

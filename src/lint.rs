@@ -5,7 +5,7 @@ use crate::catalogue::ActionSet;
 use crate::catalogue::Catalogue;
 use crate::config::Settings;
 use crate::diagnostic::{
-    ACCESS_LEVELS, Category, Draft, Finding, LevelCount, Outcome, PolicyRole, PolicySummary, PrincipalRef,
+    ACCESS_LEVELS, Category, Declared, Draft, Finding, LevelCount, Outcome, PolicyRole, PolicySummary, PrincipalRef,
     ServiceAccess, SubjectSummary, Waiver,
 };
 use crate::discover::{Candidate, io_reason};
@@ -56,6 +56,10 @@ pub trait Progress: Sync {
 /// A file holding more principals than this reports its progress rule by rule.
 const MANY_PRINCIPALS: usize = 20;
 
+/// What linting one file gives: its outcome, its subjects, and the suppressions it
+/// declares (for a file that was linted).
+pub type FileResult = (FileOutcome, Vec<SubjectSummary>, Option<Declared>);
+
 /// The result of linting one file.
 #[derive(Debug)]
 pub enum FileOutcome {
@@ -95,15 +99,29 @@ pub fn lint_files_with(
         (c.path.clone(), result)
     };
     // Starting the thread pool costs more than linting the one file a pre-commit hook passes.
-    let results: Vec<(PathBuf, (FileOutcome, Vec<SubjectSummary>))> = if candidates.len() > 1 {
+    let results: Vec<(PathBuf, FileResult)> = if candidates.len() > 1 {
         candidates.par_iter().map(lint).collect()
     } else {
         candidates.iter().map(lint).collect()
     };
     let mut outcome = Outcome::default();
-    for (path, (result, subjects)) in results {
+    // A finding a file's run moved into a sibling file (`keep_own`) is dropped when that
+    // sibling is linted in this run too: its own run reports it.
+    let linted: std::collections::HashSet<PathBuf> = results
+        .iter()
+        .filter(|(_, (r, ..))| matches!(r, FileOutcome::Linted(_)))
+        .map(|(p, _)| crate::source::absolute(p))
+        .collect();
+    let results = results.into_iter().map(|(path, (mut result, subjects, declared))| {
+        if let FileOutcome::Linted(findings) = &mut result {
+            findings.retain(|f| f.source.path == path || !linted.contains(&crate::source::absolute(&f.source.path)));
+        }
+        (path, (result, subjects, declared))
+    });
+    for (path, (result, subjects, declared)) in results {
         record(&mut outcome, path, result);
         outcome.subjects.extend(subjects);
+        outcome.declared.extend(declared);
     }
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
@@ -135,16 +153,16 @@ pub fn lint_reader_with(
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
-) -> (FileOutcome, Vec<SubjectSummary>) {
+) -> FileResult {
     let mut bytes = Vec::new();
     // One byte past the limit tells a stream at the limit from one over it.
     if let Err(e) = reader.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
-        return (FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))), Vec::new());
+        return (FileOutcome::Failed(format!("cannot read: {}", io_reason(&e))), Vec::new(), None);
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
         let message =
             format!("input is over {} MiB; iamlint reads up to {} MiB", MAX_FILE_BYTES >> 20, MAX_FILE_BYTES >> 20);
-        return (FileOutcome::Failed(message), Vec::new());
+        return (FileOutcome::Failed(message), Vec::new(), None);
     }
     lint_bytes_with(name, bytes, true, false, options, catalogue, extras)
 }
@@ -159,8 +177,8 @@ fn lint_path_with(
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
-) -> (FileOutcome, Vec<SubjectSummary>) {
-    let failed = |message| (FileOutcome::Failed(message), Vec::new());
+) -> FileResult {
+    let failed = |message| (FileOutcome::Failed(message), Vec::new(), None);
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
             return failed(format!(
@@ -239,12 +257,13 @@ fn lint_bytes_with(
     options: &LintOptions,
     catalogue: &Catalogue,
     extras: Extras<'_>,
-) -> (FileOutcome, Vec<SubjectSummary>) {
-    let failed = |message| (FileOutcome::Failed(message), Vec::new());
+) -> FileResult {
+    let failed = |message| (FileOutcome::Failed(message), Vec::new(), None);
     let loaded = match load_bytes(path, bytes, explicit, options) {
-        Loaded::NotPolicy(reason) => return (FileOutcome::Skipped(reason), Vec::new()),
+        Loaded::NotPolicy(reason) => return (FileOutcome::Skipped(reason), Vec::new(), None),
         Loaded::Policy(loaded) => loaded,
     };
+    let declared = Declared { source: loaded.source.clone(), waivers: loaded.waivers.clone() };
     // A file no document could be read from, and that does not look like a policy
     // (a named secret, a binary), is reported without echoing its text.
     if withhold || (loaded.documents.is_empty() && !formats::json::looks_like_policy(&loaded.source.text)) {
@@ -259,7 +278,7 @@ fn lint_bytes_with(
         ));
     }
     match check_with(loaded, options, catalogue, extras) {
-        Ok((findings, subjects)) => (FileOutcome::Linted(findings), subjects),
+        Ok((findings, subjects)) => (FileOutcome::Linted(findings), subjects, Some(declared)),
         Err(message) => failed(message),
     }
 }
@@ -326,6 +345,9 @@ fn decode(bytes: Vec<u8>) -> (String, Option<SyntaxProblem>) {
 #[derive(Debug)]
 pub struct Checked {
     pub source: Arc<SourceFile>,
+    /// Files read with this one (`LoadedFile::context`): documents spanned past the end of
+    /// `source`'s text stand in them.
+    pub context: Vec<(usize, Arc<SourceFile>)>,
     pub documents: Vec<ResolvedDocument>,
     pub principals: Vec<PrincipalPolicies>,
     pub findings: Vec<Finding>,
@@ -361,12 +383,72 @@ fn analyse(
     catalogue: &Catalogue,
     extras: Extras<'_>,
 ) -> Result<(Checked, Vec<SubjectSummary>), String> {
-    let LoadedFile { source, syntax, documents, principals, gaps, whole_account, waivers } = loaded;
+    let LoadedFile { source, syntax, documents, principals, gaps, whole_account, waivers, context } = loaded;
     let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
     let file = Resolved { source, syntax, documents, principals, gaps, whole_account, waivers };
-    let (findings, subjects) = run_rules(&file, options, catalogue, extras)?;
+    let (mut findings, mut subjects) = run_rules(&file, options, catalogue, extras)?;
+    if !context.is_empty() {
+        keep_own(&file.source, &context, &mut findings, &mut subjects);
+    }
     let Resolved { source, documents, principals, .. } = file;
-    Ok((Checked { source, documents, principals, findings }, subjects))
+    Ok((Checked { source, context, documents, principals, findings }, subjects))
+}
+
+/// Findings and summaries of a file read with others (a Terraform module's siblings,
+/// `LoadedFile::context`). A finding is reported in the file its primary value is in, and
+/// a label in another file becomes a line of its note naming the place (`also
+/// modules/ci/iam.tf:12:5: ...`), since a finding underlines one file. A finding anchored
+/// in a sibling is that sibling's to report: it is dropped, unless it also points into this
+/// file (a principal's escalation split across the two), when it is kept, moved into the
+/// sibling, for `lint_files_with` to drop when the sibling is linted in the same run (a
+/// pre-commit run over the changed file still reports it, with the sibling's fingerprint
+/// and suppressions).
+fn keep_own(
+    source: &Arc<SourceFile>,
+    context: &[(usize, Arc<SourceFile>)],
+    findings: &mut Vec<Finding>,
+    subjects: &mut Vec<SubjectSummary>,
+) {
+    let own = source.text.len();
+    // The file a span stands in, and where that file's text starts.
+    let file_of = |at: usize| -> (usize, &Arc<SourceFile>) {
+        if at <= own {
+            return (0, source);
+        }
+        context.iter().rev().find(|(base, _)| *base <= at).map_or((0, source), |(base, file)| (*base, file))
+    };
+    findings.retain(|f| f.span.start <= own || f.labels.iter().any(|l| l.span.start <= own));
+    for f in findings.iter_mut() {
+        let (base, home) = file_of(f.span.start);
+        let home = home.clone();
+        let (kept, elsewhere): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut f.labels).into_iter().partition(|l| Arc::ptr_eq(file_of(l.span.start).1, &home));
+        let places: Vec<String> = elsewhere
+            .iter()
+            .map(|l| {
+                let (b, file) = file_of(l.span.start);
+                let (line, column) = file.line_col(l.span.start - b);
+                format!("also {}:{line}:{column}: {}", file.display_path(), l.text)
+            })
+            .collect();
+        f.labels = kept;
+        if base > 0 {
+            f.span = f.span.start - base..f.span.end.saturating_sub(base).max(f.span.start - base);
+            for l in &mut f.labels {
+                l.span = l.span.start - base..l.span.end.saturating_sub(base).max(l.span.start - base);
+            }
+            f.source = home;
+        }
+        if !places.is_empty() {
+            let mut note = f.note.take().map(|n| vec![n]).unwrap_or_default();
+            note.extend(places);
+            f.note = Some(note.join("\n"));
+        }
+    }
+    for s in subjects.iter_mut() {
+        s.policies.retain(|p| p.span.start <= own);
+    }
+    subjects.retain(|s| !s.policies.is_empty());
 }
 
 /// A loaded file with its documents resolved.

@@ -495,3 +495,48 @@ fn a_template_resource_waives_a_rule_in_its_metadata_with_a_reason() {
     assert!(stdout(&o).contains("critical full-admin"), "{}", stdout(&o));
     assert!(stderr(&o).contains("gives no reason: it suppresses nothing"), "{}", stderr(&o));
 }
+
+/// An in-source suppression (template metadata, an inline comment) that sets no finding
+/// aside is reported like a stale `[[suppress]]` entry: on stderr and in JSON `warnings`.
+/// One about a rule that did not run is not stale; one that is used is not reported.
+#[test]
+fn in_source_suppressions_that_match_nothing_are_reported() {
+    let r = Repo::repo();
+    r.write(
+        "stack.yaml",
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Reader:\n    Type: AWS::IAM::ManagedPolicy\n    Metadata:\n      iamlint:\n        ignore:\n          - rule: full-admin\n            reason: was an admin policy once (SEC-12)\n    Properties:\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: arn:aws:s3:::acme-reports/*\n",
+    )
+    .write(
+        "main.tf",
+        r#"resource "aws_iam_policy" "deploy" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      # iamlint: ignore[passrole-unscoped] the deploy role passes every role (SEC-40)
+      { Effect = "Allow", Action = "iam:PassRole", Resource = "*" },
+      # iamlint: ignore[full-admin] left from an old admin statement
+      { Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::acme-reports/*" },
+      { Effect = "Allow", Action = "s3:ListBucket", Resource = "arn:aws:s3:::acme-reports" }, # iamlint: ignore[no-such-rule] typo
+    ]
+  })
+}
+"#,
+    );
+    let o = r.run(&["check", ".", "--format", "concise", "--select", "full-admin,passrole-unscoped"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("the iamlint ignore of `full-admin` at stack.yaml:8 (under `Resources.Reader`) matched no finding; remove it"),
+        "{err}"
+    );
+    assert!(err.contains("main.tf:7: the inline suppression of `full-admin` matched no finding; remove it"), "{err}");
+    assert!(err.contains("main.tf:9: the inline suppression names unknown rule `no-such-rule`"), "{err}");
+    // The comment that suppresses the PassRole finding is used: not reported.
+    assert!(!err.contains("main.tf:5"), "{err}");
+    assert!(stdout(&o).contains("; 1 suppressed"), "{}", stdout(&o));
+    let v = json(&r.run(&["check", ".", "--format", "json", "--select", "full-admin,passrole-unscoped"]));
+    let warnings: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    // When full-admin does not run, its suppressions are not stale.
+    let o = r.run(&["check", ".", "--format", "concise", "--select", "passrole-unscoped"]);
+    assert!(!stderr(&o).contains("matched no finding"), "{}", stderr(&o));
+}

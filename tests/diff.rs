@@ -412,6 +412,70 @@ fn a_terraform_policy_gains_an_action() {
     assert_eq!(report["changes"][0]["locator"], "data.aws_iam_policy_document.ci");
 }
 
+/// A module's files are read together (a role in iam.tf, its policy in policies.tf): each
+/// change is reported once, a document's for its file, a principal's for one file.
+#[test]
+fn a_change_in_a_terraform_modules_file_is_reported_once() {
+    let s = Scratch::new();
+    let iam = r#"resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "ci" {
+  role       = aws_iam_role.ci.name
+  policy_arn = aws_iam_policy.builds.arn
+}
+"#;
+    let policies = |actions: &str| {
+        format!(
+            r#"data "aws_iam_policy_document" "builds" {{
+  statement {{
+    actions   = [{actions}]
+    resources = ["arn:aws:s3:::builds/*"]
+  }}
+}}
+
+resource "aws_iam_policy" "builds" {{
+  policy = data.aws_iam_policy_document.builds.json
+}}
+
+resource "aws_iam_policy" "spare" {{
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = [{actions}], Resource = "arn:aws:s3:::spare/*" }}] }})
+}}
+"#
+        )
+    };
+    s.write("old/iam.tf", iam)
+        // Changed too (a comment), so that iam.tf is compared.
+        .write("new/iam.tf", format!("# the CI role\n{iam}"))
+        .write("old/policies.tf", policies(r#""s3:GetObject""#))
+        .write("new/policies.tf", policies(r#""s3:GetObject", "s3:PutObject""#));
+    let report = json(&s.run(&["diff", "old", "new", "--format", "json"]));
+    let r = rows(&report);
+    // The role's grant (its attached policy) and the policy no one holds, each once: the
+    // policy for policies.tf, the role for the first file (by path) holding one of its
+    // documents, iam.tf (its trust policy).
+    let found: Vec<(String, String)> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let file = c["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (file, c["locator"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("iam.tf".to_string(), "aws_iam_role.ci".to_string()),
+            ("policies.tf".to_string(), "aws_iam_policy.spare".to_string())
+        ],
+        "{report:#}"
+    );
+    assert!(r.iter().all(|row| row.1 == "+" && row.2 == "new-action" && row.3 == "s3:PutObject"), "{r:?}");
+}
+
 #[test]
 fn added_and_removed_documents_are_whole_changes() {
     let s = Scratch::new();

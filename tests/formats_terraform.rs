@@ -243,6 +243,93 @@ fn a_directory_without_policies_is_passed_over() {
 }
 
 // ---------------------------------------------------------------------------------------
+// A module split across files (main.tf / iam.tf / policies.tf / variables.tf)
+
+const SPLIT: &str = "fixtures/formats/terraform/split-module";
+
+/// The role in iam.tf is one principal with the policy attached from policies.tf and its
+/// trust policy, a data source of policies.tf: resolved across the module's files.
+#[test]
+fn references_and_attachments_resolve_across_a_modules_files() {
+    let f = load(&format!("{SPLIT}/iam.tf"));
+    assert_eq!(f.principals.len(), 1, "{:?}", f.principals);
+    let role = &f.principals[0];
+    assert_eq!(
+        (role.principal.name.as_str(), role.principal.locator.as_str()),
+        ("ci-deployer-prod", "aws_iam_role.deployer")
+    );
+    let held: Vec<&str> = role.documents.iter().map(|&i| f.documents[i].locator.as_str()).collect();
+    assert_eq!(held, ["data.aws_iam_policy_document.publish", "aws_iam_role_policy.runners"]);
+    assert_eq!(role.trust.map(|i| f.documents[i].locator.as_str()), Some("data.aws_iam_policy_document.github_trust"));
+    // The documents of policies.tf are read with spans past this file's text, in its context.
+    let publish = doc(&f, "data.aws_iam_policy_document.publish");
+    assert!(publish.span.start > f.source.text.len());
+    let (base, sibling) = f.context.iter().rev().find(|(base, _)| *base <= publish.span.start).unwrap();
+    assert!(sibling.path.ends_with("policies.tf"), "{}", sibling.path.display());
+    let pass = &publish.statements[1].action.as_ref().unwrap().values[0];
+    assert_eq!(sibling.slice(&(pass.span.start - base..pass.span.end - base)), "\"iam:PassRole\"");
+    // A file that holds no policy of its own (only a reference to a data source of another
+    // file) is still passed over: its policy is linted where it is written.
+    let main = std::fs::read_to_string(format!("{SPLIT}/main.tf")).unwrap();
+    let loaded = formats::load(Arc::new(SourceFile::new(format!("{SPLIT}/main.tf"), main)), &LoadOptions::default());
+    assert!(matches!(loaded, Loaded::NotPolicy(_)));
+}
+
+fn findings_json(args: &[&str]) -> Vec<serde_json::Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut all = vec!["check", "--format", "json", "--fail-on", "none", "--isolated"];
+    all.extend(args);
+    let o = common::iamlint(&all, dir);
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    v["findings"].as_array().unwrap().clone()
+}
+
+/// What a finding is, as a user sees it.
+fn seen(f: &serde_json::Value) -> String {
+    let place = format!("{}:{}:{}", f["file"], f["line"], f["column"]);
+    format!("{} {place} {} {} {} {}", f["rule"], f["message"], f["note"], f["labels"], f["fingerprint"])
+}
+
+/// An escalation split across iam.tf (ec2:RunInstances) and policies.tf (iam:PassRole) is
+/// found once, in the file of its primary value, the other file's values named in its note.
+/// A run over one file of the module (as pre-commit passes changed files) reports that
+/// file's findings as the module run does, and the escalation that involves it even though
+/// its primary value is in a file not named: the same finding (file, place, fingerprint).
+#[test]
+fn an_escalation_split_across_a_modules_files_is_found_once_and_runs_agree() {
+    let module = findings_json(&[SPLIT]);
+    let escalation: Vec<&serde_json::Value> = module.iter().filter(|f| f["rule"] == "privilege-escalation").collect();
+    assert_eq!(escalation.len(), 1, "{escalation:#?}");
+    let e = escalation[0];
+    assert_eq!(e["principal"]["name"], "ci-deployer-prod");
+    assert!(e["file"].as_str().unwrap().ends_with("policies.tf"), "{e}");
+    let note = e["note"].as_str().unwrap();
+    assert!(note.contains(&format!("also {SPLIT}/iam.tf:15:19: grants `ec2:RunInstances`")), "{note}");
+    // Each finding once.
+    let all: Vec<String> = module.iter().map(seen).collect();
+    let unique: BTreeSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), all.len(), "{all:#?}");
+    // One file named: its findings as in the module run, and the findings of other files
+    // that point into it (named in their note).
+    for file in ["iam.tf", "policies.tf", "variables.tf"] {
+        let path = format!("{SPLIT}/{file}");
+        let alone: BTreeSet<String> = findings_json(&[&path, "--allow-empty"]).iter().map(seen).collect();
+        let expected: BTreeSet<String> = module
+            .iter()
+            .filter(|f| {
+                f["file"] == path.as_str() || f["note"].as_str().is_some_and(|n| n.contains(&format!("also {path}:")))
+            })
+            .map(seen)
+            .collect();
+        assert_eq!(alone, expected, "{file}");
+    }
+    let alone = findings_json(&[&format!("{SPLIT}/iam.tf")]);
+    let moved = alone.iter().find(|f| f["rule"] == "privilege-escalation").expect("reported from iam.tf alone");
+    assert_eq!(moved["fingerprint"], e["fingerprint"]);
+}
+
+// ---------------------------------------------------------------------------------------
 // Plan JSON
 
 #[test]
@@ -287,6 +374,51 @@ fn a_plan_reads_root_and_child_modules_with_exact_spans() {
     assert_eq!(f.source.slice(&public.span), r#"\"*\""#);
 }
 
+/// A role's or user's `permissions_boundary` in the plan is its ceiling: a customer managed
+/// policy of the plan (by ARN, or through the configuration when the ARN is known only
+/// after apply) or an AWS managed one from the snapshot. The same two attachments make an
+/// escalation only for the role without a boundary.
+#[test]
+fn a_plan_boundary_removes_an_escalation() {
+    let path = "fixtures/formats/plan/boundaries.plan.json";
+    let f = load(path);
+    let ceilings: Vec<(&str, Vec<&str>)> = f
+        .principals
+        .iter()
+        .map(|p| {
+            // The snapshot's version and date are left out (they change with a refresh).
+            let locators = p.ceilings.iter().map(|&i| f.documents[i].locator.split(" v").next().unwrap_or_default());
+            (p.principal.name.as_str(), locators.collect())
+        })
+        .collect();
+    assert_eq!(
+        ceilings,
+        [
+            ("build-bounded", vec!["module.build.aws_iam_policy.boundary"]),
+            ("build-late", vec!["module.build.aws_iam_policy.boundary"]),
+            ("build-open", vec![]),
+            (
+                "build-readonly",
+                vec!["module.build.aws_iam_role.readonly.permissions_boundary[AWS managed ReadOnlyAccess"]
+            ),
+        ]
+    );
+    assert_eq!(doc(&f, "module.build.aws_iam_policy.boundary").kind, PolicyKind::Boundary);
+    let readonly = f.principals.iter().find(|p| p.principal.name == "build-readonly").unwrap();
+    let aws = &f.documents[readonly.ceilings[0]];
+    assert_eq!(under(&f, &aws.span), "\"arn:aws:iam::aws:policy/ReadOnlyAccess\"");
+
+    let findings = lint(path);
+    let escalated: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule.id == "privilege-escalation")
+        .filter_map(|f| f.principal.as_ref().map(|p| p.name.as_str()))
+        .collect();
+    assert_eq!(escalated, ["build-open"], "{findings:#?}");
+    // The boundary's own `ec2:*` is a ceiling, not a grant: nothing reports it as one.
+    assert!(!findings.iter().any(|x| x.locator.starts_with("module.build.aws_iam_policy.boundary")), "{findings:#?}");
+}
+
 // ---------------------------------------------------------------------------------------
 // The same rules fire whatever the format
 
@@ -329,7 +461,12 @@ fn rules_fire_the_same_inside_terraform_and_plans() {
         let plan = format!(
             r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[{{"address":"{ty}.p","mode":"managed","type":"{ty}","name":"p","values":{{"{attr}":{string}}}}}]}}}}}}"#
         );
-        for (name, text) in [("heredoc.tf", heredoc), ("jsonencode.tf", encoded), ("plan.json", plan)] {
+        // Terraform JSON syntax: the policy as a JSON string, a template (`$${` for `${`).
+        let template = serde_json::to_string(&json.replace("${", "$${").replace("%{", "%%{")).unwrap();
+        let tf_json = format!(r#"{{"resource": {{"{ty}": {{"p": {{"{attr}": {template}}}}}}}}}"#);
+        let wrapped =
+            [("heredoc.tf", heredoc), ("jsonencode.tf", encoded), ("plan.json", plan), ("main.tf.json", tf_json)];
+        for (name, text) in wrapped {
             let Some(mut got) = ids_of(name, text.into_bytes()) else {
                 panic!("{}: {name} not linted", path.display())
             };
@@ -342,7 +479,7 @@ fn rules_fire_the_same_inside_terraform_and_plans() {
             compared += 1;
         }
     }
-    assert!(compared > 100, "only {compared} comparisons");
+    assert!(compared > 130, "only {compared} comparisons");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -394,6 +531,31 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_bytes_never_panic_as_terraform_json(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let mut text = br#"{"resource": {"aws_iam_policy": {"p": "#.to_vec();
+        text.extend(bytes);
+        lint_text("fuzz.tf.json", text);
+    }
+
+    #[test]
+    fn mutated_cdktf_stacks_never_panic(cuts in proptest::collection::vec((0usize..4000, 0usize..8, any::<u8>()), 1..6)) {
+        let mut bytes = std::fs::read(format!("{TF}/cdktf/cdk.tf.json")).unwrap();
+        for (at, len, byte) in cuts {
+            let at = at.min(bytes.len());
+            let end = (at + len).min(bytes.len());
+            bytes.splice(at..end, [byte]);
+        }
+        lint_text("fuzz.tf.json", bytes);
+    }
+
+    #[test]
+    fn arbitrary_json_string_templates_never_panic(s in "[{}\\[\\]\":,$%{}a-z0-9 \\\\]{0,60}") {
+        let string = serde_json::to_string(&s).unwrap();
+        let text = format!(r#"{{"resource": {{"aws_iam_policy": {{"p": {{"policy": {string}}}}}}}}}"#);
+        lint_text("fuzz.tf.json", text.into_bytes());
+    }
+
+    #[test]
     fn arbitrary_heredoc_bodies_never_panic(body in "[{}\\[\\]\":,${}%a-z0-9 \\\\\n]{0,80}") {
         let text = format!("resource \"aws_iam_policy\" \"p\" {{\n  policy = <<EOT\n{body}\nEOT\n}}\n");
         lint_text("fuzz.tf", text.into_bytes());
@@ -421,15 +583,85 @@ fn hostile_terraform_is_reported_not_crashed() {
     lint_text("cycle.tf", cycle.as_bytes().to_vec());
 }
 
+// ---------------------------------------------------------------------------------------
+// Terraform JSON syntax (`.tf.json`, as CDKTF writes it)
+
 #[test]
-fn terraform_json_syntax_naming_iam_resources_is_reported_not_skipped() {
+fn a_cdktf_stack_in_json_syntax_is_read_like_hcl_with_spans_in_the_json() {
+    let path = format!("{TF}/cdktf/cdk.tf.json");
+    let f = load(&path);
+    assert!(f.syntax.is_empty(), "{:?}", f.syntax);
+    let kinds: Vec<(&str, PolicyKind)> = f.documents.iter().map(|d| (d.locator.as_str(), d.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("data.aws_iam_policy_document.ci_trust", PolicyKind::Trust),
+            ("data.aws_iam_policy_document.deploy", PolicyKind::Identity),
+            ("aws_iam_policy.launch", PolicyKind::Identity),
+            ("aws_iam_role_policy.logs", PolicyKind::Identity),
+            ("aws_s3_bucket_policy.artifacts", PolicyKind::Resource),
+        ]
+    );
+    // A data source's statement blocks: values underlined in the JSON, the variable's
+    // default filled in, the statement located as in HCL.
+    let deploy = doc(&f, "data.aws_iam_policy_document.deploy");
+    assert_eq!(deploy.statements[1].locator, "data.aws_iam_policy_document.deploy.statement[1]");
+    let pass = &deploy.statements[1].action.as_ref().unwrap().values[0];
+    assert_eq!((pass.value.as_str(), under(&f, &pass.span)), ("iam:PassRole", "\"iam:PassRole\""));
+    let artifacts = &deploy.statements[0].resource.as_ref().unwrap().values[0];
+    assert_eq!(artifacts.value, "arn:aws:s3:::acme-ci-artifacts/*");
+    assert_eq!(under(&f, &artifacts.span), "\"arn:aws:s3:::${var.artifact_bucket}/*\"");
+    // `${jsonencode({...})}` inside a JSON string: each value on its escaped text.
+    let launch = doc(&f, "aws_iam_policy.launch");
+    let run = &launch.statements[0].action.as_ref().unwrap().values[0];
+    assert_eq!((run.value.as_str(), under(&f, &run.span)), ("ec2:RunInstances", r#"\"ec2:RunInstances\""#));
+    // A policy written as a JSON string (JSON.stringify): exact too.
+    let logs = doc(&f, "aws_iam_role_policy.logs");
+    let stream = &logs.statements[0].action.as_ref().unwrap().values[0];
+    assert_eq!(under(&f, &stream.span), r#"\"logs:CreateLogStream\""#);
+    // The trust policy's condition, from `condition` blocks written as a JSON array.
+    let trust = doc(&f, "data.aws_iam_policy_document.ci_trust");
+    let cond = trust.statements[0].condition.as_ref().unwrap();
+    assert_eq!(under(&f, &cond.operators[0].entries[0].values[0].span), "\"repo:acme/*\"");
+
+    // The role with its trust policy, inline policy and both attachments.
+    assert_eq!(f.principals.len(), 1);
+    let role = &f.principals[0];
+    assert_eq!((role.principal.kind, role.principal.locator.as_str()), ("role", "aws_iam_role.ci"));
+    let held: Vec<&str> = role.documents.iter().map(|&i| f.documents[i].locator.as_str()).collect();
+    assert_eq!(held, ["data.aws_iam_policy_document.deploy", "aws_iam_policy.launch", "aws_iam_role_policy.logs"]);
+    assert_eq!(role.trust.map(|i| f.documents[i].locator.as_str()), Some("data.aws_iam_policy_document.ci_trust"));
+
+    let findings = lint(&path);
+    let escalation: Vec<&Finding> = findings.iter().filter(|f| f.rule.id == "privilege-escalation").collect();
+    assert_eq!(escalation.len(), 1, "{escalation:#?}");
+    assert_eq!(escalation[0].principal.as_ref().unwrap().name, "ci-deployer-${var.environment}");
+    let public = findings.iter().find(|f| f.rule.id == "public-principal").expect("public bucket policy");
+    assert_eq!(f.source.slice(&public.span), r#"\"*\""#);
+    assert!(rule_ids(&findings).contains("oidc-trust-without-subject"), "{:?}", rule_ids(&findings));
+}
+
+#[test]
+fn terraform_json_syntax_problems_are_reported_in_the_json_and_files_without_iam_passed_over() {
     let load_as = |name: &str, text: &str| {
         formats::load(Arc::new(SourceFile::new(name, text.to_string())), &LoadOptions::default())
     };
-    let iam = r#"{"resource": {"aws_iam_policy": {"p": {"policy": "${jsonencode(local.p)}"}}}}"#;
-    let Loaded::Policy(f) = load_as("main.tf.json", iam) else { panic!("reported expected") };
-    assert_eq!(f.syntax.len(), 1);
-    assert_eq!(f.source.slice(&f.syntax[0].span), "aws_iam_policy");
+    // Not JSON: one problem at its place, never a skip.
+    let broken = "{\"resource\": {\"aws_iam_policy\": {\"p\": {\"policy\": \"x\",}}}}";
+    let Loaded::Policy(f) = load_as("main.tf.json", broken) else { panic!("reported expected") };
+    assert_eq!(f.syntax.len(), 1, "{:?}", f.syntax);
+    assert_eq!(f.source.slice(&f.syntax[0].span), ",");
+    // An interpolation never closed: the HCL parser's error, placed in the JSON string.
+    let open = r#"{"resource": {"aws_iam_policy": {"p": {"policy": "${jsonencode(local.p)"}}}}"#;
+    let Loaded::Policy(f) = load_as("main.tf.json", open) else { panic!("reported expected") };
+    assert_eq!(f.syntax.len(), 1, "{:?}", f.syntax);
+    assert!(f.syntax[0].message.starts_with("Terraform syntax error"), "{}", f.syntax[0].message);
+    let policy_at = open.find("\"${").unwrap();
+    assert!(f.syntax[0].span.start >= policy_at && f.syntax[0].span.end <= open.len() - 4, "{:?}", f.syntax[0].span);
+    // A policy from a variable without a default: unreadable, underlined on the reference.
+    let unknown = r#"{"resource": {"aws_iam_policy": {"p": {"policy": "${var.policy}"}}}}"#;
+    let Loaded::Policy(f) = load_as("main.tf.json", unknown) else { panic!("reported expected") };
+    assert_eq!(f.source.slice(&f.documents[0].problems[0].span), "var.policy");
     assert!(matches!(load_as("vars.tf.json", r#"{"variable": {"region": {}}}"#), Loaded::NotPolicy(_)));
 }
 

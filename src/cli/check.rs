@@ -370,17 +370,18 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
     let mut outcome = lint_files_with(&files, &options, catalogue, extras);
     if reads_stdin {
         let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("<stdin>"));
-        let (result, subjects) = match kind_of(&name, &settings.kinds) {
+        let (result, subjects, declared) = match kind_of(&name, &settings.kinds) {
             // The configuration's policy-kinds globs name standard input too.
             Ok(Some(kind)) if options.kind.is_none() => {
                 let options = LintOptions { kind: Some(kind), ..options.clone() };
                 lint_reader_with(&name, std::io::stdin().lock(), &options, catalogue, extras)
             }
             Ok(_) => lint_reader_with(&name, std::io::stdin().lock(), &options, catalogue, extras),
-            Err(message) => (FileOutcome::Failed(message), Vec::new()),
+            Err(message) => (FileOutcome::Failed(message), Vec::new(), None),
         };
         record(&mut outcome, name, result);
         outcome.subjects.extend(subjects);
+        outcome.declared.extend(declared);
         outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
     if let Some(bar) = &bar {

@@ -19,7 +19,7 @@ use crate::resolve::{ResolvedDocument, Subject};
 use crate::source::SourceFile;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// One file of one side: the key it is matched by (its path relative to the side's
@@ -354,12 +354,27 @@ fn subjects(c: &Checked) -> (BTreeMap<String, Spec>, Vec<String>) {
         let n = seen.entry(d.doc.locator.as_str()).or_default();
         let key = if *n == 0 { format!("d:{}", d.doc.locator) } else { format!("d:{}#{n}", d.doc.locator) };
         *n += 1;
-        if !held.contains(&i) {
+        // A document of another file read with this one (a Terraform module's sibling) is
+        // judged alone in that file's diff, not here.
+        if !held.contains(&i) && d.doc.span.start <= c.source.text.len() {
             out.insert(key.clone(), Spec::Document(i));
         }
         keys.push(key);
     }
+    // A principal of a Terraform module is judged in one file: the first, by path, holding
+    // one of its documents (each file of the module reads all of them).
+    let file_of = |i: usize| -> &Path {
+        let at = c.documents.get(i).map_or(0, |d| d.doc.span.start);
+        match c.context.iter().rev().find(|(base, _)| *base <= at) {
+            Some((_, sibling)) if at > c.source.text.len() => &sibling.path,
+            _ => &c.source.path,
+        }
+    };
     for (i, p) in c.principals.iter().enumerate() {
+        let home = p.documents.iter().chain(&p.ceilings).chain(&p.trust).map(|&d| file_of(d)).min();
+        if home.is_some_and(|h| h != c.source.path.as_path()) {
+            continue;
+        }
         let r = &p.principal;
         let key =
             if r.arn.is_empty() { format!("p:{}:{}:{}", r.kind, r.locator, r.name) } else { format!("p:{}", r.arn) };

@@ -141,7 +141,7 @@ fn analyse(
         gaps.extend(model.gaps);
     }
     syntax.sort_by_key(|p| (p.span.start, p.span.end));
-    LoadedFile { source, syntax, documents, principals, gaps, whole_account: false, waivers }
+    LoadedFile { source, syntax, documents, principals, gaps, whole_account: false, waivers, context: Vec::new() }
 }
 
 /// A resource's `Metadata: {iamlint: {ignore: [{rule: ID, reason: WHY}]}}`: findings of that

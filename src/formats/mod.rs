@@ -16,6 +16,7 @@ pub mod json;
 pub mod plan;
 pub mod snippet;
 pub mod terraform;
+mod tf_json;
 pub mod tree;
 pub mod yaml;
 
@@ -52,6 +53,11 @@ pub struct LoadedFile {
     /// Suppressions the file declares for the findings under a locator (a CloudFormation
     /// resource's `Metadata: {iamlint: {ignore: [{rule, reason}]}}`); the filter applies them.
     pub waivers: Vec<Waiver>,
+    /// Other files read to resolve this one (the sibling `.tf` files of a Terraform module),
+    /// each with the offset its text starts at in this file's spans: a span past the end
+    /// of `source`'s text stands in one of them. Their own findings are reported where they
+    /// are linted; here they only contribute to principals.
+    pub context: Vec<(usize, Arc<SourceFile>)>,
 }
 
 impl LoadedFile {
@@ -64,6 +70,7 @@ impl LoadedFile {
             gaps: Vec::new(),
             whole_account: false,
             waivers: Vec::new(),
+            context: Vec::new(),
         }
     }
 }

@@ -13,12 +13,14 @@
 //! attachments (by name and ARN where the plan knows them, otherwise through the
 //! `configuration` section's references), so an escalation split across a role's
 //! policies is found.
+//! A role's or user's `permissions_boundary` is its ceiling (a managed policy of the plan,
+//! or an AWS managed one from the bundled snapshot).
 
 use super::document::{self, DocumentOptions};
 use super::embedded::{self, Place};
 use super::terraform::{POLICY_ATTRIBUTES, organizations_kind};
 use super::tree::Node;
-use super::{Adapter, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
+use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem, aws_managed};
 use crate::diagnostic::PrincipalRef;
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies, Problem};
 use crate::source::{SourceFile, Span, Spanned};
@@ -73,6 +75,8 @@ struct Resource<'n> {
 #[derive(Default)]
 struct Holder {
     documents: Vec<usize>,
+    /// Its permissions boundary.
+    ceilings: Vec<usize>,
     trust: Option<usize>,
     groups: Vec<String>,
     locator: String,
@@ -85,7 +89,14 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     let Some(tree) = tree else {
         return Loaded::Policy(LoadedFile::new(source, syntax, Vec::new()));
     };
-    let mut loader = Loader { text, forced: options.kind, documents: Vec::new(), syntax, managed: BTreeMap::new() };
+    let mut loader = Loader {
+        text,
+        forced: options.kind,
+        documents: Vec::new(),
+        syntax,
+        managed: BTreeMap::new(),
+        gaps: Vec::new(),
+    };
 
     let mut resources = Vec::new();
     let planned = get(&tree, "planned_values").or_else(|| get(&tree, "values"));
@@ -99,13 +110,15 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     loader.unknown_after_apply(&tree, &resources);
     let config = Config::new(&tree);
     loader.attachments(&resources, &config, &mut holders);
+    loader.boundaries(&resources, &config, &mut holders);
 
-    if loader.documents.is_empty() && loader.syntax.is_empty() {
+    if loader.documents.is_empty() && loader.syntax.is_empty() && loader.gaps.is_empty() {
         return Loaded::NotPolicy("a Terraform plan without IAM policies".into());
     }
     let principals = principals(&holders);
     let mut loaded = LoadedFile::new(source.clone(), loader.syntax, loader.documents);
     loaded.principals = principals;
+    loaded.gaps = loader.gaps;
     Loaded::Policy(loaded)
 }
 
@@ -135,6 +148,8 @@ struct Loader<'t> {
     syntax: Vec<SyntaxProblem>,
     /// Document of each `aws_iam_policy`, by address and by ARN when known.
     managed: BTreeMap<String, usize>,
+    /// What the analysis cannot include (an AWS managed boundary the snapshot does not know).
+    gaps: Vec<Gap>,
 }
 
 impl Loader<'_> {
@@ -376,6 +391,84 @@ impl Loader<'_> {
             }
         }
     }
+
+    /// The `permissions_boundary` of each role and user: a customer managed policy of the
+    /// plan (by ARN, or through the configuration's reference when the ARN is known only
+    /// after apply) or an AWS managed one from the bundled snapshot, spanned on the ARN.
+    /// It is the principal's ceiling: what it does not allow is not granted. A policy used
+    /// only as a boundary is judged as one (its own grants are not the principal's).
+    fn boundaries(
+        &mut self,
+        resources: &[Resource<'_>],
+        config: &Config<'_>,
+        holders: &mut BTreeMap<(&'static str, String), Holder>,
+    ) {
+        let mut bounding = Vec::new();
+        for r in resources {
+            let kind = match r.ty {
+                "aws_iam_role" => "role",
+                "aws_iam_user" => "user",
+                _ => continue,
+            };
+            let Some(name) = text(r.values, "name") else { continue };
+            let arn = match get(r.values, "permissions_boundary") {
+                Some(Node::String(s)) if !s.value.trim().is_empty() => Some(s),
+                _ => None,
+            };
+            let of_plan = arn.and_then(|a| self.managed.get(&a.value).copied()).or_else(|| {
+                config.references(r, "permissions_boundary").into_iter().find_map(|target| {
+                    let policy = target.strip_prefix("aws_iam_policy.")?.split('.').next()?;
+                    self.managed.get(&format!("{}aws_iam_policy.{policy}", r.module)).copied()
+                })
+            });
+            let index = match (of_plan, arn) {
+                (Some(i), _) => Some(i),
+                (None, Some(arn)) => self.aws_managed(arn, &format!("{}.permissions_boundary", r.address)),
+                (None, None) => None,
+            };
+            if let Some(i) = index {
+                holder(holders, kind, name, r.address).ceilings.push(i);
+                bounding.push(i);
+            }
+        }
+        let granting: Vec<usize> = holders.values().flat_map(|h| h.documents.iter().copied()).collect();
+        for i in bounding {
+            if self.forced.is_none() && !granting.contains(&i) {
+                self.documents[i].kind = PolicyKind::Boundary;
+            }
+        }
+    }
+
+    /// An AWS managed policy named by its ARN (any partition): its document from the
+    /// bundled snapshot, spanned on the ARN's string; one the snapshot does not know is a
+    /// gap (`incomplete-analysis`). A customer managed policy the plan does not hold is
+    /// not read (the principal is judged without that ceiling: more findings, not fewer).
+    fn aws_managed(&mut self, arn: &Spanned<String>, at: &str) -> Option<usize> {
+        let (head, name) = arn.value.split_once(":iam::aws:policy/")?;
+        if !head.starts_with("arn:") || head[4..].contains(':') || name.is_empty() {
+            return None;
+        }
+        let canonical = format!("arn:aws:iam::aws:policy/{name}");
+        match aws_managed::document(&canonical, &arn.span, at, PolicyKind::Boundary) {
+            Some((doc, syntax)) => {
+                self.syntax.extend(syntax);
+                self.documents.push(doc);
+                Some(self.documents.len() - 1)
+            }
+            None => {
+                self.gaps.push(Gap {
+                    span: arn.span.clone(),
+                    locator: at.to_string(),
+                    message: format!(
+                        "{canonical} is not an AWS managed policy iamlint knows, so the boundary it sets is not analysed"
+                    ),
+                    label: format!("unknown to the snapshot of {}", crate::catalogue::managed::data_date()),
+                    help: "check the name; a policy AWS published after the snapshot needs a newer iamlint".into(),
+                });
+                None
+            }
+        }
+    }
 }
 
 fn holder<'h>(
@@ -407,10 +500,13 @@ fn principals(holders: &BTreeMap<(&'static str, String), Holder>) -> Vec<Princip
         if documents.is_empty() && h.trust.is_none() {
             continue;
         }
+        let mut ceilings = h.ceilings.clone();
+        ceilings.sort_unstable();
+        ceilings.dedup();
         out.push(PrincipalPolicies {
             principal: PrincipalRef { kind, name: name.clone(), arn: String::new(), locator: h.locator.clone() },
             documents,
-            ceilings: Vec::new(),
+            ceilings,
             trust: h.trust,
         });
     }

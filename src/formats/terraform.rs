@@ -8,18 +8,20 @@
 //! `aws_iam_policy_document` data sources (statement blocks, merged with
 //! `source_policy_documents` and `override_policy_documents` as the AWS provider does),
 //! and `file()`/`templatefile()` of a JSON file inside the module's directory.
+//! Terraform's JSON syntax (`.tf.json`) is rewritten as HCL by `tf_json` and read by the
+//! same model, every span mapped back into the JSON file.
 //!
-//! One file is one unit: every span must point into the file being linted, so documents
-//! and principals are built from this file's blocks only. A reference to a data source
-//! defined in another file of the module (`data.aws_iam_policy_document.x.json` where `x`
-//! is in `iam.tf`) is left to that file, where the document is linted with its own spans;
-//! the one thing read from sibling `.tf` files of the same directory is `variable`
-//! defaults (a value, spanned on the reference here). Attachments and group memberships
-//! in the file make principals, so an escalation split across policies attached to one
-//! role in the same file is found; split across files, it is not.
+//! A module is read as Terraform reads it: this file's text first (its spans unchanged),
+//! then the other `.tf` files of its directory, parsed as one body, so references,
+//! attachments and principals resolve across the module's files. Spans past the end of
+//! this file's text stand in a sibling (`LoadedFile::context`); only this file's problems
+//! are kept, and only the principals one of this file's documents belongs to; `lint`
+//! reports the findings anchored in this file, and those anchored in a sibling that point
+//! into this file when that sibling is not linted in the same run.
 
 use super::document::{self, DocumentOptions};
 use super::embedded::{self, Fill, Hole, Place};
+use super::tf_json::OffsetMap;
 use super::tree::Node;
 use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem, aws_managed};
 use crate::diagnostic::PrincipalRef;
@@ -40,31 +42,29 @@ fn claims(path: &Path, _: &str) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tf"))
 }
 
-/// Terraform's JSON syntax (`*.tf.json`) is not read yet; a file of it that names IAM
-/// resources or policy statements is reported instead of passing as "not a policy".
+/// Terraform's JSON syntax (`*.tf.json`, as CDKTF writes it): rewritten as HCL with a map
+/// back to the JSON file (`tf_json`), then read by the same model as `.tf` files, every
+/// span mapped into the JSON.
 pub static JSON_SYNTAX_ADAPTER: Adapter = Adapter {
     name: "Terraform JSON syntax",
     claims: |path, _| path.file_name().is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".tf.json")),
     load: load_json_syntax,
 };
 
-fn load_json_syntax(source: Arc<SourceFile>, _: &LoadOptions) -> Loaded {
+fn load_json_syntax(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     let text = source.text.as_str();
-    let found = POLICY_ATTRIBUTES
+    let names_iam = POLICY_ATTRIBUTES
         .iter()
         .map(|(ty, ..)| *ty)
-        .chain(["aws_iam_policy_document", "\"Statement\""])
-        .find_map(|needle| text.find(needle).map(|at| at..at + needle.len()));
-    let Some(span) = found else {
+        .chain(["aws_iam_policy_document", "Statement", "aws_iam_"])
+        .any(|needle| text.contains(needle));
+    if !names_iam {
         return Loaded::NotPolicy("a Terraform JSON file without IAM resources".into());
-    };
-    let problem = SyntaxProblem {
-        span,
-        message: "Terraform JSON syntax (.tf.json) is not read by iamlint yet".into(),
-        label: "IAM policies here are not analysed".into(),
-        help: Some("write the policies in a .tf file, or lint the plan (terraform show -json plan.out)".into()),
-    };
-    Loaded::Policy(LoadedFile::new(source, vec![problem], Vec::new()))
+    }
+    match super::tf_json::translate(text) {
+        Ok((hcl, map)) => read(source.clone(), &hcl, options, Some(&map)),
+        Err(syntax) => Loaded::Policy(LoadedFile::new(source, syntax, Vec::new())),
+    }
 }
 
 /// Resource types with an attribute that holds a policy document, and its kind
@@ -121,23 +121,120 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
         Some(rest) => format!("   {rest}"),
         None => source.text.clone(),
     };
-    let body = match hcl_edit::parser::parse_body(&text) {
+    read(source, &text, options, None)
+}
+
+/// Reads HCL `text`: the file's own, or (with `map`) HCL written from a `.tf.json` file,
+/// whose spans `map` moves into that file.
+fn read(source: Arc<SourceFile>, text: &str, options: &LoadOptions, map: Option<&OffsetMap>) -> Loaded {
+    let to_file = |span: Span| map.map_or(span.clone(), |m| m.span(&span));
+    let body = match hcl_edit::parser::parse_body(text) {
         Ok(body) => body,
-        Err(e) => return Loaded::Policy(LoadedFile::new(source.clone(), vec![syntax_problem(&text, &e)], Vec::new())),
+        Err(e) => {
+            let mut problem = syntax_problem(text, &e);
+            problem.span = to_file(problem.span);
+            return Loaded::Policy(LoadedFile::new(source.clone(), vec![problem], Vec::new()));
+        }
+    };
+    // The module: this file's text first (its spans unchanged), then each sibling `.tf`
+    // file's, read as one body (Terraform reads a directory as one configuration).
+    let siblings = if map.is_none() { module_siblings(&source.path) } else { Vec::new() };
+    let own = text.len();
+    let mut combined = text.to_string();
+    let mut context = Vec::new();
+    for sibling in siblings {
+        combined.push('\n');
+        context.push((combined.len(), sibling.clone()));
+        match sibling.text.strip_prefix('\u{feff}') {
+            Some(rest) => {
+                combined.push_str("   ");
+                combined.push_str(rest);
+            }
+            None => combined.push_str(&sibling.text),
+        }
+    }
+    let module_body = if context.is_empty() { None } else { hcl_edit::parser::parse_body(&combined).ok() };
+    let (text, body) = match &module_body {
+        Some(b) => (combined.as_str(), b),
+        None => {
+            context.clear();
+            (text, &body)
+        }
     };
     let path = source.path.clone();
-    let mut module = Module::new(&text, &path, &body, options.kind);
+    let mut module = Module::new(text, &path, body, options.kind);
+    module.map = map;
     module.run();
-    if module.documents.is_empty() && module.syntax.is_empty() && module.gaps.is_empty() {
+    // What the siblings hold is reported where they are linted: here only this file's
+    // problems, and the principals one of this file's documents belongs to.
+    let local = |span: &Span| span.start <= own;
+    let mut syntax: Vec<SyntaxProblem> = std::mem::take(&mut module.syntax)
+        .into_iter()
+        .filter(|p| local(&p.span))
+        .map(|mut p| {
+            p.span = to_file(p.span);
+            p
+        })
+        .collect();
+    syntax.extend(std::mem::take(&mut module.file_syntax).into_iter().filter(|p| local(&p.span)));
+    let gaps: Vec<Gap> = std::mem::take(&mut module.gaps).into_iter().filter(|g| local(&g.span)).collect();
+    let is_local = |i: &usize| module.documents.get(*i).is_some_and(|d| local(&d.span));
+    if !module.documents.iter().any(|d| local(&d.span)) && syntax.is_empty() && gaps.is_empty() {
         return Loaded::NotPolicy("a Terraform file without IAM policies".into());
     }
-    let principals = module.principals();
-    let gaps = std::mem::take(&mut module.gaps);
-    let mut loaded = LoadedFile::new(source, module.syntax, module.documents);
+    let principals: Vec<PrincipalPolicies> = module
+        .principals()
+        .into_iter()
+        .filter(|p| p.documents.iter().chain(&p.ceilings).chain(&p.trust).any(is_local))
+        .collect();
+    let mut loaded = LoadedFile::new(source, syntax, module.documents);
     loaded.principals = principals;
     loaded.gaps = gaps;
+    loaded.context = context;
     Loaded::Policy(loaded)
 }
+
+/// The other `.tf` files of the directory of `path` that parse, in name order (read-only:
+/// they are linted, and their findings reported, in their own run). None when `path` is
+/// not a file on disk (standard input, tests), and none past `MAX_SIBLINGS` files or
+/// `MAX_READ` bytes each.
+fn module_siblings(path: &Path) -> Vec<Arc<SourceFile>> {
+    let Some(files) = sibling_files(path) else { return Vec::new() };
+    let mut out = Vec::new();
+    for file in files.into_iter().take(MAX_SIBLINGS) {
+        let Ok(meta) = std::fs::metadata(&file) else { continue };
+        if !meta.is_file() || meta.len() > MAX_READ {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        if hcl_edit::parser::parse_body(text.trim_start_matches('\u{feff}')).is_err() {
+            continue;
+        }
+        // Named as the linted file's directory is named (`modules/ci/iam.tf`).
+        let name = path.parent().map_or(file.clone(), |dir| dir.join(file.file_name().unwrap_or_default()));
+        out.push(Arc::new(SourceFile::new(name, text)));
+    }
+    out
+}
+
+/// The other `.tf` files of the directory of `path`, sorted; `None` when `path` is not a
+/// file on disk.
+fn sibling_files(path: &Path) -> Option<Vec<PathBuf>> {
+    if !path.is_file() {
+        return None;
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let entries = std::fs::read_dir(dir).ok()?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.file_name() != path.file_name())
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+/// Most sibling files a module is read with.
+const MAX_SIBLINGS: usize = 256;
 
 fn syntax_problem(text: &str, e: &hcl_edit::parser::Error) -> SyntaxProblem {
     let mut start = e.location().offset().min(text.len());
@@ -262,6 +359,10 @@ struct Module<'a> {
     gaps: Vec<Gap>,
     holders: BTreeMap<(&'static str, String), Holder>,
     used_locals: HashSet<String>,
+    /// For HCL written from a `.tf.json` file: where its bytes stand in that file.
+    map: Option<&'a OffsetMap>,
+    /// Syntax problems already spanned in the file (not through `map`).
+    file_syntax: Vec<SyntaxProblem>,
 }
 
 impl<'a> Module<'a> {
@@ -286,6 +387,8 @@ impl<'a> Module<'a> {
             gaps: Vec::new(),
             holders: BTreeMap::new(),
             used_locals: HashSet::new(),
+            map: None,
+            file_syntax: Vec::new(),
         };
         for block in body.blocks() {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -461,7 +564,10 @@ impl<'a> Module<'a> {
         statement_locators: Option<Vec<String>>,
     ) -> usize {
         let options = DocumentOptions { locator, kind, bare_statement: false, size, escape_overhead };
-        let mut doc = document::build(node, &options);
+        let mut doc = match self.map {
+            Some(map) => document::build(&map.node(node.clone()), &options),
+            None => document::build(node, &options),
+        };
         if let Some(locators) = statement_locators {
             for (st, locator) in doc.statements.iter_mut().zip(locators) {
                 st.locator = locator;
@@ -474,6 +580,7 @@ impl<'a> Module<'a> {
     /// A document iamlint cannot read: one problem (reported by `malformed-policy`) and
     /// nothing else to analyse.
     fn unreadable(&mut self, span: Span, locator: String, message: String) -> usize {
+        let span = self.file_span(span);
         let empty = Node::Object(
             vec![(
                 Spanned::new("Version".to_string(), span.clone()),
@@ -501,6 +608,14 @@ impl<'a> Module<'a> {
 
     fn span(e: &Expression) -> Span {
         e.span().unwrap_or(0..0)
+    }
+
+    /// A span of the text read as a span of the file (they differ for `.tf.json`).
+    fn file_span(&self, span: Span) -> Span {
+        match self.map {
+            Some(map) => map.span(&span),
+            None => span,
+        }
     }
 
     /// The source text of an expression, whitespace runs folded to one space.
@@ -548,13 +663,18 @@ impl<'a> Module<'a> {
                 self.template_json(t.iter(), span)
             }
             Expression::String(s) => {
-                let raw = self.text.get(span.start + 1..span.end.saturating_sub(1)).unwrap_or_default();
+                let start = span.start + 1;
+                let raw = self.text.get(start..span.end.saturating_sub(1)).unwrap_or_default();
                 // Without escapes, the string's text is the JSON's text: spans stay exact.
-                let place = if raw == s.value().as_str() {
-                    Place::At(span.start + 1)
-                } else {
-                    Place::Collapsed(span.clone(), "in this string: ".into())
-                };
+                if raw == s.value().as_str() {
+                    return self.embedded(s.value(), &[], &Place::At(start), span, false);
+                }
+                // Escapes JSON shares with HCL (`\"`, `\\`, `\n`, `\u0041`): mapped exactly.
+                if let Some((_, map)) = embedded::unescape_with_map(raw, start).filter(|(d, _)| d == s.value().as_str())
+                {
+                    return self.embedded(s.value(), &[], &Place::Mapped(&map), span, false);
+                }
+                let place = Place::Collapsed(span.clone(), "in this string: ".into());
                 self.embedded(s.value(), &[], &place, span, false)
             }
             _ => {
@@ -748,9 +868,10 @@ impl<'a> Module<'a> {
         }
         let arn = format!("arn:aws:iam::aws:policy/{name}");
         let kind = self.forced.unwrap_or(PolicyKind::Identity);
-        match aws_managed::document(&arn, &span, at, kind) {
+        let in_file = self.file_span(span.clone());
+        match aws_managed::document(&arn, &in_file, at, kind) {
             Some((doc, syntax)) => {
-                self.syntax.extend(syntax);
+                self.file_syntax.extend(syntax);
                 self.documents.push(doc);
                 let i = self.documents.len() - 1;
                 self.aws_managed.insert(span, i);
@@ -758,7 +879,7 @@ impl<'a> Module<'a> {
             }
             None => {
                 self.gaps.push(Gap {
-                    span,
+                    span: in_file,
                     locator: at.to_string(),
                     message: format!(
                         "{arn} is not an AWS managed policy iamlint knows, so what it grants is not analysed"
@@ -1481,20 +1602,12 @@ fn inside(dir: &Path, relative: &Path) -> Option<PathBuf> {
 }
 
 /// `variable` defaults of the other `.tf` files in the directory of `path` (Terraform
-/// reads a module's directory as one configuration). Nothing outside that directory is
-/// read, and nothing when `path` is not a file on disk (standard input, tests).
+/// reads a module's directory as one configuration), for when the siblings are not read
+/// with the file (a `.tf.json` file; a module whose files do not parse as one body).
+/// Nothing outside that directory is read, and nothing when `path` is not a file on disk.
 fn sibling_variables(path: &Path) -> HashMap<String, Literal> {
     let mut out = HashMap::new();
-    if !path.is_file() {
-        return out;
-    }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.file_name() != path.file_name())
-        .collect();
-    files.sort();
+    let Some(files) = sibling_files(path) else { return out };
     for file in files {
         let Ok(meta) = std::fs::metadata(&file) else { continue };
         if !meta.is_file() || meta.len() > MAX_READ {
