@@ -70,6 +70,15 @@ pub(super) fn top_keys(text: &str) -> Option<(bool, Vec<&str>)> {
     while i < bytes.len() {
         let b = bytes[i];
         if let Some(start) = string_start {
+            if !escaped && b != b'"' && b != b'\\' {
+                // Inside a string: on to its next quote or backslash at once (a dump is
+                // tens of MB of strings, read here before any parser sees it).
+                match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    Some(n) => i += n,
+                    None => break,
+                }
+                continue;
+            }
             if escaped {
                 escaped = false;
             } else if b == b'\\' {

@@ -412,6 +412,7 @@ fn principals(holders: &BTreeMap<(&'static str, String), Holder>) -> Vec<Princip
             documents,
             ceilings: Vec::new(),
             trust: h.trust,
+            groups: Vec::new(),
         });
     }
     out

@@ -1276,6 +1276,7 @@ impl<'a> Module<'a> {
                 documents,
                 ceilings: holder.ceilings.clone(),
                 trust: holder.trust,
+                groups: Vec::new(),
             });
         }
         out
