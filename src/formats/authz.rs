@@ -26,6 +26,7 @@
 
 use super::aws_managed;
 use super::cli_output::{document_at, get, is_policy, top_keys};
+use super::document::{self, DocumentOptions};
 use super::json;
 use super::tree::Node;
 use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
@@ -54,24 +55,32 @@ fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     // instance profiles, last-used records) and each policy document whole, with spans. A
     // dump that is not plain JSON is read again by jsonc-parser, which reports its syntax
     // problems and recovers what it can.
-    let (tree, syntax) = match json::Strict::read_kept(&text[base..], base, Some(keep)) {
-        Some(tree) => (tree, Vec::new()),
+    let (tree, later, syntax) = match json::Strict::read_kept(&text[base..], base, Some(keep)) {
+        Some((tree, later)) => (tree, later, Vec::new()),
         None => match json::parse(&text[base..], base) {
-            (Some(tree), syntax) => (tree, syntax),
+            (Some(tree), syntax) => (tree, Vec::new(), syntax),
             (None, syntax) => return Loaded::Policy(LoadedFile::new(source, syntax, Vec::new())),
         },
     };
-    Loaded::Policy(read(source.clone(), &tree, syntax, options))
+    Loaded::Policy(read(source.clone(), &tree, &later, syntax, options))
 }
 
 /// The principals and documents of a dump's tree.
-fn read(source: Arc<SourceFile>, tree: &Node, syntax: Vec<SyntaxProblem>, options: &LoadOptions) -> LoadedFile {
+/// `later`: the offsets of the document objects the tree holds as empty objects, to be
+/// read from the text when built.
+fn read(
+    source: Arc<SourceFile>,
+    tree: &Node,
+    later: &[usize],
+    syntax: Vec<SyntaxProblem>,
+    options: &LoadOptions,
+) -> LoadedFile {
     let text = source.text.as_str();
     let pages: Vec<(String, &Node)> = match tree {
         Node::Array(items, _) => items.iter().enumerate().map(|(i, page)| (format!("[{i}]."), page)).collect(),
         page => vec![(String::new(), page)],
     };
-    let mut dump = Dump { text, forced: options.kind, documents: Vec::new(), syntax, gaps: Vec::new() };
+    let mut dump = Dump { text, forced: options.kind, later, documents: Vec::new(), syntax, gaps: Vec::new() };
     let policies = dump.managed_policies(&pages);
     let mut attach = Attach { policies, snapshot: HashMap::new() };
     let groups = dump.groups(&pages, &mut attach);
@@ -99,15 +108,30 @@ fn read(source: Arc<SourceFile>, tree: &Node, syntax: Vec<SyntaxProblem>, option
 struct Dump<'t, 'n> {
     text: &'t str,
     forced: Option<PolicyKind>,
+    /// Sorted offsets of the document objects still to read from the text.
+    later: &'n [usize],
     documents: Vec<Pending<'n>>,
     syntax: Vec<SyntaxProblem>,
     gaps: Vec<Gap>,
 }
 
-/// A document of the dump: built, or an object of the tree still to build.
+/// A document of the dump: built, an object of the tree still to build, or an object
+/// still to read from the text (at this span) and build.
 enum Pending<'n> {
     Built(Box<PolicyDocument>),
     Node(&'n Node, String, Option<PolicyKind>),
+    Text(Span, String, Option<PolicyKind>),
+}
+
+/// The document of an object (which adds no problem: that is for documents in strings).
+fn object(text: &str, node: &Node, locator: String, kind: Option<PolicyKind>) -> PolicyDocument {
+    let empty = |locator| {
+        let options = DocumentOptions { locator, kind, bare_statement: false, size: 0, escape_overhead: 0 };
+        document::build(&Node::Object(Vec::new(), node.span()), &options)
+    };
+    // `document_at` builds every object; the empty document (no Statement: reported) is
+    // only there so that no input can make this panic.
+    document_at(text, node, locator.clone(), kind, &mut Vec::new()).unwrap_or_else(|| empty(locator))
 }
 
 /// More documents than this are built on every core.
@@ -117,9 +141,12 @@ const PARALLEL_DOCUMENTS: usize = 64;
 fn build(text: &str, pending: Vec<Pending<'_>>) -> Vec<PolicyDocument> {
     let one = |p: Pending<'_>| match p {
         Pending::Built(document) => *document,
-        Pending::Node(node, locator, kind) => {
-            // An object never adds a problem here: that is for documents in strings.
-            document_at(text, node, locator, kind, &mut Vec::new()).expect("an object is a document")
+        Pending::Node(node, locator, kind) => object(text, node, locator, kind),
+        Pending::Text(span, locator, kind) => {
+            // Read as plain JSON already (`Keep::Later`): the fast reader reads it again,
+            // here, on this core, and its tree is dropped as soon as the document is built.
+            let node = json::Strict::read(&text[span.clone()], span.start).unwrap_or(Node::Object(Vec::new(), span));
+            object(text, &node, locator, kind)
         }
     };
     if pending.len() > PARALLEL_DOCUMENTS {
@@ -171,6 +198,9 @@ impl<'n> Dump<'_, 'n> {
         let kind = self.forced.or(Some(kind));
         let pending = match node {
             // An object is always a document: built later, with the others, in parallel.
+            Node::Object(_, span) if self.later.binary_search(&span.start).is_ok() => {
+                Pending::Text(span.clone(), locator, kind)
+            }
             Node::Object(..) => Pending::Node(node, locator, kind),
             // A string may hold no policy JSON (a problem then says so).
             _ => Pending::Built(Box::new(document_at(self.text, node, locator, kind, &mut self.syntax)?)),
@@ -413,7 +443,7 @@ const DOCUMENTS: [&str; 3] = ["PolicyDocument", "AssumeRolePolicyDocument", "Doc
 /// What the one-pass reading builds of a key's value.
 fn keep(key: &str) -> json::Keep {
     if DOCUMENTS.contains(&key) {
-        json::Keep::Whole
+        json::Keep::Later
     } else if KEPT.contains(&key) {
         json::Keep::Kept
     } else {
@@ -467,11 +497,12 @@ mod tests {
     fn the_pruned_tree_reads_as_the_full_one() {
         let source = Arc::new(SourceFile::new("d.json", DUMP.to_string()));
         let options = LoadOptions::default();
-        let pruned = json::Strict::read_kept(DUMP, 0, Some(keep)).unwrap();
-        let fast = read(source.clone(), &pruned, Vec::new(), &options);
+        let (pruned, later) = json::Strict::read_kept(DUMP, 0, Some(keep)).unwrap();
+        assert_eq!(later.len(), 2, "the two object documents are read later");
+        let fast = read(source.clone(), &pruned, &later, Vec::new(), &options);
         let (tree, syntax) = json::parse(DUMP, 0);
         assert!(syntax.is_empty());
-        let full = read(source, &tree.unwrap(), Vec::new(), &options);
+        let full = read(source, &tree.unwrap(), &[], Vec::new(), &options);
         assert_eq!(shape(&fast), shape(&full));
         assert_eq!(fast.principals, full.principals);
         assert_eq!(fast.principals[0].principal.name, "u1");

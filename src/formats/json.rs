@@ -435,6 +435,8 @@ pub(crate) struct Strict<'t> {
     base: usize,
     /// Which object values to build (`None`: all of them).
     keep: Option<fn(&str) -> Keep>,
+    /// Where the objects left for later (`Keep::Later`) start, in the body.
+    later: Vec<usize>,
 }
 
 /// What `Strict::read_kept` does with an object's value, by its key.
@@ -446,22 +448,26 @@ pub(crate) enum Keep {
     Whole,
     /// Check that it is plain JSON, build nothing: the key is left out of its object.
     Skip,
+    /// An object: check that it is plain JSON and stand an empty object with its span in
+    /// for it (its start is listed, to be read by itself later); anything else: `Whole`.
+    Later,
 }
 
 impl<'t> Strict<'t> {
     /// The tree of `body` (at byte `base` of the file), if `body` is one plain JSON value.
     pub(crate) fn read(body: &'t str, base: usize) -> Option<Node> {
-        Strict::read_kept(body, base, None)
+        Strict::read_kept(body, base, None).map(|(tree, _)| tree)
     }
 
     /// `read`, building only what `keep` keeps of each object (the rest is still checked
-    /// to be plain JSON, so that the whole text is).
-    pub(crate) fn read_kept(body: &'t str, base: usize, keep: Option<fn(&str) -> Keep>) -> Option<Node> {
-        let mut r = Strict { bytes: body.as_bytes(), text: body, at: 0, base, keep };
+    /// to be plain JSON, so that the whole text is), with the file offsets of the objects
+    /// left for later.
+    pub(crate) fn read_kept(body: &'t str, base: usize, keep: Option<fn(&str) -> Keep>) -> Option<(Node, Vec<usize>)> {
+        let mut r = Strict { bytes: body.as_bytes(), text: body, at: 0, base, keep, later: Vec::new() };
         r.space();
         let tree = r.value(0)?;
         r.space();
-        (r.at == r.bytes.len()).then_some(tree)
+        (r.at == r.bytes.len()).then(|| (tree, r.later.iter().map(|at| at + base).collect()))
     }
 
     /// A value checked and passed over; `None` when it is not plain JSON.
@@ -566,8 +572,14 @@ impl<'t> Strict<'t> {
                     self.space();
                     match self.keep.map_or(Keep::Whole, |keep| keep(&key.value)) {
                         Keep::Skip => self.skip(depth + 1)?,
+                        Keep::Later if self.bytes.get(self.at) == Some(&b'{') => {
+                            let start = self.at;
+                            self.skip(depth + 1)?;
+                            self.later.push(start);
+                            props.push((key, Node::Object(Vec::new(), self.span(start))));
+                        }
                         Keep::Kept => props.push((key, self.value(depth + 1)?)),
-                        Keep::Whole => {
+                        Keep::Whole | Keep::Later => {
                             let keep = self.keep.take();
                             let value = self.value(depth + 1);
                             self.keep = keep;
