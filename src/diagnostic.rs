@@ -265,8 +265,11 @@ pub struct PolicySummary {
 /// What a policy does for its subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyRole {
-    /// Grants access (inline, attached, a group's).
+    /// Grants access (inline, attached).
     Grants,
+    /// Grants access to a member of a group, as the group's policy: what it says is
+    /// shown on the group.
+    Group,
     /// Bounds what the others grant (a permissions boundary, an SCP).
     Ceiling,
     /// Says who may assume the role.
@@ -277,6 +280,7 @@ impl PolicyRole {
     pub fn as_str(self) -> &'static str {
         match self {
             PolicyRole::Grants => "grants",
+            PolicyRole::Group => "grants through a group",
             PolicyRole::Ceiling => "ceiling",
             PolicyRole::Trust => "trust",
         }

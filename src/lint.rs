@@ -384,7 +384,7 @@ fn analyse(
     extras: Extras<'_>,
 ) -> Result<(Checked, Vec<SubjectSummary>), String> {
     let LoadedFile { source, syntax, documents, principals, gaps, whole_account, waivers, context } = loaded;
-    let documents: Vec<ResolvedDocument> = documents.into_iter().map(|d| resolve(d, catalogue)).collect();
+    let documents = resolve_all(documents, catalogue);
     let file = Resolved { source, syntax, documents, principals, gaps, whole_account, waivers };
     let (mut findings, mut subjects) = run_rules(&file, options, catalogue, extras)?;
     if !context.is_empty() {
@@ -449,6 +449,19 @@ fn keep_own(
         s.policies.retain(|p| p.span.start <= own);
     }
     subjects.retain(|s| !s.policies.is_empty());
+}
+
+/// More documents than this (an account dump) are resolved on every core.
+const PARALLEL_DOCUMENTS: usize = 64;
+
+/// The documents resolved, in order; in parallel when there are many (a single policy
+/// file does not start the thread pool).
+fn resolve_all(documents: Vec<crate::policy::PolicyDocument>, catalogue: &Catalogue) -> Vec<ResolvedDocument> {
+    if documents.len() > PARALLEL_DOCUMENTS {
+        documents.into_par_iter().map(|d| resolve(d, catalogue)).collect()
+    } else {
+        documents.into_iter().map(|d| resolve(d, catalogue)).collect()
+    }
 }
 
 /// A loaded file with its documents resolved.
@@ -539,6 +552,7 @@ fn run_rules(
                         }
                     }
                 }
+                drop_repeats_of_groups(&mut principal_drafts, principals);
                 // A document its holders hold under ceilings (a boundary, an SCP) keeps a
                 // finding only if the ceilings leave it to at least one holder.
                 ctx.drafts = of_documents
@@ -628,9 +642,18 @@ fn run_rules(
     };
     let mut subjects = Vec::new();
     let mut summarised = vec![false; documents.len()];
+    // A member's policies held through its groups: their findings are shown on the group.
+    let group_documents: HashMap<&str, &[usize]> = principals
+        .iter()
+        .filter(|p| p.principal.kind == "group")
+        .map(|p| (p.principal.locator.as_str(), p.documents.as_slice()))
+        .collect();
     for (p, member) in principals.iter().zip(members.members()) {
         let subject = &member.subject;
-        let roles = p.documents.iter().map(|&i| (i, PolicyRole::Grants));
+        let through: Vec<usize> =
+            p.groups.iter().filter_map(|g| group_documents.get(g.as_str())).flat_map(|d| d.iter().copied()).collect();
+        let roles =
+            p.documents.iter().map(|&i| (i, if through.contains(&i) { PolicyRole::Group } else { PolicyRole::Grants }));
         let roles = roles.chain(p.ceilings.iter().map(|&i| (i, PolicyRole::Ceiling)));
         let roles = roles.chain(p.trust.map(|i| (i, PolicyRole::Trust)));
         let policies: Vec<PolicySummary> = roles
@@ -677,6 +700,34 @@ fn run_rules(
         });
     }
     Ok((findings, subjects))
+}
+
+/// A member's finding that one of its groups has too (the same span, severity and message
+/// but for the name of the principal it is about) adds nothing to the group's: it is
+/// reported once, on the group. What the member's own policies add (another path, another
+/// target) makes a different message, and is kept.
+fn drop_repeats_of_groups(drafts: &mut Vec<(Draft, &PrincipalRef)>, principals: &[PrincipalPolicies]) {
+    if principals.iter().all(|p| p.groups.is_empty()) || drafts.is_empty() {
+        return;
+    }
+    let of: HashMap<*const PrincipalRef, &PrincipalPolicies> =
+        principals.iter().map(|p| (&p.principal as *const PrincipalRef, p)).collect();
+    // A finding names whose it is (`user/ann: ...`): compared without that name.
+    let key = |d: &Draft, p: &PrincipalRef| {
+        let who = format!("{}/{}", p.kind, p.name);
+        (d.span.start, d.span.end, d.severity, d.message.replace(&who, "\u{0}"))
+    };
+    let mut of_groups: HashMap<&str, std::collections::HashSet<_>> = HashMap::new();
+    for (d, p) in drafts.iter().filter(|(_, p)| p.kind == "group") {
+        of_groups.entry(p.locator.as_str()).or_default().insert(key(d, p));
+    }
+    drafts.retain(|(d, p)| {
+        let groups = of.get(&(*p as *const PrincipalRef)).map_or(&[][..], |m| m.groups.as_slice());
+        groups.is_empty() || {
+            let key = key(d, p);
+            !groups.iter().any(|g| of_groups.get(g.as_str()).is_some_and(|found| found.contains(&key)))
+        }
+    });
 }
 
 /// Adds another reading's access to a summary's: per cell, the larger count.
@@ -763,7 +814,7 @@ mod tests {
             arn: String::new(),
             locator: "Resources.Deploy".into(),
         };
-        PrincipalPolicies { principal, documents, ceilings, trust: None }
+        PrincipalPolicies { principal, documents, ceilings, trust: None, groups: Vec::new() }
     }
 
     #[test]

@@ -212,6 +212,29 @@ fn escalations_split_over_one_principals_policies_are_found() {
 }
 
 #[test]
+fn a_groups_findings_are_reported_once_on_the_group() {
+    // deployers' two policies escalate together (ec2-001); ann holds nothing else, bob
+    // adds lambda:CreateFunction and InvokeFunction (lambda-001 with the group's PassRole).
+    let found = escalations("group-members.json", &[]);
+    let who: Vec<Option<String>> = found.iter().map(principal_of).collect();
+    assert_eq!(who, [Some("group/deployers".to_string()), Some("user/bob".to_string())], "{found:#?}");
+    assert!(found[1].message.contains("lambda-001"), "{}", found[1].message);
+    // The report places the group's findings on the group alone: ann, who adds nothing,
+    // has none of her own.
+    let o = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["check", &format!("{DIR}/group-members.json"), "--format", "markdown", "--isolated"])
+        .args(["--select", "privilege-escalation,passrole-unscoped"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(md.matches("#### high `passrole-unscoped`").count(), 1, "{md}");
+    assert_eq!(md.matches("#### critical `privilege-escalation`").count(), 2, "{md}");
+    assert!(!md.contains("<summary><b>user ann</b>"), "{md}");
+    assert!(md.contains("Without findings: user ann, role ops\\-admin."), "{md}");
+    assert!(md.contains("(identity, grants through a group)"), "{md}");
+}
+
+#[test]
 fn one_piece_a_boundary_or_an_scp_removes_the_path() {
     assert!(escalations("one-piece.json", &[]).is_empty());
     assert!(escalations("boundary.json", &[]).is_empty());

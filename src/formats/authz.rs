@@ -26,6 +26,7 @@
 
 use super::aws_managed;
 use super::cli_output::{document_at, get, is_policy, top_keys};
+use super::document::{self, DocumentOptions};
 use super::json;
 use super::tree::Node;
 use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem};
@@ -50,28 +51,36 @@ fn claims(_: &Path, text: &str) -> bool {
 fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     let text = source.text.as_str();
     let base = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
-    // The dump's own fields are read with serde_json, keeping only what principals need
-    // (no tags, instance profiles, last-used records); each policy document is parsed with
-    // spans. A dump serde_json rejects is read again by the span-keeping parser, which
-    // reports its syntax problems.
-    let (tree, syntax) = match pruned(&text[base..], text) {
-        Some(tree) => (tree, Vec::new()),
+    // The dump is read in one pass, building only what principals need (no tags,
+    // instance profiles, last-used records) and each policy document whole, with spans. A
+    // dump that is not plain JSON is read again by jsonc-parser, which reports its syntax
+    // problems and recovers what it can.
+    let (tree, later, syntax) = match json::Strict::read_kept(&text[base..], base, Some(keep)) {
+        Some((tree, later)) => (tree, later, Vec::new()),
         None => match json::parse(&text[base..], base) {
-            (Some(tree), syntax) => (tree, syntax),
+            (Some(tree), syntax) => (tree, Vec::new(), syntax),
             (None, syntax) => return Loaded::Policy(LoadedFile::new(source, syntax, Vec::new())),
         },
     };
-    Loaded::Policy(read(source.clone(), &tree, syntax, options))
+    Loaded::Policy(read(source.clone(), &tree, &later, syntax, options))
 }
 
 /// The principals and documents of a dump's tree.
-fn read(source: Arc<SourceFile>, tree: &Node, syntax: Vec<SyntaxProblem>, options: &LoadOptions) -> LoadedFile {
+/// `later`: the offsets of the document objects the tree holds as empty objects, to be
+/// read from the text when built.
+fn read(
+    source: Arc<SourceFile>,
+    tree: &Node,
+    later: &[usize],
+    syntax: Vec<SyntaxProblem>,
+    options: &LoadOptions,
+) -> LoadedFile {
     let text = source.text.as_str();
     let pages: Vec<(String, &Node)> = match tree {
         Node::Array(items, _) => items.iter().enumerate().map(|(i, page)| (format!("[{i}]."), page)).collect(),
         page => vec![(String::new(), page)],
     };
-    let mut dump = Dump { text, forced: options.kind, documents: Vec::new(), syntax, gaps: Vec::new() };
+    let mut dump = Dump { text, forced: options.kind, later, documents: Vec::new(), syntax, gaps: Vec::new() };
     let policies = dump.managed_policies(&pages);
     let mut attach = Attach { policies, snapshot: HashMap::new() };
     let groups = dump.groups(&pages, &mut attach);
@@ -79,7 +88,8 @@ fn read(source: Arc<SourceFile>, tree: &Node, syntax: Vec<SyntaxProblem>, option
     let by_name: HashMap<&str, &Group> = groups.iter().map(|g| (g.name.as_str(), g)).collect();
     principals.extend(dump.users(&pages, &mut attach, &by_name));
     principals.extend(dump.roles(&pages, &mut attach));
-    let Dump { mut documents, mut syntax, gaps, .. } = dump;
+    let Dump { documents, mut syntax, gaps, .. } = dump;
+    let mut documents = build(text, documents);
     // A managed policy used only as a boundary is a boundary, not a grant.
     let granting: HashSet<usize> = principals.iter().flat_map(|p| p.documents.iter().copied()).collect();
     for i in principals.iter().flat_map(|p| p.ceilings.iter().copied()) {
@@ -95,12 +105,56 @@ fn read(source: Arc<SourceFile>, tree: &Node, syntax: Vec<SyntaxProblem>, option
     loaded
 }
 
-struct Dump<'t> {
+struct Dump<'t, 'n> {
     text: &'t str,
     forced: Option<PolicyKind>,
-    documents: Vec<PolicyDocument>,
+    /// Sorted offsets of the document objects still to read from the text.
+    later: &'n [usize],
+    documents: Vec<Pending<'n>>,
     syntax: Vec<SyntaxProblem>,
     gaps: Vec<Gap>,
+}
+
+/// A document of the dump: built, an object of the tree still to build, or an object
+/// still to read from the text (at this span) and build.
+enum Pending<'n> {
+    Built(Box<PolicyDocument>),
+    Node(&'n Node, String, Option<PolicyKind>),
+    Text(Span, String, Option<PolicyKind>),
+}
+
+/// The document of an object (which adds no problem: that is for documents in strings).
+fn object(text: &str, node: &Node, locator: String, kind: Option<PolicyKind>) -> PolicyDocument {
+    let empty = |locator| {
+        let options = DocumentOptions { locator, kind, bare_statement: false, size: 0, escape_overhead: 0 };
+        document::build(&Node::Object(Vec::new(), node.span()), &options)
+    };
+    // `document_at` builds every object; the empty document (no Statement: reported) is
+    // only there so that no input can make this panic.
+    document_at(text, node, locator.clone(), kind, &mut Vec::new()).unwrap_or_else(|| empty(locator))
+}
+
+/// More documents than this are built on every core.
+const PARALLEL_DOCUMENTS: usize = 64;
+
+/// The documents, built (in parallel when there are many: they are independent).
+fn build(text: &str, pending: Vec<Pending<'_>>) -> Vec<PolicyDocument> {
+    let one = |p: Pending<'_>| match p {
+        Pending::Built(document) => *document,
+        Pending::Node(node, locator, kind) => object(text, node, locator, kind),
+        Pending::Text(span, locator, kind) => {
+            // Read as plain JSON already (`Keep::Later`): the fast reader reads it again,
+            // here, on this core, and its tree is dropped as soon as the document is built.
+            let node = json::Strict::read(&text[span.clone()], span.start).unwrap_or(Node::Object(Vec::new(), span));
+            object(text, &node, locator, kind)
+        }
+    };
+    if pending.len() > PARALLEL_DOCUMENTS {
+        use rayon::prelude::*;
+        pending.into_par_iter().map(one).collect()
+    } else {
+        pending.into_iter().map(one).collect()
+    }
 }
 
 /// A managed policy of the dump: its default version's document, if it has one.
@@ -139,11 +193,19 @@ fn name_of(node: &Node, key: &str) -> String {
     string(node, key).map(|(s, _)| s.to_string()).unwrap_or_default()
 }
 
-impl Dump<'_> {
-    fn document(&mut self, node: &Node, locator: String, kind: PolicyKind) -> Option<usize> {
+impl<'n> Dump<'_, 'n> {
+    fn document(&mut self, node: &'n Node, locator: String, kind: PolicyKind) -> Option<usize> {
         let kind = self.forced.or(Some(kind));
-        let document = document_at(self.text, node, locator, kind, &mut self.syntax)?;
-        self.documents.push(document);
+        let pending = match node {
+            // An object is always a document: built later, with the others, in parallel.
+            Node::Object(_, span) if self.later.binary_search(&span.start).is_ok() => {
+                Pending::Text(span.clone(), locator, kind)
+            }
+            Node::Object(..) => Pending::Node(node, locator, kind),
+            // A string may hold no policy JSON (a problem then says so).
+            _ => Pending::Built(Box::new(document_at(self.text, node, locator, kind, &mut self.syntax)?)),
+        };
+        self.documents.push(pending);
         Some(self.documents.len() - 1)
     }
 
@@ -152,7 +214,7 @@ impl Dump<'_> {
     }
 
     /// Every page's `Policies`, at their default version.
-    fn managed_policies(&mut self, pages: &[(String, &Node)]) -> HashMap<String, Managed> {
+    fn managed_policies(&mut self, pages: &[(String, &'n Node)]) -> HashMap<String, Managed> {
         let mut policies = HashMap::new();
         for (prefix, page) in pages {
             for (j, policy) in items(page, "Policies").iter().enumerate() {
@@ -194,7 +256,7 @@ impl Dump<'_> {
     }
 
     /// The documents of a principal's `AttachedManagedPolicies`.
-    fn attached(&mut self, node: &Node, locator: &str, who: &str, attach: &mut Attach) -> Vec<usize> {
+    fn attached(&mut self, node: &'n Node, locator: &str, who: &str, attach: &mut Attach) -> Vec<usize> {
         let mut documents = Vec::new();
         for (k, attachment) in items(node, "AttachedManagedPolicies").iter().enumerate() {
             let Some((arn, span)) = string(attachment, "PolicyArn") else { continue };
@@ -220,7 +282,7 @@ impl Dump<'_> {
         let kind = self.forced.unwrap_or(PolicyKind::Identity);
         if let Some((doc, syntax)) = aws_managed::document(arn, &span, at, kind) {
             self.syntax.extend(syntax);
-            self.documents.push(doc);
+            self.documents.push(Pending::Built(Box::new(doc)));
             attach.snapshot.insert(arn.to_string(), self.documents.len() - 1);
             return Some(self.documents.len() - 1);
         }
@@ -241,7 +303,7 @@ impl Dump<'_> {
     }
 
     /// Inline policies: `list` of `{PolicyName, PolicyDocument}`.
-    fn inline(&mut self, node: &Node, list: &str, locator: &str) -> Vec<usize> {
+    fn inline(&mut self, node: &'n Node, list: &str, locator: &str) -> Vec<usize> {
         let mut documents = Vec::new();
         for (k, policy) in items(node, list).iter().enumerate() {
             let Some(doc) = get(policy, "PolicyDocument") else { continue };
@@ -252,14 +314,14 @@ impl Dump<'_> {
         documents
     }
 
-    fn boundary(&mut self, node: &Node, locator: &str, who: &str, attach: &mut Attach) -> Vec<usize> {
+    fn boundary(&mut self, node: &'n Node, locator: &str, who: &str, attach: &mut Attach) -> Vec<usize> {
         let Some(boundary) = get(node, "PermissionsBoundary") else { return Vec::new() };
         let Some((arn, span)) = string(boundary, "PermissionsBoundaryArn") else { return Vec::new() };
         let at = format!("{locator}.PermissionsBoundary");
         self.managed(arn, span, &at, who, attach).into_iter().collect()
     }
 
-    fn groups(&mut self, pages: &[(String, &Node)], attach: &mut Attach) -> Vec<Group> {
+    fn groups(&mut self, pages: &[(String, &'n Node)], attach: &mut Attach) -> Vec<Group> {
         let mut groups = Vec::new();
         for (prefix, page) in pages {
             for (i, group) in items(page, "GroupDetailList").iter().enumerate() {
@@ -271,7 +333,13 @@ impl Dump<'_> {
                 let principal = principal("group", &name, group, &locator);
                 groups.push(Group {
                     name,
-                    principal: PrincipalPolicies { principal, documents, ceilings: Vec::new(), trust: None },
+                    principal: PrincipalPolicies {
+                        principal,
+                        documents,
+                        ceilings: Vec::new(),
+                        trust: None,
+                        groups: Vec::new(),
+                    },
                 });
             }
         }
@@ -280,7 +348,7 @@ impl Dump<'_> {
 
     fn users(
         &mut self,
-        pages: &[(String, &Node)],
+        pages: &[(String, &'n Node)],
         attach: &mut Attach,
         groups: &HashMap<&str, &Group>,
     ) -> Vec<PrincipalPolicies> {
@@ -292,10 +360,14 @@ impl Dump<'_> {
                 let who = format!("user {name}");
                 let mut documents = self.inline(user, "UserPolicyList", &locator);
                 documents.extend(self.attached(user, &locator, &who, attach));
+                let mut member_of = Vec::new();
                 for (k, member) in items(user, "GroupList").iter().enumerate() {
                     let Node::String(group) = member else { continue };
                     match groups.get(group.value.as_str()) {
-                        Some(g) => documents.extend(g.principal.documents.iter().copied()),
+                        Some(g) => {
+                            documents.extend(g.principal.documents.iter().copied());
+                            member_of.push(g.principal.principal.locator.clone());
+                        }
                         None => self.gap(
                             group.span.clone(),
                             format!("{locator}.GroupList[{k}]"),
@@ -312,13 +384,13 @@ impl Dump<'_> {
                 dedup(&mut documents);
                 let ceilings = self.boundary(user, &locator, &who, attach);
                 let principal = principal("user", &name, user, &locator);
-                users.push(PrincipalPolicies { principal, documents, ceilings, trust: None });
+                users.push(PrincipalPolicies { principal, documents, ceilings, trust: None, groups: member_of });
             }
         }
         users
     }
 
-    fn roles(&mut self, pages: &[(String, &Node)], attach: &mut Attach) -> Vec<PrincipalPolicies> {
+    fn roles(&mut self, pages: &[(String, &'n Node)], attach: &mut Attach) -> Vec<PrincipalPolicies> {
         let mut roles = Vec::new();
         for (prefix, page) in pages {
             for (i, role) in items(page, "RoleDetailList").iter().enumerate() {
@@ -333,7 +405,7 @@ impl Dump<'_> {
                 dedup(&mut documents);
                 let ceilings = self.boundary(role, &locator, &who, attach);
                 let principal = principal("role", &name, role, &locator);
-                roles.push(PrincipalPolicies { principal, documents, ceilings, trust });
+                roles.push(PrincipalPolicies { principal, documents, ceilings, trust, groups: Vec::new() });
             }
         }
         roles
@@ -368,66 +440,14 @@ const KEPT: [&str; 21] = [
 /// Keys whose value is a policy document.
 const DOCUMENTS: [&str; 3] = ["PolicyDocument", "AssumeRolePolicyDocument", "Document"];
 
-/// The dump as a tree of only the kept keys, spanned into `text` (`body` is a slice of
-/// it); `None` when serde_json does not read it or a document has a syntax problem.
-fn pruned(body: &str, text: &str) -> Option<Node> {
-    let raw: &serde_json::value::RawValue = serde_json::from_str(body).ok()?;
-    prune(raw, text, false)
-}
-
-fn prune(raw: &serde_json::value::RawValue, text: &str, document: bool) -> Option<Node> {
-    let s = raw.get();
-    let at = (s.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
-    let span = at..at + s.len();
-    if document {
-        let (tree, syntax) = json::parse(s, at);
-        return if syntax.is_empty() { tree } else { None };
-    }
-    Some(match s.as_bytes().first()? {
-        b'{' => {
-            let map: Vec<(std::borrow::Cow<'_, str>, &serde_json::value::RawValue)> =
-                serde_json::from_str::<Entries<'_>>(s).ok()?.0;
-            let mut props = Vec::new();
-            for (key, value) in map {
-                let document = DOCUMENTS.contains(&key.as_ref());
-                if document || KEPT.contains(&key.as_ref()) {
-                    let node = prune(value, text, document)?;
-                    props.push((crate::source::Spanned::new(key.into_owned(), span.clone()), node));
-                }
-            }
-            Node::Object(props, span)
-        }
-        b'[' => {
-            let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(s).ok()?;
-            Node::Array(items.into_iter().map(|i| prune(i, text, false)).collect::<Option<_>>()?, span)
-        }
-        b'"' => Node::String(crate::source::Spanned::new(serde_json::from_str(s).ok()?, span)),
-        b't' | b'f' => Node::Bool(crate::source::Spanned::new(s == "true", span)),
-        b'n' => Node::Null(span),
-        _ => Node::Number(crate::source::Spanned::new(s.to_string(), span)),
-    })
-}
-
-/// An object's entries in order, values left unparsed.
-struct Entries<'a>(Vec<(std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue)>);
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Entries<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Entries<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Entries<'a>, M::Error> {
-                let mut out = Vec::new();
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    out.push((key, map.next_value::<&'de serde_json::value::RawValue>()?));
-                }
-                Ok(Entries(out))
-            }
-        }
-        d.deserialize_map(Visit(std::marker::PhantomData))
+/// What the one-pass reading builds of a key's value.
+fn keep(key: &str) -> json::Keep {
+    if DOCUMENTS.contains(&key) {
+        json::Keep::Later
+    } else if KEPT.contains(&key) {
+        json::Keep::Kept
+    } else {
+        json::Keep::Skip
     }
 }
 
@@ -471,23 +491,25 @@ mod tests {
             .collect()
     }
 
-    /// The fast reading (serde_json, only the kept keys) and the span-keeping parser's
-    /// full tree make the same documents, principals and spans.
+    /// The one-pass reading (only the kept keys) and the whole tree make the same
+    /// documents, principals and spans.
     #[test]
     fn the_pruned_tree_reads_as_the_full_one() {
         let source = Arc::new(SourceFile::new("d.json", DUMP.to_string()));
         let options = LoadOptions::default();
-        let fast = read(source.clone(), &pruned(DUMP, DUMP).unwrap(), Vec::new(), &options);
+        let (pruned, later) = json::Strict::read_kept(DUMP, 0, Some(keep)).unwrap();
+        assert_eq!(later.len(), 2, "the two object documents are read later");
+        let fast = read(source.clone(), &pruned, &later, Vec::new(), &options);
         let (tree, syntax) = json::parse(DUMP, 0);
         assert!(syntax.is_empty());
-        let full = read(source, &tree.unwrap(), Vec::new(), &options);
+        let full = read(source, &tree.unwrap(), &[], Vec::new(), &options);
         assert_eq!(shape(&fast), shape(&full));
         assert_eq!(fast.principals, full.principals);
         assert_eq!(fast.principals[0].principal.name, "u1");
         assert_eq!(fast.documents.len(), 3);
     }
 
-    /// A dump serde_json rejects (a trailing comma) is read by the lenient parser: the
+    /// A dump that is not plain JSON (a trailing comma) is read by the lenient parser: the
     /// problem is reported and the principals are still analysed.
     #[test]
     fn a_broken_dump_is_reported_and_still_read() {

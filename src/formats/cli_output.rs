@@ -68,8 +68,17 @@ pub(super) fn top_keys(text: &str) -> Option<(bool, Vec<&str>)> {
     let (mut depth, mut string_start) = (0usize, None::<usize>);
     let mut escaped = false;
     while i < bytes.len() {
-        let b = bytes[i];
         if let Some(start) = string_start {
+            let b = bytes[i];
+            if !escaped && b != b'"' && b != b'\\' {
+                // Inside a string: on to its next quote or backslash at once (a dump is
+                // tens of MB of strings, read here before any parser sees it).
+                match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    Some(n) => i += n,
+                    None => break,
+                }
+                continue;
+            }
             if escaped {
                 escaped = false;
             } else if b == b'\\' {
@@ -82,16 +91,21 @@ pub(super) fn top_keys(text: &str) -> Option<(bool, Vec<&str>)> {
                 }
             }
         } else {
-            match b {
+            // Outside strings only quotes and braces matter (keys stand in objects, and
+            // brackets hold none of this object's): on to the next one at once.
+            match memchr::memchr3(b'"', b'{', b'}', &bytes[i..]) {
+                Some(n) => i += n,
+                None => break,
+            }
+            match bytes[i] {
                 b'"' => string_start = Some(i),
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
+                b'{' => depth += 1,
+                _ => {
                     depth = depth.saturating_sub(1);
                     if depth == 0 {
                         break;
                     }
                 }
-                _ => {}
             }
         }
         i += 1;

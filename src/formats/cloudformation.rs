@@ -1464,6 +1464,7 @@ impl<'a> Model<'a> {
             let mut documents = d.documents.clone();
             documents.extend(d.attached.iter().flat_map(|p| owned(p)));
             documents.extend(attached_to(d.kind, &d.id));
+            let mut member_of = Vec::new();
             if d.kind == "user" {
                 let groups = d
                     .groups
@@ -1471,6 +1472,7 @@ impl<'a> Model<'a> {
                     .cloned()
                     .chain(self.memberships.iter().filter(|(u, _)| *u == d.id).map(|(_, g)| g.clone()));
                 for g in groups {
+                    member_of.push(format!("Resources.{g}"));
                     if let Some(group) = self.drafts.iter().find(|x| x.kind == "group" && x.id == g) {
                         documents.extend(group.documents.iter().copied());
                         documents.extend(group.attached.iter().flat_map(|p| owned(p)));
@@ -1502,6 +1504,7 @@ impl<'a> Model<'a> {
                     documents,
                     ceilings,
                     trust,
+                    groups: member_of.clone(),
                 });
             }
         }

@@ -190,6 +190,16 @@ fn strict_options() -> ParseOptions {
 /// Parses `body` (which starts at byte `base` of the file): the tree if it could be
 /// recovered, and every syntax problem found.
 pub(crate) fn parse(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
+    // Plain JSON, as nearly every policy and dump is, is read in one pass; anything else
+    // (or anything the fast reader is unsure of) goes to jsonc-parser, which says why.
+    match Strict::read(body, base) {
+        Some(tree) => (Some(tree), Vec::new()),
+        None => parse_jsonc(body, base),
+    }
+}
+
+/// `parse` with jsonc-parser: a strict pass, then a lenient one that recovers.
+fn parse_jsonc(body: &str, base: usize) -> (Option<Node>, Vec<SyntaxProblem>) {
     let strict = parse_to_ast(body, &CollectOptions::default(), &strict_options());
     let strict_error = match strict {
         Ok(result) => {
@@ -411,6 +421,342 @@ fn convert(value: &Value<'_>, base: usize) -> Node {
     }
 }
 
+/// Nesting deeper than this is left to jsonc-parser (which reports it past 512 levels).
+const STRICT_DEPTH: usize = 256;
+
+/// A reader of plain JSON (RFC 8259: no comment, trailing comma, single quote, raw control
+/// character in a string, lone surrogate) straight into a spanned `Node`, the tree
+/// `convert` makes of jsonc-parser's AST, without the AST. It gives up (`None`) on
+/// anything else; the caller then parses with jsonc-parser, which reports the problem.
+pub(crate) struct Strict<'t> {
+    bytes: &'t [u8],
+    text: &'t str,
+    at: usize,
+    base: usize,
+    /// Which object values to build (`None`: all of them).
+    keep: Option<fn(&str) -> Keep>,
+    /// Where the objects left for later (`Keep::Later`) start, in the body.
+    later: Vec<usize>,
+}
+
+/// What `Strict::read_kept` does with an object's value, by its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Build it, asking again for the keys of the objects inside.
+    Kept,
+    /// Build all of it.
+    Whole,
+    /// Check that it is plain JSON, build nothing: the key is left out of its object.
+    Skip,
+    /// An object: check that it is plain JSON and stand an empty object with its span in
+    /// for it (its start is listed, to be read by itself later); anything else: `Whole`.
+    Later,
+}
+
+impl<'t> Strict<'t> {
+    /// The tree of `body` (at byte `base` of the file), if `body` is one plain JSON value.
+    pub(crate) fn read(body: &'t str, base: usize) -> Option<Node> {
+        Strict::read_kept(body, base, None).map(|(tree, _)| tree)
+    }
+
+    /// `read`, building only what `keep` keeps of each object (the rest is still checked
+    /// to be plain JSON, so that the whole text is), with the file offsets of the objects
+    /// left for later.
+    pub(crate) fn read_kept(body: &'t str, base: usize, keep: Option<fn(&str) -> Keep>) -> Option<(Node, Vec<usize>)> {
+        let mut r = Strict { bytes: body.as_bytes(), text: body, at: 0, base, keep, later: Vec::new() };
+        r.space();
+        let tree = r.value(0)?;
+        r.space();
+        (r.at == r.bytes.len()).then(|| (tree, r.later.iter().map(|at| at + base).collect()))
+    }
+
+    /// A value checked and passed over; `None` when it is not plain JSON.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        match *self.bytes.get(self.at)? {
+            open @ (b'{' | b'[') => {
+                if depth >= STRICT_DEPTH {
+                    return None;
+                }
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.at += 1;
+                self.space();
+                if self.bytes.get(self.at) == Some(&close) {
+                    self.at += 1;
+                    return Some(());
+                }
+                loop {
+                    if open == b'{' {
+                        if self.bytes.get(self.at) != Some(&b'"') {
+                            return None;
+                        }
+                        self.skip_string()?;
+                        self.space();
+                        if self.bytes.get(self.at) != Some(&b':') {
+                            return None;
+                        }
+                        self.at += 1;
+                        self.space();
+                    }
+                    self.skip(depth + 1)?;
+                    self.space();
+                    match *self.bytes.get(self.at)? {
+                        b',' => {
+                            self.at += 1;
+                            self.space();
+                        }
+                        b if b == close => {
+                            self.at += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => self.skip_string(),
+            b't' => self.word(b"true"),
+            b'f' => self.word(b"false"),
+            b'n' => self.word(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    /// A string checked and passed over (escapes valid, no raw control character).
+    fn skip_string(&mut self) -> Option<()> {
+        let start = self.at + 1;
+        let plain = self.bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if self.bytes[start + plain] == b'"' {
+            self.at = start + plain + 1;
+            return Some(());
+        }
+        // Escapes: decoded to be checked (rare outside documents).
+        self.string().map(drop)
+    }
+
+    fn space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    fn span(&self, start: usize) -> Span {
+        self.base + start..self.base + self.at
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Node> {
+        let start = self.at;
+        match *self.bytes.get(self.at)? {
+            b'{' => {
+                if depth >= STRICT_DEPTH {
+                    return None;
+                }
+                self.at += 1;
+                self.space();
+                let mut props = Vec::new();
+                if self.bytes.get(self.at) == Some(&b'}') {
+                    self.at += 1;
+                    return Some(Node::Object(props, self.span(start)));
+                }
+                loop {
+                    let key_start = self.at;
+                    if self.bytes.get(self.at) != Some(&b'"') {
+                        return None;
+                    }
+                    let key = self.string()?;
+                    let key = Spanned::new(key, self.span(key_start));
+                    self.space();
+                    if self.bytes.get(self.at) != Some(&b':') {
+                        return None;
+                    }
+                    self.at += 1;
+                    self.space();
+                    match self.keep.map_or(Keep::Whole, |keep| keep(&key.value)) {
+                        Keep::Skip => self.skip(depth + 1)?,
+                        Keep::Later if self.bytes.get(self.at) == Some(&b'{') => {
+                            let start = self.at;
+                            self.skip(depth + 1)?;
+                            self.later.push(start);
+                            props.push((key, Node::Object(Vec::new(), self.span(start))));
+                        }
+                        Keep::Kept => props.push((key, self.value(depth + 1)?)),
+                        Keep::Whole | Keep::Later => {
+                            let keep = self.keep.take();
+                            let value = self.value(depth + 1);
+                            self.keep = keep;
+                            props.push((key, value?));
+                        }
+                    }
+                    self.space();
+                    match self.bytes.get(self.at)? {
+                        b',' => {
+                            self.at += 1;
+                            self.space();
+                        }
+                        b'}' => {
+                            self.at += 1;
+                            return Some(Node::Object(props, self.span(start)));
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                if depth >= STRICT_DEPTH {
+                    return None;
+                }
+                self.at += 1;
+                self.space();
+                let mut items = Vec::new();
+                if self.bytes.get(self.at) == Some(&b']') {
+                    self.at += 1;
+                    return Some(Node::Array(items, self.span(start)));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.space();
+                    match self.bytes.get(self.at)? {
+                        b',' => {
+                            self.at += 1;
+                            self.space();
+                        }
+                        b']' => {
+                            self.at += 1;
+                            return Some(Node::Array(items, self.span(start)));
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => {
+                let value = self.string()?;
+                Some(Node::String(Spanned::new(value, self.span(start))))
+            }
+            b't' => self.word(b"true").map(|()| Node::Bool(Spanned::new(true, self.span(start)))),
+            b'f' => self.word(b"false").map(|()| Node::Bool(Spanned::new(false, self.span(start)))),
+            b'n' => self.word(b"null").map(|()| Node::Null(self.span(start))),
+            b'-' | b'0'..=b'9' => {
+                self.number()?;
+                Some(Node::Number(Spanned::new(self.text[start..self.at].to_string(), self.span(start))))
+            }
+            _ => None,
+        }
+    }
+
+    fn word(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.at + word.len();
+        // A literal runs into no letter or digit (`nullx` is not JSON).
+        let next = self.bytes.get(end).copied().unwrap_or(b' ');
+        (self.bytes.get(self.at..end) == Some(word) && !next.is_ascii_alphanumeric()).then(|| self.at = end)
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.at;
+        while self.bytes.get(self.at).is_some_and(u8::is_ascii_digit) {
+            self.at += 1;
+        }
+        self.at - start
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Option<()> {
+        if self.bytes.get(self.at) == Some(&b'-') {
+            self.at += 1;
+        }
+        match self.bytes.get(self.at)? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        if self.bytes.get(self.at) == Some(&b'.') {
+            self.at += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.at) {
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.bytes.get(self.at) {
+                self.at += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        // A number runs into no letter, digit or dot (`1.2.3`, `0x1` are not JSON).
+        let next = self.bytes.get(self.at).copied().unwrap_or(b' ');
+        (!next.is_ascii_alphanumeric() && next != b'.').then_some(())
+    }
+
+    /// A string at `self.at` (its opening quote), decoded; the reader ends past its
+    /// closing quote.
+    fn string(&mut self) -> Option<String> {
+        self.at += 1;
+        let start = self.at;
+        // The common case: no escape, copied in one piece.
+        let plain = self.bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if self.bytes[start + plain] == b'"' {
+            self.at = start + plain + 1;
+            return Some(self.text[start..start + plain].to_string());
+        }
+        let mut out = String::with_capacity(plain + 16);
+        loop {
+            let run = self.bytes[self.at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            out.push_str(&self.text[self.at..self.at + run]);
+            self.at += run;
+            match self.bytes[self.at] {
+                b'"' => {
+                    self.at += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    let c = match *self.bytes.get(self.at + 1)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let first = self.hex(self.at + 2)?;
+                            if (0xD800..0xDC00).contains(&first) {
+                                if self.bytes.get(self.at + 6..self.at + 8) != Some(b"\\u") {
+                                    return None;
+                                }
+                                let second = self.hex(self.at + 8)?;
+                                if !(0xDC00..0xE000).contains(&second) {
+                                    return None;
+                                }
+                                self.at += 6;
+                                char::from_u32(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))?
+                            } else {
+                                char::from_u32(first)?
+                            }
+                        }
+                        _ => return None,
+                    };
+                    self.at += if self.bytes[self.at + 1] == b'u' { 6 } else { 2 };
+                    out.push(c);
+                }
+                // A raw control character: IAM rejects it, `raw_controls` reports it.
+                _ => return None,
+            }
+        }
+    }
+
+    /// Four hex digits at `at`.
+    fn hex(&self, at: usize) -> Option<u32> {
+        let digits = self.bytes.get(at..at + 4)?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    }
+}
+
 /// Whether the bytes of JSON text stand inside a string, read one byte at a time: the
 /// one place that follows quotes and backslash escapes through JSON text.
 #[derive(Debug, Default, Clone, Copy)]
@@ -440,13 +786,35 @@ impl StringState {
 }
 
 /// Characters AWS counts toward a policy's size quota: whitespace outside strings is
-/// not counted (IAM quotas page, "IAM and AWS STS quotas").
+/// not counted (IAM quotas page, "IAM and AWS STS quotas"). Strings are passed over with
+/// memchr: every document of an account dump is measured.
 pub fn aws_size(json: &str) -> usize {
-    let mut state = StringState::default();
-    json.bytes()
-        // Count characters, not bytes: UTF-8 continuation bytes are not counted.
-        .filter(|&b| (state.step(b) || !b.is_ascii_whitespace()) && b & 0xC0 != 0x80)
-        .count()
+    let bytes = json.as_bytes();
+    // Characters, not bytes: UTF-8 continuation bytes are not counted.
+    let chars = |s: &[u8]| s.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+    let (mut size, mut i) = (0, 0);
+    while i < bytes.len() {
+        let quote = memchr::memchr(b'"', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+        size += bytes[i..quote].iter().filter(|&&b| !b.is_ascii_whitespace() && b & 0xC0 != 0x80).count();
+        if quote == bytes.len() {
+            break;
+        }
+        // The string, its quotes included, up to its closing quote (or the end).
+        let mut end = quote + 1;
+        while end < bytes.len() {
+            match memchr::memchr2(b'"', b'\\', &bytes[end..]) {
+                Some(n) if bytes[end + n] == b'\\' => end = (end + n + 2).min(bytes.len()),
+                Some(n) => {
+                    end += n + 1;
+                    break;
+                }
+                None => end = bytes.len(),
+            }
+        }
+        size += chars(&bytes[quote..end]);
+        i = end;
+    }
+    size
 }
 
 /// How many of `aws_size`'s characters are JSON escape syntax beyond the one character
@@ -455,18 +823,18 @@ pub fn aws_size(json: &str) -> usize {
 pub fn escape_overhead(json: &str) -> usize {
     let bytes = json.as_bytes();
     let (mut extra, mut i, mut in_string) = (0, 0, false);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => in_string = !in_string,
-            b'\\' if in_string => {
-                let len = if bytes.get(i + 1) == Some(&b'u') { 6 } else { 2 };
-                extra += len - 1;
-                i += len;
-                continue;
-            }
-            _ => {}
+    while let Some(n) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+        i += n;
+        if bytes[i] == b'"' {
+            in_string = !in_string;
+            i += 1;
+        } else if in_string {
+            let len = if bytes.get(i + 1) == Some(&b'u') { 6 } else { 2 };
+            extra += len - 1;
+            i = (i + len).min(bytes.len());
+        } else {
+            i += 1;
         }
-        i += 1;
     }
     extra
 }
@@ -521,6 +889,92 @@ mod tests {
         assert_eq!(aws_size("{\"a\\\" b\":1}"), 11);
         assert_eq!(aws_size("{\"caf\u{e9}\": 1}"), 10);
         assert_eq!(escape_overhead(r#"{"a": "\u0078\n", "b\"": 1}"#), 5 + 1 + 1);
+    }
+
+    /// Where the fast reader reads a text, jsonc-parser reads the same tree from it with no
+    /// problem; where it gives up, jsonc-parser is the one that answers.
+    #[test]
+    fn the_fast_reader_reads_as_jsonc_parser_does() {
+        let cases = [
+            r#"{"a": [1, -2.5e+3, "x", true, false, null, {}, []], "b": {"c": "\u00e9\ud83d\ude00\n\"\\\/"}}"#,
+            r#"{"a": 1, "a": 2}"#,
+            " \r\n\t[ ]  ",
+            "\"caf\u{e9}\"",
+            "0",
+            "-0.0E-0",
+        ];
+        for text in cases {
+            let fast = Strict::read(text, 7).unwrap_or_else(|| panic!("{text}"));
+            let (slow, problems) = parse_jsonc(text, 7);
+            assert!(problems.is_empty(), "{text}: {problems:?}");
+            assert_eq!(format!("{fast:?}"), format!("{:?}", slow.unwrap()), "{text}");
+        }
+        for text in [
+            r#"{"a": 1,}"#,
+            "[1 2]",
+            "{'a': 1}",
+            r#"{"a": 01}"#,
+            r#"{"a": 1.}"#,
+            r#"{"a": .5}"#,
+            "{\"a\": \"x\ty\"}",
+            r#"{"a": "\ud800"}"#,
+            r#"{"a": "\x"}"#,
+            "// c\n{}",
+            "{} {}",
+            "nul",
+            "truex",
+            r#"{"a": 1e}"#,
+            "",
+            "\u{a0}{}",
+        ] {
+            assert!(Strict::read(text, 0).is_none(), "{text}");
+        }
+        let deep = "[".repeat(STRICT_DEPTH + 1) + &"]".repeat(STRICT_DEPTH + 1);
+        assert!(Strict::read(&deep, 0).is_none());
+    }
+
+    proptest::proptest! {
+        /// Random text over JSON's alphabet: whatever the fast reader accepts, jsonc-parser
+        /// reads the same way, without a problem.
+        #[test]
+        fn the_fast_reader_never_accepts_what_jsonc_parser_rejects(
+            text in "[ \\[\\]{}:,\"a-c0-9.eE+\\-\\\\/ut\u{e9}\t\n]{0,40}"
+        ) {
+            if let Some(fast) = Strict::read(&text, 3) {
+                let (slow, problems) = parse_jsonc(&text, 3);
+                proptest::prop_assert!(problems.is_empty(), "{:?}: {:?}", text, problems);
+                proptest::prop_assert_eq!(format!("{fast:?}"), format!("{:?}", slow.unwrap()));
+            }
+        }
+    }
+
+    /// The byte-by-byte definitions `aws_size` and `escape_overhead` are measured against.
+    fn size_bytewise(json: &str) -> (usize, usize) {
+        let mut state = StringState::default();
+        let size = json.bytes().filter(|&b| (state.step(b) || !b.is_ascii_whitespace()) && b & 0xC0 != 0x80).count();
+        let bytes = json.as_bytes();
+        let (mut extra, mut i, mut in_string) = (0, 0, false);
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => in_string = !in_string,
+                b'\\' if in_string => {
+                    let len = if bytes.get(i + 1) == Some(&b'u') { 6 } else { 2 };
+                    extra += len - 1;
+                    i += len;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        (size, extra)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sizes_are_what_the_bytewise_definitions_count(text in "[ a\"\\\\u\u{e9}\n{}:,]{0,40}") {
+            proptest::prop_assert_eq!((aws_size(&text), escape_overhead(&text)), size_bytewise(&text));
+        }
     }
 
     #[test]

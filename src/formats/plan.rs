@@ -508,6 +508,7 @@ fn principals(holders: &BTreeMap<(&'static str, String), Holder>) -> Vec<Princip
             documents,
             ceilings,
             trust: h.trust,
+            groups: Vec::new(),
         });
     }
     out

@@ -1397,6 +1397,7 @@ impl<'a> Module<'a> {
                 documents,
                 ceilings: holder.ceilings.clone(),
                 trust: holder.trust,
+                groups: Vec::new(),
             });
         }
         out

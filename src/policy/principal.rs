@@ -16,4 +16,8 @@ pub struct PrincipalPolicies {
     pub ceilings: Vec<usize>,
     /// Index of its trust policy (roles).
     pub trust: Option<usize>,
+    /// The locators of the groups (principals of the same file) it is a member of, whose
+    /// policies `documents` holds (users): what a group's policies say alone or together
+    /// is reported once, on the group.
+    pub groups: Vec<String>,
 }

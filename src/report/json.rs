@@ -12,7 +12,7 @@ pub struct Report<'a> {
     pub version: u32,
     pub tool: Tool,
     pub catalogue: CatalogueInfo<'a>,
-    pub findings: Vec<JsonFinding<'a>>,
+    pub findings: Findings<'a>,
     pub errors: Vec<JsonError>,
     /// Suppressed findings, with `--show-suppressed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -173,6 +173,16 @@ pub fn finding(f: &Finding) -> JsonFinding<'_> {
     }
 }
 
+/// A run's findings, each converted as it is written: an account dump has tens of
+/// thousands, and a second copy of them all would only wait for the writer.
+pub struct Findings<'a>(pub &'a [Finding]);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(finding))
+    }
+}
+
 /// The version-1 report: one JSON object.
 pub fn write(
     outcome: &Outcome,
@@ -185,7 +195,7 @@ pub fn write(
         version: 1,
         tool: Tool { name: "iamlint", version: env!("CARGO_PKG_VERSION") },
         catalogue: catalogue_info(catalogue),
-        findings: outcome.findings.iter().map(finding).collect(),
+        findings: Findings(&outcome.findings),
         errors: outcome.errors.iter().map(|(p, m)| JsonError { file: super::display(p), message: m.clone() }).collect(),
         suppressed: if show_suppressed {
             outcome

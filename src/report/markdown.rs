@@ -75,21 +75,43 @@ pub fn write(outcome: &Outcome, verdict: &Verdict, out: &mut impl Write) -> io::
 }
 
 pub fn document(outcome: &Outcome, verdict: &Verdict) -> String {
+    document_within(outcome, verdict, BUDGET)
+}
+
+/// GitHub refuses a pull-request comment or issue body over 65,536 characters; the report
+/// stays under this many bytes (never fewer characters than bytes), leaving room for the
+/// note of what was left out and the closing line.
+pub const BUDGET: usize = 60_000;
+/// Rows of the principals table; the rest are counted.
+const PRINCIPAL_ROWS: usize = 50;
+/// Principals without findings named; the rest are counted.
+const CLEAN_NAMED: usize = 50;
+/// Files that could not be linted, listed; the rest are counted.
+const ERRORS_LISTED: usize = 20;
+
+/// The report within `budget` bytes: the overview always (its tables cut to their first
+/// rows), then the findings, the worst first, until the budget is spent; a line then says
+/// how many were left out and where the whole report is.
+pub fn document_within(outcome: &Outcome, verdict: &Verdict, budget: usize) -> String {
     let overview = overview::of(outcome);
     let mut m = String::new();
     m.push_str("## iamlint report\n\n");
     let _ = writeln!(m, "{}\n", md(&super::human::summary_line(outcome, verdict)));
     if !outcome.errors.is_empty() {
         m.push_str("> [!CAUTION]\n> The run fails whatever the threshold: these files could not be linted.\n");
-        for (path, message) in &outcome.errors {
+        for (path, message) in outcome.errors.iter().take(ERRORS_LISTED) {
             let _ = writeln!(m, "> - {}: {}", md(&super::display(path)), md(message));
+        }
+        if outcome.errors.len() > ERRORS_LISTED {
+            let _ = writeln!(m, "> - and {} more", thousands(outcome.errors.len() - ERRORS_LISTED));
         }
         m.push('\n');
     }
     let principals: Vec<&Section<'_>> = overview.principals().collect();
     if !principals.is_empty() {
         m.push_str("### Principals, the worst first\n\n| principal | account or file | worst | findings |\n| --- | --- | --- | --- |\n");
-        for s in principals.iter().filter(|s| !s.findings.is_empty()) {
+        let with_findings: Vec<&&Section<'_>> = principals.iter().filter(|s| !s.findings.is_empty()).collect();
+        for s in with_findings.iter().take(PRINCIPAL_ROWS) {
             let p = s.subject.principal.as_ref().expect("principals only");
             let _ = writeln!(
                 m,
@@ -101,9 +123,18 @@ pub fn document(outcome: &Outcome, verdict: &Verdict) -> String {
                 s.counts_text()
             );
         }
+        if with_findings.len() > PRINCIPAL_ROWS {
+            let _ =
+                writeln!(m, "\nand {} more principals with findings.", thousands(with_findings.len() - PRINCIPAL_ROWS));
+        }
         let clean: Vec<String> = principals.iter().filter(|s| s.findings.is_empty()).map(|s| md(&s.title())).collect();
         if !clean.is_empty() {
-            let _ = writeln!(m, "\nWithout findings: {}.", clean.join(", "));
+            let named = clean.len().min(CLEAN_NAMED);
+            let more = match clean.len() - named {
+                0 => String::new(),
+                n => format!(" and {} more", thousands(n)),
+            };
+            let _ = writeln!(m, "\nWithout findings: {}{more}.", clean[..named].join(", "));
         }
         m.push('\n');
     }
@@ -122,25 +153,73 @@ pub fn document(outcome: &Outcome, verdict: &Verdict) -> String {
         }
         m.push('\n');
     }
-    let with_findings: Vec<&Section<'_>> =
+    // The worst first: sections by their worst finding (principals before documents at
+    // the same severity), and in each its findings by severity.
+    let mut with_findings: Vec<&Section<'_>> =
         overview.principals().chain(overview.documents()).filter(|s| !s.findings.is_empty()).collect();
+    with_findings.sort_by_key(|s| std::cmp::Reverse(s.worst()));
     if !with_findings.is_empty() {
         m.push_str("### Findings\n\n");
     }
+    let mut shown: std::collections::HashSet<*const Finding> = std::collections::HashSet::new();
+    let mut full = false;
     for s in with_findings {
-        section(&mut m, s);
-    }
-    if !overview.unplaced.is_empty() {
-        m.push_str("### Other findings\n\n");
-        for f in &overview.unplaced {
-            finding(&mut m, f);
+        if full {
+            break;
         }
+        let mut findings = s.findings.clone();
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        let mut text = String::new();
+        section_head(&mut text, s);
+        let mut any = false;
+        for f in findings {
+            let mut one = String::new();
+            finding(&mut one, f);
+            if m.len() + text.len() + one.len() + SECTION_END.len() > budget {
+                full = true;
+                break;
+            }
+            text.push_str(&one);
+            shown.insert(f as *const Finding);
+            any = true;
+        }
+        if any {
+            m.push_str(&text);
+            m.push_str(SECTION_END);
+        }
+    }
+    if !overview.unplaced.is_empty() && !full {
+        let mut text = String::from("### Other findings\n\n");
+        for f in &overview.unplaced {
+            let mut one = String::new();
+            finding(&mut one, f);
+            if m.len() + text.len() + one.len() > budget {
+                break;
+            }
+            text.push_str(&one);
+            shown.insert(*f as *const Finding);
+        }
+        m.push_str(&text);
+    }
+    let left_out = outcome.findings.len() - shown.len().min(outcome.findings.len());
+    if left_out > 0 {
+        let _ = writeln!(
+            m,
+            "> [!NOTE]\n> {} of {} findings are not shown: a comment holds {} characters. The whole report is \
+             `iamlint check ... --format html` (one page) or `--format json`.\n",
+            thousands(left_out),
+            thousands(outcome.findings.len()),
+            thousands(65_536)
+        );
     }
     let _ = writeln!(m, "<sub>iamlint {}</sub>", env!("CARGO_PKG_VERSION"));
     m
 }
 
-fn section(m: &mut String, s: &Section<'_>) {
+const SECTION_END: &str = "</details>\n\n";
+
+/// A section's summary line, policies and access table, before its findings.
+fn section_head(m: &mut String, s: &Section<'_>) {
     let worst = s.worst().map_or("", Severity::as_str);
     // `<summary>` is inside an HTML block, where markdown is not read: HTML-escaped.
     let title = super::html::text(&s.title()).replace('@', "@\u{200b}");
@@ -168,10 +247,6 @@ fn section(m: &mut String, s: &Section<'_>) {
     if let Some(access) = &s.subject.access {
         access_table(m, access);
     }
-    for f in &s.findings {
-        finding(m, f);
-    }
-    m.push_str("</details>\n\n");
 }
 
 fn access_table(m: &mut String, access: &[ServiceAccess]) {

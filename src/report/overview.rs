@@ -1,10 +1,13 @@
 //! What the reports for people share: each finding placed with the subjects it is about
-//! (a principal: its own findings and those in its policies; a document no principal
-//! holds), the principals ranked by what needs attention first, counts by rule and by
-//! account. No finding is left out: one that no subject holds (a file-level syntax error)
-//! is listed as such.
+//! (a principal: its own findings and those in its policies, but for the policies it
+//! holds through a group, which are shown on the group; a document no principal holds),
+//! the principals ranked by what needs attention first, counts by rule and by account.
+//! No finding is left out: one that no subject holds (a file-level syntax error) is
+//! listed as such.
 
-use crate::diagnostic::{ACCESS_LEVELS, Finding, Outcome, PrincipalRef, ServiceAccess, Severity, SubjectSummary};
+use crate::diagnostic::{
+    ACCESS_LEVELS, Finding, Outcome, PolicyRole, PrincipalRef, ServiceAccess, Severity, SubjectSummary,
+};
 use std::collections::{BTreeMap, HashMap};
 
 pub struct Overview<'a> {
@@ -98,7 +101,8 @@ fn place(outcome: &Outcome) -> (Vec<Vec<&Finding>>, Vec<&Finding>) {
         if let Some(p) = &s.principal {
             by_principal.entry((file, key(p))).or_default().push(i);
         }
-        for p in &s.policies {
+        // A member's group policies show their findings on the group, once.
+        for p in s.policies.iter().filter(|p| p.role != PolicyRole::Group) {
             spans.entry(file).or_default().push((p.span.start, p.span.end, i));
         }
     }
@@ -134,7 +138,9 @@ fn place(outcome: &Outcome) -> (Vec<Vec<&Finding>>, Vec<&Finding>) {
                         .enumerate()
                         .filter(|(_, s)| std::sync::Arc::as_ptr(&s.source) == file)
                         .filter(|(_, s)| {
-                            s.policies.iter().any(|p| !p.locator.is_empty() && under(&f.locator, &p.locator))
+                            s.policies.iter().any(|p| {
+                                p.role != PolicyRole::Group && !p.locator.is_empty() && under(&f.locator, &p.locator)
+                            })
                         })
                         .map(|(i, _)| i)
                         .collect();
