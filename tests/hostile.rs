@@ -178,15 +178,34 @@ fn thousands_of_condition_keys_on_every_action() {
 #[test]
 fn unclosed_substitutions() {
     let d = TempDir::new();
-    let value = "${".repeat(5_000);
-    let statement = format!(r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/{value}"}}"#);
-    bounded(&d.0, "dollar.json", &policy(&[statement]));
-    // Also in a Sid, a condition key and a value.
-    let statement = format!(
-        r#"{{"Sid": "{value}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {{"StringLike": {{"s3:prefix{value}": "{value}"}}}}}}"#,
-        value = "${".repeat(2_000)
-    );
-    bounded(&d.0, "dollar2.json", &policy(&[statement]));
+    // 200,000 unclosed `${` (400 KB) in each place a value can hold one, one document each:
+    // a search for the closing `}` per `${` once made each of these quadratic (minutes).
+    let value = "${".repeat(200_000);
+    let shapes = [
+        ("resource", format!(r#""Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/{value}""#)),
+        ("sid", format!(r#""Sid": "{value}", "Action": "s3:GetObject", "Resource": "*""#)),
+        (
+            "key",
+            format!(
+                r#""Action": "s3:GetObject", "Resource": "*", "Condition": {{"StringLike": {{"s3:prefix{value}": "x"}}}}"#
+            ),
+        ),
+        (
+            "value",
+            format!(
+                r#""Action": "*", "Resource": "*", "Condition": {{"ArnLike": {{"aws:SourceArn": "arn:aws:s3:::{value}"}}}}"#
+            ),
+        ),
+        // Terraform's `&{` spelling, closed once at the very end: each `&{` is read again.
+        ("terraform", format!(r#""Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/{}}}""#, "&{".repeat(200_000))),
+    ];
+    for (name, body) in shapes {
+        let statement = format!(r#"{{"Effect": "Allow", {body}}}"#);
+        let run = bounded(&d.0, &format!("dollar-{name}.json"), &policy(&[statement]));
+        // Linted (a 400 KB policy is over IAM's size quota), not stopped.
+        assert_eq!(run.code, Some(1), "{name}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("policy-size"), "{name}: {}", run.stdout);
+    }
 }
 
 #[test]
