@@ -286,9 +286,21 @@ fn every_encoding() {
         let run = check(&d.0, name, &[]);
         assert!(matches!(run.code, Some(0..=2)), "{name}: {:?} {}", run.code, run.stderr);
         assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
-        let fails = run.code != Some(0) || name == "utf8.json" || name == "bom.json" || name == "crlf.json";
+        let fails = run.code != Some(0) || name == "utf8.json" || name == "crlf.json";
         assert!(fails, "{name} passed: {}{}", run.stdout, run.stderr);
+        // A UTF-16 file is reported as UTF-16, not also for its mark as a UTF-8 BOM.
+        let bom_finding = run.stdout.contains("byte order mark");
+        assert_eq!(bom_finding, name == "bom.json", "{name}: {}", run.stdout);
     }
+    // IAM rejects a policy starting with a UTF-8 BOM; a YAML template's parser takes one
+    // (CloudFormation converts the policy to JSON before it reaches IAM).
+    let template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: arn:aws:s3:::b/*\n";
+    fs::write(d.0.join("bom.yaml"), [&[0xEF, 0xBB, 0xBF][..], template.as_bytes()].concat()).unwrap();
+    let run = check(&d.0, "bom.yaml", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let run = check(&d.0, "bom.json", &["--fail-on", "none"]);
+    assert_eq!(run.code, Some(1), "a BOM fails the gate whatever --fail-on says: {}", run.stdout);
+    assert!(run.stdout.contains("malformed-json"), "{}", run.stdout);
 }
 
 #[cfg(unix)]
