@@ -162,6 +162,26 @@ fn one_minified_line_with_many_findings() {
 }
 
 #[test]
+fn one_minified_line_with_eighty_thousand_findings() {
+    let d = TempDir::new();
+    // The issue's size: 80,000 findings on one 4.6 MB line, as 80 policies of 1,000
+    // statements (each policy under the document size), one non-ASCII character first so
+    // that columns are counted in characters (from a checkpoint, not the line's start).
+    let statements = [r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#; 1_000].join(",");
+    let policies: Vec<String> =
+        (0..80).map(|i| format!(r#"{{"Version":"2012-10-17","Id":"é{i}","Statement":[{statements}]}}"#)).collect();
+    let text = format!("[{}]", policies.join(","));
+    assert!(!text.contains('\n'));
+    let run = bounded(&d.0, "eighty.json", &text);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let findings = run.stdout.lines().filter(|l| l.contains("data-exfiltration")).count();
+    assert_eq!(findings, 80_000);
+    let last = run.stdout.lines().rev().find(|l| l.contains("data-exfiltration")).unwrap();
+    let column: usize = last.split(':').nth(2).unwrap().parse().unwrap();
+    assert!(column > 4_000_000, "{last}");
+}
+
+#[test]
 fn thousands_of_condition_keys_on_every_action() {
     let d = TempDir::new();
     let keys: Vec<String> = (0..2_000).map(|i| format!(r#""aws:PrincipalTag/k{i}": "v""#)).collect();
@@ -224,6 +244,19 @@ fn thousands_of_denies_of_everything() {
     );
     let run = bounded(&d.0, "denies20k.json", &policy(&statements));
     incomplete(&run, "denies20k.json");
+    // Twenty thousand minified Denies of `*` on `*` fit under that size (920 KB): analysed
+    // (or stopped by the work budget) within the bounds; the Allow is denied by them.
+    let compact = [r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#; 1]
+        .into_iter()
+        .chain([r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#; 20_000])
+        .collect::<Vec<_>>()
+        .join(",");
+    let text = format!(r#"{{"Version":"2012-10-17","Statement":[{compact}]}}"#);
+    assert!(text.len() < 1 << 20);
+    let run = bounded(&d.0, "denies20k-star.json", &text);
+    if run.code == Some(2) {
+        incomplete(&run, "denies20k-star.json");
+    }
 }
 
 #[test]
@@ -247,6 +280,19 @@ fn deep_nesting_and_huge_strings() {
             "]".repeat(depth)
         );
         bounded(&d.0, &format!("nested{depth}.tf"), &hcl);
+        // The other adapters: a plan, CLI output, a docs page, and an authorization dump
+        // (3,000 nested arrays in a dump once overflowed the stack: found by fuzzing).
+        let deep = |open: &str, close: &str| format!("{}1{}", open.repeat(depth), close.repeat(depth));
+        let plan = format!(r#"{{"format_version":"1.2","planned_values":{}}}"#, deep("[", "]"));
+        bounded(&d.0, &format!("plan{depth}.json"), &plan);
+        let cli = format!(r#"{{"Policy":{}}}"#, deep(r#"{"a":"#, "}"));
+        bounded(&d.0, &format!("cli{depth}.json"), &cli);
+        let page =
+            format!("# Policy\n\n```json\n{{\"Version\":\"2012-10-17\",\"Statement\":{}}}\n```\n", deep("[", "]"));
+        bounded(&d.0, &format!("page{depth}.md"), &page);
+        let dump = format!(r#"{{"UserDetailList":{},"RoleDetailList":[]}}"#, deep("[", "]"));
+        let run = bounded(&d.0, &format!("dump{depth}.json"), &dump);
+        assert_eq!(run.code, Some(1), "dump{depth}.json: {}{}", run.stdout, run.stderr);
     }
     // A 200 KB Sid, a 200 KB action, a 20 MB value (over the document size).
     let long = "A".repeat(200_000);
@@ -317,6 +363,14 @@ fn special_files_and_symlink_loops() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     let run = check(&d.0, "tree", &["--allow-empty"]);
     assert!(matches!(run.code, Some(0 | 2)), "{:?} {}", run.code, run.stderr);
+    // A named pipe with no writer would block a read forever: named or walked, refused.
+    if Command::new("mkfifo").arg(d.0.join("pipe.json")).status().is_ok_and(|s| s.success()) {
+        let run = check(&d.0, "pipe.json", &[]);
+        assert_eq!(run.code, Some(2), "{}", run.stderr);
+        assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+        let run = check(&d.0, ".", &["--allow-empty"]);
+        assert!(matches!(run.code, Some(0 | 2)), "{:?} {}", run.code, run.stderr);
+    }
     // Devices and directories named as files are refused, not read forever.
     for special in ["/dev/zero", "/dev/urandom", "/dev/null"] {
         if Path::new(special).exists() {

@@ -372,10 +372,19 @@ const DOCUMENTS: [&str; 3] = ["PolicyDocument", "AssumeRolePolicyDocument", "Doc
 /// it); `None` when serde_json does not read it or a document has a syntax problem.
 fn pruned(body: &str, text: &str) -> Option<Node> {
     let raw: &serde_json::value::RawValue = serde_json::from_str(body).ok()?;
-    prune(raw, text, false)
+    prune(raw, text, false, 0)
 }
 
-fn prune(raw: &serde_json::value::RawValue, text: &str, document: bool) -> Option<Node> {
+/// Deeper than any dump nests what it keeps (pages, principal lists, principals, policy
+/// lists, versions: under ten levels). Each level parses its value again, and recursion
+/// takes stack: a dump of 3,000 nested arrays once overflowed the stack and one of 100,000
+/// ran for minutes. A deeper dump is read by the span-keeping parser, which bounds depth.
+const MAX_PRUNE_DEPTH: usize = 32;
+
+fn prune(raw: &serde_json::value::RawValue, text: &str, document: bool, depth: usize) -> Option<Node> {
+    if depth > MAX_PRUNE_DEPTH {
+        return None;
+    }
     let s = raw.get();
     let at = (s.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
     let span = at..at + s.len();
@@ -391,7 +400,7 @@ fn prune(raw: &serde_json::value::RawValue, text: &str, document: bool) -> Optio
             for (key, value) in map {
                 let document = DOCUMENTS.contains(&key.as_ref());
                 if document || KEPT.contains(&key.as_ref()) {
-                    let node = prune(value, text, document)?;
+                    let node = prune(value, text, document, depth + 1)?;
                     props.push((crate::source::Spanned::new(key.into_owned(), span.clone()), node));
                 }
             }
@@ -399,7 +408,7 @@ fn prune(raw: &serde_json::value::RawValue, text: &str, document: bool) -> Optio
         }
         b'[' => {
             let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(s).ok()?;
-            Node::Array(items.into_iter().map(|i| prune(i, text, false)).collect::<Option<_>>()?, span)
+            Node::Array(items.into_iter().map(|i| prune(i, text, false, depth + 1)).collect::<Option<_>>()?, span)
         }
         b'"' => Node::String(crate::source::Spanned::new(serde_json::from_str(s).ok()?, span)),
         b't' | b'f' => Node::Bool(crate::source::Spanned::new(s == "true", span)),
