@@ -296,7 +296,14 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>, explicit: bool, options: &LintOpt
     let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
     match formats::load(source, &load) {
         Loaded::Policy(mut loaded) => {
-            loaded.syntax.extend(encoding_problem);
+            if let Some(problem) = encoding_problem {
+                // A UTF-16 file's mark, decoded as U+FEFF at 0..3, is reported once, as
+                // the UTF-16 it is, not also as a UTF-8 byte order mark.
+                if problem.span == (0..3) {
+                    loaded.syntax.retain(|p| p.span != (0..3));
+                }
+                loaded.syntax.push(problem);
+            }
             Loaded::Policy(loaded)
         }
         other => other,

@@ -162,6 +162,26 @@ fn one_minified_line_with_many_findings() {
 }
 
 #[test]
+fn one_minified_line_with_eighty_thousand_findings() {
+    let d = TempDir::new();
+    // The issue's size: 80,000 findings on one 4.6 MB line, as 80 policies of 1,000
+    // statements (each policy under the document size), one non-ASCII character first so
+    // that columns are counted in characters (from a checkpoint, not the line's start).
+    let statements = vec![r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#; 1_000].join(",");
+    let policies: Vec<String> =
+        (0..80).map(|i| format!(r#"{{"Version":"2012-10-17","Id":"é{i}","Statement":[{statements}]}}"#)).collect();
+    let text = format!("[{}]", policies.join(","));
+    assert!(!text.contains('\n'));
+    let run = bounded(&d.0, "eighty.json", &text);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let findings = run.stdout.lines().filter(|l| l.contains("data-exfiltration")).count();
+    assert_eq!(findings, 80_000);
+    let last = run.stdout.lines().rev().find(|l| l.contains("data-exfiltration")).unwrap();
+    let column: usize = last.split(':').nth(2).unwrap().parse().unwrap();
+    assert!(column > 4_000_000, "{last}");
+}
+
+#[test]
 fn thousands_of_condition_keys_on_every_action() {
     let d = TempDir::new();
     let keys: Vec<String> = (0..2_000).map(|i| format!(r#""aws:PrincipalTag/k{i}": "v""#)).collect();
@@ -178,15 +198,34 @@ fn thousands_of_condition_keys_on_every_action() {
 #[test]
 fn unclosed_substitutions() {
     let d = TempDir::new();
-    let value = "${".repeat(5_000);
-    let statement = format!(r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/{value}"}}"#);
-    bounded(&d.0, "dollar.json", &policy(&[statement]));
-    // Also in a Sid, a condition key and a value.
-    let statement = format!(
-        r#"{{"Sid": "{value}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {{"StringLike": {{"s3:prefix{value}": "{value}"}}}}}}"#,
-        value = "${".repeat(2_000)
-    );
-    bounded(&d.0, "dollar2.json", &policy(&[statement]));
+    // 200,000 unclosed `${` (400 KB) in each place a value can hold one, one document each:
+    // a search for the closing `}` per `${` once made each of these quadratic (minutes).
+    let value = "${".repeat(200_000);
+    let shapes = [
+        ("resource", format!(r#""Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/{value}""#)),
+        ("sid", format!(r#""Sid": "{value}", "Action": "s3:GetObject", "Resource": "*""#)),
+        (
+            "key",
+            format!(
+                r#""Action": "s3:GetObject", "Resource": "*", "Condition": {{"StringLike": {{"s3:prefix{value}": "x"}}}}"#
+            ),
+        ),
+        (
+            "value",
+            format!(
+                r#""Action": "*", "Resource": "*", "Condition": {{"ArnLike": {{"aws:SourceArn": "arn:aws:s3:::{value}"}}}}"#
+            ),
+        ),
+        // Terraform's `&{` spelling, closed once at the very end: each `&{` is read again.
+        ("terraform", format!(r#""Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/{}}}""#, "&{".repeat(200_000))),
+    ];
+    for (name, body) in shapes {
+        let statement = format!(r#"{{"Effect": "Allow", {body}}}"#);
+        let run = bounded(&d.0, &format!("dollar-{name}.json"), &policy(&[statement]));
+        // Linted (a 400 KB policy is over IAM's size quota), not stopped.
+        assert_eq!(run.code, Some(1), "{name}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("policy-size"), "{name}: {}", run.stdout);
+    }
 }
 
 #[test]
@@ -205,6 +244,19 @@ fn thousands_of_denies_of_everything() {
     );
     let run = bounded(&d.0, "denies20k.json", &policy(&statements));
     incomplete(&run, "denies20k.json");
+    // Minified Denies of `*` on `*` fit under that size (20,000 in 920 KB), and each holds
+    // tens of KB in the grant model: 20,000 took 84-122 s and 820 MB in a debug build on
+    // the loaded development machine, too close to the bounds, so the suite runs 5,000
+    // (analysed, or stopped by the work budget).
+    let mut compact = vec![r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#; 5_001];
+    compact[0] = r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#;
+    let compact = compact.join(",");
+    let text = format!(r#"{{"Version":"2012-10-17","Statement":[{compact}]}}"#);
+    assert!(text.len() < 1 << 20);
+    let run = bounded(&d.0, "denies5k-star.json", &text);
+    if run.code == Some(2) {
+        incomplete(&run, "denies5k-star.json");
+    }
 }
 
 #[test]
@@ -228,6 +280,19 @@ fn deep_nesting_and_huge_strings() {
             "]".repeat(depth)
         );
         bounded(&d.0, &format!("nested{depth}.tf"), &hcl);
+        // The other adapters: a plan, CLI output, a docs page, and an authorization dump
+        // (3,000 nested arrays in a dump once overflowed the stack: found by fuzzing).
+        let deep = |open: &str, close: &str| format!("{}1{}", open.repeat(depth), close.repeat(depth));
+        let plan = format!(r#"{{"format_version":"1.2","planned_values":{}}}"#, deep("[", "]"));
+        bounded(&d.0, &format!("plan{depth}.json"), &plan);
+        let cli = format!(r#"{{"Policy":{}}}"#, deep(r#"{"a":"#, "}"));
+        bounded(&d.0, &format!("cli{depth}.json"), &cli);
+        let page =
+            format!("# Policy\n\n```json\n{{\"Version\":\"2012-10-17\",\"Statement\":{}}}\n```\n", deep("[", "]"));
+        bounded(&d.0, &format!("page{depth}.md"), &page);
+        let dump = format!(r#"{{"UserDetailList":{},"RoleDetailList":[]}}"#, deep("[", "]"));
+        let run = bounded(&d.0, &format!("dump{depth}.json"), &dump);
+        assert_eq!(run.code, Some(1), "dump{depth}.json: {}{}", run.stdout, run.stderr);
     }
     // A 200 KB Sid, a 200 KB action, a 20 MB value (over the document size).
     let long = "A".repeat(200_000);
@@ -267,9 +332,21 @@ fn every_encoding() {
         let run = check(&d.0, name, &[]);
         assert!(matches!(run.code, Some(0..=2)), "{name}: {:?} {}", run.code, run.stderr);
         assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
-        let fails = run.code != Some(0) || name == "utf8.json" || name == "bom.json" || name == "crlf.json";
+        let fails = run.code != Some(0) || name == "utf8.json" || name == "crlf.json";
         assert!(fails, "{name} passed: {}{}", run.stdout, run.stderr);
+        // A UTF-16 file is reported as UTF-16, not also for its mark as a UTF-8 BOM.
+        let bom_finding = run.stdout.contains("byte order mark");
+        assert_eq!(bom_finding, name == "bom.json", "{name}: {}", run.stdout);
     }
+    // IAM rejects a policy starting with a UTF-8 BOM; a YAML template's parser takes one
+    // (CloudFormation converts the policy to JSON before it reaches IAM).
+    let template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Action: s3:GetObject\n            Resource: arn:aws:s3:::b/*\n";
+    fs::write(d.0.join("bom.yaml"), [&[0xEF, 0xBB, 0xBF][..], template.as_bytes()].concat()).unwrap();
+    let run = check(&d.0, "bom.yaml", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let run = check(&d.0, "bom.json", &["--fail-on", "none"]);
+    assert_eq!(run.code, Some(1), "a BOM fails the gate whatever --fail-on says: {}", run.stdout);
+    assert!(run.stdout.contains("malformed-json"), "{}", run.stdout);
 }
 
 #[cfg(unix)]
@@ -286,6 +363,14 @@ fn special_files_and_symlink_loops() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     let run = check(&d.0, "tree", &["--allow-empty"]);
     assert!(matches!(run.code, Some(0 | 2)), "{:?} {}", run.code, run.stderr);
+    // A named pipe with no writer would block a read forever: named or walked, refused.
+    if Command::new("mkfifo").arg(d.0.join("pipe.json")).status().is_ok_and(|s| s.success()) {
+        let run = check(&d.0, "pipe.json", &[]);
+        assert_eq!(run.code, Some(2), "{}", run.stderr);
+        assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+        let run = check(&d.0, ".", &["--allow-empty"]);
+        assert!(matches!(run.code, Some(0 | 2)), "{:?} {}", run.code, run.stderr);
+    }
     // Devices and directories named as files are refused, not read forever.
     for special in ["/dev/zero", "/dev/urandom", "/dev/null"] {
         if Path::new(special).exists() {

@@ -131,26 +131,35 @@ fn a_policy_that_cannot_be_read_fails_whatever_the_flags() {
 #[test]
 fn the_exit_code_survives_a_closed_pipe() {
     let d = TempDir::new();
-    // Enough findings that the output cannot fit in a pipe's buffer.
-    let statements: Vec<String> = (0..500)
-        .map(|i| format!("{{\"Sid\": \"S{i}\", \"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}}"))
+    // Enough findings (cheap ones: one action each) that the output of every format
+    // overflows a pipe's buffer.
+    let statements: Vec<String> = (0..1_000)
+        .map(|i| {
+            format!("{{\"Sid\": \"S{i}\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}}")
+        })
         .collect();
     d.write("big.json", format!("{{\"Version\": \"2012-10-17\", \"Statement\": [{}]}}", statements.join(",\n")));
-    for format in ["concise", "json", "human"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_iamlint"))
-            .args(["check", "big.json", "--format", format])
-            .current_dir(&d.0)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Read a little, then close the pipe as `| head -1` does.
-        let mut stdout = child.stdout.take().unwrap();
-        let mut first = [0u8; 64];
-        stdout.read_exact(&mut first).unwrap();
-        drop(stdout);
-        let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(1), "{format}: findings at or above the threshold");
+    // Every output format; and a run that could not lint a file (exit 2) says so too.
+    let formats = ["concise", "json", "human", "sarif", "github", "html", "markdown"];
+    for (files, expected) in [(&["big.json"][..], 1), (&["big.json", "missing.json"][..], 2)] {
+        for format in formats {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+                .arg("check")
+                .args(files)
+                .args(["--format", format])
+                .current_dir(&d.0)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            // Read a little, then close the pipe as `| head -1` does.
+            let mut stdout = child.stdout.take().unwrap();
+            let mut first = [0u8; 64];
+            stdout.read_exact(&mut first).unwrap();
+            drop(stdout);
+            let status = child.wait().unwrap();
+            assert_eq!(status.code(), Some(expected), "{format} {files:?}: the run's exit code");
+        }
     }
 }
 

@@ -26,11 +26,14 @@ use std::sync::OnceLock;
 /// (`segment_bounded`) is a run without `/` either.
 fn units_of(text: &str, wildcards: bool) -> Vec<Piece> {
     let mut out = Vec::new();
+    let mut braces = NextClose::new(text.as_bytes(), b"}");
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
+        let body_at = text.len() - rest.len() + 2;
         if let Some(var) = rest.strip_prefix("${")
-            && let Some(end) = var.find('}')
+            && let Some(end) = braces.after(body_at)
         {
+            let end = end - body_at;
             let after = &var[end + 1..];
             out.push(match &var[..end] {
                 // Policy variables that stand for the special characters themselves.
@@ -234,6 +237,11 @@ enum Substitution {
     Opaque,
 }
 
+/// No policy variable is longer (a tag key has at most 128 characters, a default value
+/// 256): a longer body is template text, classified without reading it (a value of many
+/// `&{` re-reads the body of each).
+const MAX_VARIABLE: usize = 512;
+
 /// Classifies the text between `${` and `}`. Policy variables are `prefix:Name`
 /// (`aws:username`, `www.amazon.com:user_id`, `aws:PrincipalTag/team`), optionally with
 /// a default (`${aws:username, 'none'}`); CloudFormation's `AWS::Region` has `::`.
@@ -245,6 +253,7 @@ fn substitution(body: &str) -> Substitution {
         "AWS::Partition" | "AWS::Region" | "AWS::AccountId" | "AWS::URLSuffix" | "AWS::StackName" => {
             return Substitution::InField;
         }
+        _ if body.len() > MAX_VARIABLE => return Substitution::Opaque,
         _ => {}
     }
     let name = body.split_once(',').map_or(body, |(name, _)| name).trim();
@@ -257,14 +266,49 @@ fn substitution(body: &str) -> Substitution {
     if variable { Substitution::Variable } else { Substitution::Opaque }
 }
 
-/// Splits `text` at a `${...}` / `&{...}` (Terraform's escape for policy variables)
-/// starting at its beginning: (body, rest, the `&{` form).
-fn split_substitution(text: &str) -> Option<(&str, &str, bool)> {
-    let (body, terraform) = match text.strip_prefix("${") {
+/// Where a closing delimiter next occurs in a text scanned front to back: the last answer
+/// is kept while it still holds, so a text of 200,000 unclosed `${` is searched once, not
+/// once per `${` (a search per opening made such a value quadratic).
+pub(crate) struct NextClose<'a> {
+    hay: &'a [u8],
+    needle: &'a [u8],
+    /// The last search: where it started and what it found.
+    last: Option<(usize, Option<usize>)>,
+}
+
+impl<'a> NextClose<'a> {
+    pub(crate) fn new(hay: &'a [u8], needle: &'a [u8]) -> NextClose<'a> {
+        NextClose { hay, needle, last: None }
+    }
+
+    /// The first occurrence of the needle at or after byte `from`.
+    pub(crate) fn after(&mut self, from: usize) -> Option<usize> {
+        if let Some((start, found)) = self.last
+            && start <= from
+            && found.is_none_or(|at| at >= from)
+        {
+            return found;
+        }
+        let found = memchr::memmem::find(self.hay.get(from..)?, self.needle).map(|at| from + at);
+        self.last = Some((from, found));
+        found
+    }
+}
+
+/// Splits the suffix `rest` of `whole` at a `${...}` / `&{...}` (Terraform's escape for
+/// policy variables) starting at its beginning: (body, rest, the `&{` form). `braces`
+/// finds the `}` in `whole`.
+fn split_substitution<'t>(
+    whole: &'t str,
+    rest: &'t str,
+    braces: &mut NextClose<'_>,
+) -> Option<(&'t str, &'t str, bool)> {
+    let (body, terraform) = match rest.strip_prefix("${") {
         Some(body) => (body, false),
-        None => (text.strip_prefix("&{")?, true),
+        None => (rest.strip_prefix("&{")?, true),
     };
-    let end = body.find('}')?;
+    let from = whole.len() - body.len();
+    let end = braces.after(from)? - from;
     Some((&body[..end], &body[end + 1..], terraform))
 }
 
@@ -286,9 +330,10 @@ pub fn parse_resource(value: &str) -> ResourceValue {
     let mut text = String::new();
     let (mut wild, mut opaque_here, mut in_field, mut opaque_before) = (false, false, false, false);
     let mut decidable = true;
+    let mut braces = NextClose::new(value.as_bytes(), b"}");
     let mut rest = value;
     while let Some(c) = rest.chars().next() {
-        if let Some((body, after, terraform)) = split_substitution(rest) {
+        if let Some((body, after, terraform)) = split_substitution(value, rest, &mut braces) {
             match classify(body, terraform) {
                 Substitution::Literal(_) => {}
                 Substitution::Variable => wild = true,
@@ -381,9 +426,10 @@ enum Piece {
 /// `${aws:userid}` holds a `:`), unresolved substitutions too.
 fn pattern_pieces(text: &str) -> Vec<Piece> {
     let mut out = Vec::new();
+    let mut braces = NextClose::new(text.as_bytes(), b"}");
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        if let Some((body, after, terraform)) = split_substitution(rest) {
+        if let Some((body, after, terraform)) = split_substitution(text, rest, &mut braces) {
             out.push(match classify(body, terraform) {
                 Substitution::Literal('&') => {
                     // Not a substitution after all: read the `&` as text and go on.
@@ -467,10 +513,11 @@ pub enum Header {
 fn format_pieces(format: &str, header: Header) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut field = 0;
+    let mut braces = NextClose::new(format.as_bytes(), b"}");
     let mut rest = format;
     while let Some(c) = rest.chars().next() {
         let loose = header == Header::Loose && (field == 3 || field == 4);
-        if let Some((_, after, _)) = split_substitution(rest) {
+        if let Some((_, after, _)) = split_substitution(format, rest, &mut braces) {
             let class = if field < 5 {
                 Class::NoColon
             } else if segment_bounded(format, format.len() - after.len()) {
@@ -690,6 +737,29 @@ fn index(catalogue: &Catalogue) -> HashMap<&'static str, Vec<&'static str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_close_answers_as_a_fresh_search_would() {
+        let text = b"${a}${${b}}${";
+        let mut braces = NextClose::new(text, b"}");
+        for from in 0..=text.len() {
+            let fresh = text[from..].iter().position(|&c| c == b'}').map(|at| from + at);
+            assert_eq!(braces.after(from), fresh, "from {from}");
+        }
+        assert_eq!(braces.after(text.len() + 1), None);
+    }
+
+    #[test]
+    fn unclosed_and_overlong_substitutions_read_as_text_or_template() {
+        // Unclosed: plain text (no field is cut inside it).
+        let value = format!("arn:aws:s3:::b/{}", "${".repeat(1_000));
+        let ResourceValue::Arn(arn) = parse_resource(&value) else { panic!("not an ARN") };
+        assert_eq!(arn.fields[Arn::RESOURCE].text, value["arn:aws:s3:::".len()..]);
+        // A body longer than any policy variable is template text, not a variable.
+        assert_eq!(substitution(&format!("aws:{}", "x".repeat(600))), Substitution::Opaque);
+        assert_eq!(substitution("aws:PrincipalTag/team"), Substitution::Variable);
+        assert!(may_match(&format!("arn:aws:s3:::{}", "&{".repeat(500)), "arn:${Partition}:s3:::${BucketName}"));
+    }
 
     #[test]
     fn split_keeps_substitutions_and_the_resource_whole() {

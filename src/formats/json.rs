@@ -25,9 +25,37 @@ const BOM: &str = "\u{feff}";
 /// whatever its name).
 pub static ADAPTER: Adapter = Adapter { name: "policy JSON", claims: |_, _| true, load };
 
+/// Loads a policy JSON file, reporting a UTF-8 byte order mark: IAM rejects a policy
+/// document that starts with one. Its `PolicyDocument` parameter admits only tab, line
+/// feed, carriage return and U+0020-U+00FF (the pattern in the CreatePolicy and
+/// PutRolePolicy API references), S3 answers "the first byte must be '{'", and the tools
+/// that send a file do not strip it: the AWS CLI's `file://` reads text in the locale's
+/// encoding (UTF-8, which keeps U+FEFF), and Terraform's `file()` keeps it for
+/// `jsondecode` and the provider's JSON check to reject.
+fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
+    let bom = source.text.starts_with(BOM);
+    match load_text(source, options) {
+        Loaded::Policy(mut loaded) if bom => {
+            loaded.syntax.insert(
+                0,
+                SyntaxProblem {
+                    span: 0..BOM.len(),
+                    message: "file starts with a UTF-8 byte order mark, which IAM rejects".into(),
+                    label: "byte order mark (U+FEFF)".into(),
+                    help: Some(
+                        "save the file as UTF-8 without a byte order mark (the policy must start with `{`)".into(),
+                    ),
+                },
+            );
+            Loaded::Policy(loaded)
+        }
+        other => other,
+    }
+}
+
 /// Loads a policy JSON file. A file named on the command line is always reported when
 /// it cannot be parsed, even if it does not look like a policy.
-fn load(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
+fn load_text(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
     let (kind, explicit) = (options.kind, options.explicit);
     let text = source.text.as_str();
     // A BOM is not JSON; skip it and keep offsets into the original text.

@@ -144,14 +144,13 @@ pub fn source(text: &str) -> Cow<'_, str> {
         '\r' => bytes.get(i + 1) != Some(&b'\n'),
         c => stand_in(c).is_some(),
     };
-    // A BOM is part of the file, not of its first line: it stays where miette skips it.
-    let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    if !text[body_start..].char_indices().map(|(i, c)| (i + body_start, c)).any(needs) {
+    // A leading BOM too: snippets are cut from windows of the text, so a first line
+    // shown would carry it raw (and `malformed-json` underlines it in policy JSON).
+    if !text.char_indices().any(needs) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    out.push_str(&text[..body_start]);
-    for (i, c) in text[body_start..].char_indices().map(|(i, c)| (i + body_start, c)) {
+    for (i, c) in text.char_indices() {
         match c {
             '\r' if needs((i, c)) => out.push('?'),
             '\r' => out.push('\r'),
@@ -266,7 +265,7 @@ mod tests {
         assert!(!shown.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\r'), "{shown:?}");
         assert!(shown.contains("\r\n") && shown.contains("x?y"), "{shown:?}");
         assert!(matches!(source("{\r\n\t\"a\": 1}"), Cow::Borrowed(_)));
-        assert!(matches!(source("\u{feff}{}"), Cow::Borrowed(_)));
+        assert_eq!(source("\u{feff}{}"), "\u{fffd}{}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 use super::{Check, Context, Rule};
+use crate::catalogue::arn::NextClose;
 use crate::diagnostic::{Category, RuleMeta};
 use crate::diagnostic::{Draft, Severity};
 use crate::policy::{Principal, Statement};
@@ -135,11 +136,13 @@ pub(super) fn claims(value: &str) -> bool {
 fn scan(value: &str, words: bool) -> Vec<Hit> {
     let b = value.as_bytes();
     let mut hits = Vec::new();
+    let mut closers: Vec<NextClose> =
+        SUBSTITUTIONS.iter().map(|(_, close)| NextClose::new(b, close.as_bytes())).collect();
     let mut i = 0;
     'outer: while i < b.len() {
-        for (open, close) in SUBSTITUTIONS {
+        for ((open, close), closer) in SUBSTITUTIONS.iter().zip(&mut closers) {
             if b[i..].starts_with(open.as_bytes())
-                && let Some(end) = find(b, i + open.len(), close.as_bytes(), b.len())
+                && let Some(end) = closer.after(i + open.len())
             {
                 i = end + close.len();
                 continue 'outer;
@@ -180,7 +183,9 @@ fn scan(value: &str, words: bool) -> Vec<Hit> {
 /// The first occurrence of `needle` starting at most `within` bytes after `from`.
 fn find(b: &[u8], from: usize, needle: &[u8], within: usize) -> Option<usize> {
     let limit = from.saturating_add(within).saturating_add(1).min(b.len());
-    (from..limit).find(|&j| b[j..].starts_with(needle))
+    // A match may start at any position before `limit`, so it may end past it.
+    let window = b.get(from..(limit + needle.len()).saturating_sub(1).min(b.len()))?;
+    memchr::memmem::find(window, needle).map(|at| from + at)
 }
 
 fn is_name(inner: &[u8], d: &Delimited) -> bool {
@@ -281,12 +286,13 @@ fn arn_field_hits(value: &str, hits: &mut Vec<Hit>) {
 fn arn_fields(value: &str) -> Vec<Range<usize>> {
     let b = value.as_bytes();
     let mut fields = Vec::new();
+    let mut braces = NextClose::new(b, b"}");
     let (mut start, mut i) = (0, 0);
     while i < b.len() && fields.len() < 5 {
         if b[i..].starts_with(b"${")
-            && let Some(end) = b[i..].iter().position(|&c| c == b'}')
+            && let Some(end) = braces.after(i)
         {
-            i += end + 1;
+            i = end + 1;
             continue;
         }
         if b[i] == b':' {

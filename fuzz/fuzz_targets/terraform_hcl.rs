@@ -1,0 +1,4 @@
+#![no_main]
+//! `main.tf` through the real load path (see `src/lib.rs`).
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| iamlint_fuzz::lint("main.tf", data));
