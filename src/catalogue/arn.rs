@@ -453,11 +453,24 @@ fn pattern_pieces(text: &str) -> Vec<Piece> {
     out
 }
 
+/// The pair search's buffers: visited pairs marked with the number of the search, that
+/// number, and the stack.
+type Scratch = (Vec<u32>, u32, Vec<(usize, usize)>);
+
+/// One answer of `remembered`: the format, the test, the answer.
+type Answer = (Box<str>, Test, bool);
+
+/// Pieces shared by the callers that ask about the same text.
+type Pieces = Rc<[Piece]>;
+
+/// The last pattern asked about: its text, whether it was read as `units`, its pieces.
+type LastPattern = (Box<str>, bool, Pieces);
+
 /// A pattern's pieces for `test`. Rules ask about one value against many formats in a
 /// row, so the last value's pieces are kept.
 fn pieces_of_pattern(pattern: &str, test: Test) -> Rc<[Piece]> {
     thread_local! {
-        static LAST: RefCell<Option<(Box<str>, bool, Rc<[Piece]>)>> = const { RefCell::new(None) };
+        static LAST: RefCell<Option<LastPattern>> = const { RefCell::new(None) };
     }
     let units = test == Test::MayMatch;
     LAST.with_borrow_mut(|last| {
@@ -477,7 +490,7 @@ fn pieces_of_pattern(pattern: &str, test: Test) -> Rc<[Piece]> {
 /// thousand formats and every value is compared with some of them.
 fn pieces_of_format(format: &str, test: Test) -> Rc<[Piece]> {
     thread_local! {
-        static FORMATS: RefCell<HashMap<(Box<str>, Test), Rc<[Piece]>>> = RefCell::default();
+        static FORMATS: RefCell<HashMap<(Box<str>, Test), Pieces>> = RefCell::default();
     }
     FORMATS.with_borrow_mut(|formats| {
         if let Some(found) = formats.get(&(Box::<str>::from(format), test)) {
@@ -579,7 +592,7 @@ fn overlap_pieces(a: Piece, b: Piece) -> bool {
 fn intersect(p: &[Piece], q: &[Piece]) -> bool {
     thread_local! {
         /// Visited pairs, marked with the number of the search (never cleared), and the stack.
-        static SCRATCH: RefCell<(Vec<u32>, u32, Vec<(usize, usize)>)> = RefCell::default();
+        static SCRATCH: RefCell<Scratch> = RefCell::default();
     }
     SCRATCH.with_borrow_mut(|(seen, search, stack)| {
         let (n, m) = (p.len(), q.len());
@@ -651,7 +664,7 @@ enum Test {
 #[derive(Default)]
 struct Answers {
     /// pattern -> (format, test, answer).
-    by_pattern: HashMap<Box<str>, Vec<(Box<str>, Test, bool)>>,
+    by_pattern: HashMap<Box<str>, Vec<Answer>>,
     size: usize,
 }
 

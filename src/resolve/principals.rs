@@ -14,6 +14,7 @@ use crate::catalogue::{Catalogue, arn, wildcard_match};
 use crate::diagnostic::PrincipalRef;
 use crate::policy::{Principal, Statement};
 use std::cell::OnceCell;
+use std::collections::HashSet;
 
 /// One principal of the file.
 pub struct Member<'d> {
@@ -22,6 +23,25 @@ pub struct Member<'d> {
     pub trust: Option<&'d ResolvedDocument>,
     admin: OnceCell<bool>,
     escalates: OnceCell<bool>,
+    /// Whom its trust policy admits, read once: every principal of a dump asks it of
+    /// every role.
+    admits: OnceCell<Admits>,
+}
+
+/// The Principal entries of a trust policy's Allows of `sts:AssumeRole`.
+#[derive(Default)]
+struct Admits {
+    /// `Principal: "*"`, or `{"AWS": "*"}`.
+    any_aws: bool,
+    /// `AWS` values as written.
+    aws: HashSet<String>,
+    /// The accounts `AWS` values name as a whole: the values themselves (`123456789012`)
+    /// and the accounts of `...:root` ARNs.
+    accounts: HashSet<String>,
+    /// `Principal: "*"`, or `{"Service": "*"}`.
+    any_service: bool,
+    /// `Service` values, lower-cased, without `.amazonaws.com` and what follows.
+    services: Vec<String>,
 }
 
 /// Every principal of one file.
@@ -40,7 +60,14 @@ impl<'d> Principals<'d> {
     }
 
     pub fn push(&mut self, principal: &'d PrincipalRef, subject: Subject<'d>, trust: Option<&'d ResolvedDocument>) {
-        self.members.push(Member { principal, subject, trust, admin: OnceCell::new(), escalates: OnceCell::new() });
+        self.members.push(Member {
+            principal,
+            subject,
+            trust,
+            admin: OnceCell::new(),
+            escalates: OnceCell::new(),
+            admits: OnceCell::new(),
+        });
     }
 
     pub fn members(&self) -> &[Member<'d>] {
@@ -96,26 +123,47 @@ impl<'d> Principals<'d> {
     /// `arn:aws:iam::123456789012:root`) or `*`. Conditions are taken to be met: a
     /// condition the caller can satisfy does not stop it.
     pub fn trusts(&self, role: usize, caller: &PrincipalRef) -> bool {
-        let Some(trust) = self.members[role].trust else { return false };
-        let account = account_of(&caller.arn);
-        assumes(trust, |kind, value| {
-            kind == "AWS"
-                && (value == "*"
-                    || value == caller.arn
-                    || account.is_some_and(|a| value == a || account_of(value) == Some(a) && value.ends_with(":root")))
-        })
+        let Some(admits) = self.admits(role) else { return false };
+        admits.any_aws
+            || admits.aws.contains(&caller.arn)
+            || account_of(&caller.arn).is_some_and(|a| admits.accounts.contains(a))
     }
 
     /// Whether role `role`'s trust policy lets a service whose principal name contains
     /// one of `services` (`ec2`, `ecs-tasks`) assume it. A role without a trust policy in
     /// the file is taken to trust it.
     pub fn trusts_service(&self, role: usize, services: &[&str]) -> bool {
-        let Some(trust) = self.members[role].trust else { return true };
-        assumes(trust, |kind, value| {
-            let value = value.to_ascii_lowercase();
-            let name = value.split(".amazonaws.com").next().unwrap_or(&value);
-            kind == "Service" && (value == "*" || services.iter().any(|s| name.contains(&s.to_ascii_lowercase())))
-        })
+        let Some(admits) = self.admits(role) else { return true };
+        admits.any_service
+            || admits.services.iter().any(|name| services.iter().any(|s| name.contains(&s.to_ascii_lowercase())))
+    }
+
+    /// What member `i`'s trust policy admits; `None` without one.
+    fn admits(&self, i: usize) -> Option<&Admits> {
+        let m = &self.members[i];
+        let trust = m.trust?;
+        Some(m.admits.get_or_init(|| {
+            let mut admits = Admits::default();
+            assumes(trust, |kind, value| match kind {
+                "AWS" => {
+                    admits.any_aws |= value == "*";
+                    admits.aws.insert(value.to_string());
+                    admits.accounts.insert(value.to_string());
+                    if value.ends_with(":root")
+                        && let Some(account) = account_of(value)
+                    {
+                        admits.accounts.insert(account.to_string());
+                    }
+                }
+                "Service" => {
+                    let value = value.to_ascii_lowercase();
+                    admits.any_service |= value == "*";
+                    admits.services.push(value.split(".amazonaws.com").next().unwrap_or(&value).to_string());
+                }
+                _ => {}
+            });
+            admits
+        }))
     }
 }
 
@@ -127,9 +175,9 @@ pub fn account_of(value: &str) -> Option<&str> {
     }
 }
 
-/// Whether a trust policy has an Allow of `sts:AssumeRole` whose Principal admits an
-/// entry `(kind, value)`.
-fn assumes(trust: &ResolvedDocument, admits: impl Fn(&str, &str) -> bool) -> bool {
+/// Hands `note` every Principal entry `(kind, value)` of a trust policy's Allows of
+/// `sts:AssumeRole`; `Principal: "*"` is `("AWS", "*")` and `("Service", "*")`.
+fn assumes(trust: &ResolvedDocument, mut note: impl FnMut(&str, &str)) {
     let assume = |st: &Statement| {
         st.action.as_ref().is_some_and(|a| {
             !a.negated
@@ -139,17 +187,23 @@ fn assumes(trust: &ResolvedDocument, admits: impl Fn(&str, &str) -> bool) -> boo
                 })
         })
     };
-    trust.statements().any(|(st, _)| {
-        st.is_allow()
-            && assume(st)
-            && st.principal.as_ref().is_some_and(|block| {
-                !block.negated
-                    && match &block.principal {
-                        Principal::Wildcard(_) => true,
-                        Principal::Map(entries) => {
-                            entries.iter().any(|e| e.values.iter().any(|v| admits(&e.kind.value, &v.value)))
-                        }
+    for (st, _) in trust.statements() {
+        if !st.is_allow() || !assume(st) {
+            continue;
+        }
+        let Some(block) = st.principal.as_ref().filter(|b| !b.negated) else { continue };
+        match &block.principal {
+            Principal::Wildcard(_) => {
+                note("AWS", "*");
+                note("Service", "*");
+            }
+            Principal::Map(entries) => {
+                for e in entries {
+                    for v in &e.values {
+                        note(&e.kind.value, &v.value);
                     }
-            })
-    })
+                }
+            }
+        }
+    }
 }
