@@ -13,8 +13,8 @@ use super::{ResolvedDocument, Subject};
 use crate::catalogue::{Catalogue, arn, wildcard_match};
 use crate::diagnostic::PrincipalRef;
 use crate::policy::{Principal, Statement};
-use std::cell::OnceCell;
-use std::collections::HashSet;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{HashMap, HashSet};
 
 /// One principal of the file.
 pub struct Member<'d> {
@@ -44,6 +44,9 @@ struct Admits {
     services: Vec<String>,
 }
 
+/// A question `Principals::matching` was asked: a kind and the patterns.
+type Asked = (String, Vec<String>);
+
 /// Every principal of one file.
 #[derive(Default)]
 pub struct Principals<'d> {
@@ -52,14 +55,18 @@ pub struct Principals<'d> {
     /// privileged" can be said.
     pub whole_account: bool,
     members: Vec<Member<'d>>,
+    /// `matching`'s answers: every principal of a dump asks about the same few patterns
+    /// (`*`, a path's role prefix), each answer a pass over every member.
+    matched: RefCell<HashMap<Asked, Vec<usize>>>,
 }
 
 impl<'d> Principals<'d> {
     pub fn new(whole_account: bool) -> Principals<'d> {
-        Principals { whole_account, members: Vec::new() }
+        Principals { whole_account, members: Vec::new(), matched: RefCell::default() }
     }
 
     pub fn push(&mut self, principal: &'d PrincipalRef, subject: Subject<'d>, trust: Option<&'d ResolvedDocument>) {
+        self.matched.get_mut().clear();
         self.members.push(Member {
             principal,
             subject,
@@ -94,14 +101,20 @@ impl<'d> Principals<'d> {
     /// The members of `kind` (`role`, `user`, `group`) whose ARN one of `patterns`
     /// matches (IAM wildcards; a principal without an ARN is never matched).
     pub fn matching(&self, kind: &str, patterns: &[&str]) -> Vec<usize> {
-        (0..self.members.len())
+        let key = (kind.to_string(), patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+        if let Some(found) = self.matched.borrow().get(&key) {
+            return found.clone();
+        }
+        let found: Vec<usize> = (0..self.members.len())
             .filter(|&i| {
                 let p = self.members[i].principal;
                 p.kind == kind
                     && !p.arn.is_empty()
                     && patterns.iter().any(|pattern| wildcard_match(pattern, &p.arn, true))
             })
-            .collect()
+            .collect();
+        self.matched.borrow_mut().insert(key, found.clone());
+        found
     }
 
     /// Whether member `i` can do everything: an unconditional Allow of every action on
