@@ -490,11 +490,12 @@ fn pieces_of_pattern(pattern: &str, test: Test) -> Rc<[Piece]> {
 /// thousand formats and every value is compared with some of them.
 fn pieces_of_format(format: &str, test: Test) -> Rc<[Piece]> {
     thread_local! {
-        static FORMATS: RefCell<HashMap<(Box<str>, Test), Pieces>> = RefCell::default();
+        /// Per format text, its pieces for each `Test` (in declaration order).
+        static FORMATS: RefCell<HashMap<Box<str>, [Option<Pieces>; 3]>> = RefCell::default();
     }
     FORMATS.with_borrow_mut(|formats| {
-        if let Some(found) = formats.get(&(Box::<str>::from(format), test)) {
-            return found.clone();
+        if let Some(found) = formats.get(format).and_then(|by_test| by_test[test as usize].clone()) {
+            return found;
         }
         let pieces: Rc<[Piece]> = match test {
             Test::MayMatch => units_of(format, false),
@@ -502,7 +503,7 @@ fn pieces_of_format(format: &str, test: Test) -> Rc<[Piece]> {
             Test::Loose => format_pieces(format, Header::Loose),
         }
         .into();
-        formats.insert((format.into(), test), pieces.clone());
+        formats.entry(format.into()).or_default()[test as usize] = Some(pieces.clone());
         pieces
     })
 }
