@@ -6,6 +6,7 @@
 
 pub mod arn;
 mod expand;
+mod formats_index;
 pub mod generate;
 pub mod keys;
 pub mod managed;
