@@ -482,19 +482,60 @@ struct Resolved {
     waivers: Vec<Waiver>,
 }
 
-fn run_rules(
+/// More documents and principals than this in one file (a module, a template, a dump)
+/// are judged on every core; a policy file does not start the thread pool.
+const PARALLEL_SUBJECTS: usize = 24;
+
+/// What one worker of `run_rules` found, by rule (in `options.rules` order): a document
+/// rule's drafts (worker 0 runs those), and a subject rule's drafts for each document and
+/// each principal the worker judged (its share: every `of`-th from its own index).
+#[derive(Default)]
+struct Judged {
+    whole_file: Vec<Vec<Draft>>,
+    documents: Vec<Vec<Vec<Draft>>>,
+    principals: Vec<Vec<Vec<Draft>>>,
+    /// The access tables of its share, when asked.
+    document_access: Vec<Option<Vec<ServiceAccess>>>,
+    principal_access: Vec<Option<Vec<ServiceAccess>>>,
+    /// The first document, and the first principal, whose analysis ran over its budget
+    /// (any principal the worker judged, as a target of another's paths too).
+    exhausted_document: Option<usize>,
+    exhausted_principal: Option<usize>,
+}
+
+/// A worker's share of a file's subjects: `worker` of `of`.
+#[derive(Clone, Copy)]
+struct Share {
+    worker: usize,
+    of: usize,
+}
+
+impl Share {
+    fn of(self, n: usize) -> std::iter::StepBy<std::ops::Range<usize>> {
+        (self.worker..n).step_by(self.of)
+    }
+}
+
+/// Runs every rule over one share of a file's subjects. Each worker builds its own
+/// subjects (and every principal, for whom a path reaches) with its own memos: the grant
+/// model's memos are per thread, and what it works out does not depend on who asks, so
+/// the drafts are those a single pass gives.
+fn judge(
     file: &Resolved,
     options: &LintOptions,
     catalogue: &Catalogue,
-    extras: Extras<'_>,
-) -> Result<(Vec<Finding>, Vec<SubjectSummary>), String> {
-    let Resolved { source, syntax, documents, principals, gaps, whole_account, waivers } = file;
-    let whole_account = *whole_account;
+    share: Share,
+    progress: Option<&dyn Progress>,
+    access: bool,
+    summarised: &[bool],
+) -> Judged {
+    let Resolved { source, syntax, documents, principals, gaps, whole_account, .. } = file;
     // Built once for every rule: each subject remembers what the grant model worked out.
     // What is worked out about one statement or value is shared by every subject.
     let memos = Memos::default();
-    let document_subjects: Vec<Subject<'_>> = documents.iter().map(|d| Subject::document(d).sharing(&memos)).collect();
-    let mut members = Principals::new(whole_account);
+    let document_subjects: Vec<Subject<'_>> =
+        share.of(documents.len()).map(|i| Subject::document(&documents[i]).sharing(&memos)).collect();
+    let mut members = Principals::new(*whole_account);
     for p in principals {
         let pick = |list: &[usize]| list.iter().filter_map(|&i| documents.get(i)).collect::<Vec<_>>();
         let ceilings = pick(&p.ceilings).into_iter().chain(options.scps.iter()).collect();
@@ -505,18 +546,7 @@ fn run_rules(
             trust,
         );
     }
-    let progress = extras.progress.filter(|_| principals.len() > MANY_PRINCIPALS);
-    if let Some(p) = progress {
-        p.planned(options.rules.len() as u64);
-    }
-    // Documents that grant some principal access: their findings are judged with the holder.
-    let mut held = vec![false; documents.len()];
-    for i in principals.iter().flat_map(|p| &p.documents) {
-        if let Some(h) = held.get_mut(*i) {
-            *h = true;
-        }
-    }
-    let mut findings = Vec::new();
+    let mut out = Judged::default();
     for rule in &options.rules {
         let mut ctx = Context {
             catalogue,
@@ -528,26 +558,109 @@ fn run_rules(
             gaps,
             drafts: Vec::new(),
         };
-        let mut principal_drafts: Vec<(Draft, &PrincipalRef)> = Vec::new();
+        let (mut of_documents, mut of_principals) = (Vec::new(), Vec::new());
         match rule.check {
-            Check::Document(check) => check(&mut ctx),
+            Check::Document(check) if share.worker == 0 => check(&mut ctx),
+            Check::Document(_) => {}
             Check::Subject(check) => {
+                for subject in &document_subjects {
+                    check(&mut ctx, subject);
+                    of_documents.push(std::mem::take(&mut ctx.drafts));
+                }
+                for k in share.of(principals.len()) {
+                    check(&mut ctx, &members.members()[k].subject);
+                    of_principals.push(std::mem::take(&mut ctx.drafts));
+                }
+            }
+        }
+        out.whole_file.push(ctx.drafts);
+        out.documents.push(of_documents);
+        out.principals.push(of_principals);
+        if let Some(p) = progress {
+            p.advance(1);
+        }
+    }
+    let index = |slot: usize| share.worker + slot * share.of;
+    out.exhausted_document = document_subjects.iter().position(Subject::exhausted).map(index);
+    out.exhausted_principal = members.members().iter().position(|m| m.subject.exhausted());
+    if access {
+        out.document_access = document_subjects
+            .iter()
+            .enumerate()
+            .map(|(slot, s)| (!summarised[index(slot)]).then(|| self::access(s, catalogue)))
+            .collect();
+        out.principal_access =
+            share.of(principals.len()).map(|k| Some(self::access(&members.members()[k].subject, catalogue))).collect();
+    }
+    out
+}
+
+fn run_rules(
+    file: &Resolved,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    extras: Extras<'_>,
+) -> Result<(Vec<Finding>, Vec<SubjectSummary>), String> {
+    let Resolved { source, documents, principals, waivers, .. } = file;
+    let progress = extras.progress.filter(|_| principals.len() > MANY_PRINCIPALS);
+    if let Some(p) = progress {
+        p.planned(options.rules.len() as u64);
+    }
+    // Documents that grant some principal access: their findings are judged with the holder.
+    let mut held = vec![false; documents.len()];
+    for i in principals.iter().flat_map(|p| &p.documents) {
+        if let Some(h) = held.get_mut(*i) {
+            *h = true;
+        }
+    }
+    // Documents summarised with a principal that holds them (not on their own).
+    let mut summarised = vec![false; documents.len()];
+    for i in principals.iter().flat_map(|p| p.documents.iter().chain(&p.ceilings).chain(&p.trust)) {
+        if let Some(h) = summarised.get_mut(*i) {
+            *h = true;
+        }
+    }
+    let of =
+        if documents.len() + principals.len() > PARALLEL_SUBJECTS { rayon::current_num_threads().max(1) } else { 1 };
+    let work = |worker: usize| {
+        let progress = progress.filter(|_| worker == 0);
+        judge(file, options, catalogue, Share { worker, of }, progress, extras.access, &summarised)
+    };
+    let mut parts: Vec<Judged> = if of > 1 { (0..of).into_par_iter().map(work).collect() } else { vec![work(0)] };
+    let exhausted_document = parts.iter().filter_map(|j| j.exhausted_document).min();
+    let exhausted_principal = parts.iter().filter_map(|j| j.exhausted_principal).min();
+    if exhausted_document.is_some() || exhausted_principal.is_some() {
+        let what = match exhausted_principal.filter(|_| exhausted_document.is_none()).map(|k| &principals[k].principal)
+        {
+            Some(p) => format!("the policies of {} `{}` taken together", p.kind, p.name),
+            None => "a document".to_string(),
+        };
+        return Err(format!(
+            "analysis incomplete: {what} needed more work than iamlint's budget (statements \
+             against Denies, condition keys, resource patterns); split the policy into smaller ones"
+        ));
+    }
+    let mut findings = Vec::new();
+    for (r, rule) in options.rules.iter().enumerate() {
+        let mut principal_drafts: Vec<(Draft, &PrincipalRef)> = Vec::new();
+        let drafts = match rule.check {
+            Check::Document(_) => std::mem::take(&mut parts[0].whole_file[r]),
+            Check::Subject(_) => {
                 // Each document's own findings, by the document they come from.
                 let mut of_documents: Vec<(usize, Draft)> = Vec::new();
-                for (i, subject) in document_subjects.iter().enumerate() {
-                    check(&mut ctx, subject);
-                    of_documents.extend(std::mem::take(&mut ctx.drafts).into_iter().map(|d| (i, d)));
+                for i in 0..documents.len() {
+                    let drafts = std::mem::take(&mut parts[i % of].documents[r][i / of]);
+                    of_documents.extend(drafts.into_iter().map(|d| (i, d)));
                 }
                 let mut by_span: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
                 for (k, (_, d)) in of_documents.iter().enumerate() {
                     by_span.entry((d.span.start, d.span.end)).or_default().push(k);
                 }
                 let mut confirmed = vec![false; of_documents.len()];
-                for (member, p) in members.members().iter().zip(principals) {
-                    check(&mut ctx, &member.subject);
+                for (k, p) in principals.iter().enumerate() {
                     // What a principal's policies grant together adds what no one of them
                     // grants alone; a finding one document already has is not repeated.
-                    for draft in std::mem::take(&mut ctx.drafts) {
+                    for draft in std::mem::take(&mut parts[k % of].principals[r][k / of]) {
                         let same = by_span.get(&(draft.span.start, draft.span.end)).into_iter().flatten();
                         let mut repeated = false;
                         for &k in same.filter(|&&k| of_documents[k].1.message == draft.message) {
@@ -562,16 +675,16 @@ fn run_rules(
                 drop_repeats_of_groups(&mut principal_drafts, principals);
                 // A document its holders hold under ceilings (a boundary, an SCP) keeps a
                 // finding only if the ceilings leave it to at least one holder.
-                ctx.drafts = of_documents
+                of_documents
                     .into_iter()
                     .zip(confirmed)
                     .filter(|((i, _), confirmed)| *confirmed || !held[*i])
                     .map(|((_, d), _)| d)
-                    .collect();
+                    .collect()
             }
-        }
+        };
         let drafts =
-            ctx.drafts.into_iter().map(|d| (d, None)).chain(principal_drafts.into_iter().map(|(d, p)| (d, Some(p))));
+            drafts.into_iter().map(|d| (d, None)).chain(principal_drafts.into_iter().map(|(d, p)| (d, Some(p))));
         for (d, principal) in drafts {
             findings.push(Finding {
                 rule: &rule.meta,
@@ -591,9 +704,6 @@ fn run_rules(
                 waiver: None,
             });
         }
-        if let Some(p) = progress {
-            p.advance(1);
-        }
     }
     // A finding on the text of an expanded definition (SAM's policy template, an AWS
     // managed policy) about that text's validity or style is about its author's text, not
@@ -603,17 +713,6 @@ fn run_rules(
         !matches!(f.rule.category, Category::Validity | Category::Suspicious)
             || !generated.iter().any(|g| g.start <= f.span.start && f.span.end <= g.end)
     });
-    let members_and_documents = document_subjects.iter().chain(members.members().iter().map(|m| &m.subject));
-    if let Some(s) = members_and_documents.into_iter().find(|s| s.exhausted()) {
-        let what = match s.principal {
-            Some(p) => format!("the policies of {} `{}` taken together", p.kind, p.name),
-            None => "a document".to_string(),
-        };
-        return Err(format!(
-            "analysis incomplete: {what} needed more work than iamlint's budget (statements \
-             against Denies, condition keys, resource patterns); split the policy into smaller ones"
-        ));
-    }
     for f in &mut findings {
         f.waiver = waivers.iter().find(|w| w.covers(f.rule.id, &f.locator)).cloned();
     }
@@ -638,7 +737,6 @@ fn run_rules(
         let principal = f.principal.as_ref().map(|p| (p.kind, p.name.clone(), p.locator.clone()));
         seen.insert((f.rule.id, f.span.clone(), f.message.clone(), f.locator.clone(), principal))
     });
-    let access = |subject: &Subject<'_>| extras.access.then(|| access(subject, catalogue));
     let policy = |i: usize, role: PolicyRole| {
         documents.get(i).map(|d| PolicySummary {
             locator: d.doc.locator.clone(),
@@ -648,30 +746,21 @@ fn run_rules(
         })
     };
     let mut subjects = Vec::new();
-    let mut summarised = vec![false; documents.len()];
     // A member's policies held through its groups: their findings are shown on the group.
     let group_documents: HashMap<&str, &[usize]> = principals
         .iter()
         .filter(|p| p.principal.kind == "group")
         .map(|p| (p.principal.locator.as_str(), p.documents.as_slice()))
         .collect();
-    for (p, member) in principals.iter().zip(members.members()) {
-        let subject = &member.subject;
+    for (k, p) in principals.iter().enumerate() {
         let through: Vec<usize> =
             p.groups.iter().filter_map(|g| group_documents.get(g.as_str())).flat_map(|d| d.iter().copied()).collect();
         let roles =
             p.documents.iter().map(|&i| (i, if through.contains(&i) { PolicyRole::Group } else { PolicyRole::Grants }));
         let roles = roles.chain(p.ceilings.iter().map(|&i| (i, PolicyRole::Ceiling)));
         let roles = roles.chain(p.trust.map(|i| (i, PolicyRole::Trust)));
-        let policies: Vec<PolicySummary> = roles
-            .filter_map(|(i, role)| {
-                if let Some(h) = summarised.get_mut(i) {
-                    *h = true;
-                }
-                policy(i, role)
-            })
-            .collect();
-        let access = access(subject);
+        let policies: Vec<PolicySummary> = roles.filter_map(|(i, role)| policy(i, role)).collect();
+        let access = parts[k % of].principal_access.get_mut(k / of).and_then(Option::take);
         // A template with an `Fn::If` gives a principal once per reading: one summary
         // holds the policies of both, and per cell the larger count.
         match subjects.iter_mut().find(|s: &&mut SubjectSummary| s.principal.as_ref() == Some(&p.principal)) {
@@ -693,7 +782,7 @@ fn run_rules(
             }),
         }
     }
-    for (i, subject) in document_subjects.iter().enumerate().filter(|(i, _)| !summarised[*i]) {
+    for i in (0..documents.len()).filter(|&i| !summarised[i]) {
         let role = match documents[i].doc.kind {
             PolicyKind::Trust => PolicyRole::Trust,
             PolicyKind::Boundary | PolicyKind::ServiceControl | PolicyKind::ResourceControl => PolicyRole::Ceiling,
@@ -703,7 +792,7 @@ fn run_rules(
             principal: None,
             source: source.clone(),
             policies: policy(i, role).into_iter().collect(),
-            access: access(subject),
+            access: parts[i % of].document_access.get_mut(i / of).and_then(Option::take),
         });
     }
     Ok((findings, subjects))

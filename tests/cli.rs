@@ -375,3 +375,41 @@ fn an_unknown_aws_managed_policy_fails_the_run_whatever_fail_on_says() {
         stdout(&o)
     );
 }
+
+/// A file with many documents and principals is judged on every core, each thread with
+/// its own share of the subjects: the report is the same byte for byte whatever the number
+/// of threads, in JSON and for people, with findings on documents and on principals.
+#[test]
+fn a_file_judged_on_several_threads_reports_what_one_thread_reports() {
+    let d = TempDir::new();
+    let mut template = String::from("Resources:\n");
+    for i in 0..40 {
+        // Each role: PassRole in its inline policy, RunInstances in a managed policy that
+        // attaches to it (an escalation only the two together open), and an unscoped write.
+        template.push_str(&format!(
+            "  Role{i}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: ec2.amazonaws.com}}\n            Action: sts:AssumeRole\n      Policies:\n        - PolicyName: pass\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [iam:PassRole, s3:PutObject]\n                Resource: \"*\"\n  Launch{i}:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      Roles: [!Ref Role{i}]\n      PolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Action: [ec2:RunInstances, sqs:DeleteQueue]\n            Resource: \"*\"\n"
+        ));
+    }
+    d.write("many.yaml", &template);
+    let run = |threads: &str, format: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+            .args(["check", "many.yaml", "--format", format, "--fail-on", "none"])
+            .current_dir(&d.0)
+            .env("NO_COLOR", "1")
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        o.stdout
+    };
+    let json = run("1", "json");
+    let text = String::from_utf8_lossy(&json);
+    assert!(text.matches("\"rule\": \"privilege-escalation\"").count() >= 40, "{text}");
+    assert!(text.contains("\"principal\""), "{text}");
+    assert!(text.contains("\"rule\": \"unscoped-write\""), "{text}");
+    for threads in ["2", "3"] {
+        assert!(run(threads, "json") == json, "JSON differs with {threads} threads");
+    }
+    let human = run("1", "human");
+    assert!(run("2", "human") == human, "human output differs with 2 threads");
+}

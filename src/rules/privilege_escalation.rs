@@ -97,8 +97,8 @@ fn check(ctx: &mut Context<'_>, subject: &Subject<'_>) {
     let me = subject.principal.and_then(|p| ctx.principals.index_of(p));
     let view = me.filter(|&me| !ctx.principals.is_admin(me, catalogue)).map(|me| (ctx.principals, me));
     let mut tiers: Vec<(Severity, Vec<Match>)> = Vec::new();
-    for path in &pack().paths {
-        let Some(mut m) = found.path(path) else { continue };
+    for (index, path) in pack().paths.iter().enumerate() {
+        let Some(mut m) = found.path(index, path) else { continue };
         let mut severity = m.severity(&mut found);
         // A path held under a protected permissions boundary gives at most the boundary,
         // whichever principals its Resource patterns match.
@@ -126,7 +126,11 @@ fn escalates(subject: &Subject<'_>, catalogue: &Catalogue) -> bool {
     if found.services.is_empty() {
         return false;
     }
-    pack().paths.iter().any(|path| found.path(path).is_some_and(|m| m.severity(&mut found) != Severity::Low))
+    pack()
+        .paths
+        .iter()
+        .enumerate()
+        .any(|(i, path)| found.path(i, path).is_some_and(|m| m.severity(&mut found) != Severity::Low))
 }
 
 /// The principals of the file a path reaches through its steps that act on another
@@ -309,10 +313,39 @@ fn path_services(path: &'static EscalationPath<'static>) -> Vec<&'static str> {
     out
 }
 
+/// An action of a path of the pack in the bundled catalogue: its service and its id, each
+/// looked up the first time a subject asks (every subject asks for every path; looking
+/// an action up loads its service: only once a subject grants that service).
+#[derive(Default)]
+struct Known {
+    service: OnceLock<Option<ServiceId>>,
+    id: OnceLock<Option<ActionId>>,
+}
+
+/// `Known` for each action of each path of the pack, for the bundled catalogue: one list,
+/// each path's actions after the previous path's, and where each path's start.
+struct Paths {
+    actions: Vec<Known>,
+    starts: Vec<usize>,
+}
+
+fn known(catalogue: &Catalogue) -> Option<&'static Paths> {
+    static KNOWN: OnceLock<Paths> = OnceLock::new();
+    std::ptr::eq(catalogue, Catalogue::bundled()).then(|| {
+        KNOWN.get_or_init(|| {
+            let starts =
+                pack().paths.iter().scan(0, |at, p| Some(std::mem::replace(at, *at + p.actions.len()))).collect();
+            let count = pack().paths.iter().map(|p| p.actions.len()).sum();
+            Paths { actions: (0..count).map(|_| Known::default()).collect(), starts }
+        })
+    })
+}
+
 /// What one document grants, asked action by action and remembered.
 struct Found<'d> {
     doc: &'d Subject<'d>,
     catalogue: &'d Catalogue,
+    known: Option<&'static Paths>,
     /// Services some granting statement grants (not counting statements that grant every
     /// action: full-admin reports those).
     services: BTreeSet<ServiceId>,
@@ -322,17 +355,17 @@ struct Found<'d> {
 impl<'d> Found<'d> {
     fn new(doc: &'d Subject<'d>, catalogue: &'d Catalogue) -> Found<'d> {
         let services = doc.judged_services(catalogue);
-        Found { doc, catalogue, services, grants: HashMap::new() }
+        Found { doc, catalogue, known: known(catalogue), services, grants: HashMap::new() }
     }
 
     /// The action's id, when the document grants anything of its service (looking an
     /// action up parses its service: only for those).
     fn id(&self, name: &str) -> Option<ActionId> {
-        // A subject grants a few services: comparing with their prefixes is cheaper than
-        // a search of the whole catalogue, asked for every action of every path.
-        let (prefix, action) = name.split_once(':')?;
-        let service = *self.services.iter().find(|&&s| self.catalogue.prefix(s).eq_ignore_ascii_case(prefix))?;
-        self.catalogue.find_action(service, action)
+        let service = self.catalogue.find_service(name.split_once(':')?.0)?;
+        if !self.services.contains(&service) {
+            return None;
+        }
+        self.catalogue.lookup(name)
     }
 
     /// The grants of an action that count toward escalation: not from a statement that
@@ -349,11 +382,25 @@ impl<'d> Found<'d> {
         })
     }
 
+    /// `id` of the action at `step` of the pack's path `path` (`name`), looked up once per
+    /// run for the bundled catalogue.
+    fn step_id(&self, path: usize, step: usize, name: &str) -> Option<ActionId> {
+        let Some(known) = self.known.and_then(|k| k.actions.get(k.starts.get(path)? + step)) else {
+            return self.id(name);
+        };
+        let service = known.service.get_or_init(|| self.catalogue.find_service(name.split_once(':')?.0));
+        if !service.is_some_and(|s| self.services.contains(&s)) {
+            return None;
+        }
+        *known.id.get_or_init(|| self.catalogue.lookup(name))
+    }
+
     /// Whether the document grants every action of the path, and through which grants.
-    fn path(&mut self, path: &'static EscalationPath<'static>) -> Option<Match> {
+    /// `index` is the path's place in the pack.
+    fn path(&mut self, index: usize, path: &'static EscalationPath<'static>) -> Option<Match> {
         let mut steps = Vec::new();
-        for name in &path.actions {
-            let id = self.id(name)?;
+        for (step, name) in path.actions.iter().enumerate() {
+            let id = self.step_id(index, step, name)?;
             let pass_role = name.as_ref() == PASS_ROLE;
             // Gaining the use of another principal: the caller's own user is not one; a
             // role passed only to other services serves no step of this path.
