@@ -4,6 +4,7 @@
 use super::{ActionId, Catalogue, ServiceId};
 use crate::catalogue::model::AccessLevel;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Members {
@@ -11,9 +12,11 @@ enum Members {
     Some(Vec<u64>),
 }
 
+/// Shared until changed (copy on write): every `Action: *` of a file holds the same map
+/// of every service, not its own (20,000 Denies of `*` held 40 KB each).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActionSet {
-    services: BTreeMap<ServiceId, Members>,
+    services: Arc<BTreeMap<ServiceId, Members>>,
 }
 
 impl ActionSet {
@@ -23,7 +26,9 @@ impl ActionSet {
 
     /// Every action of every service.
     pub fn everything(catalogue: &Catalogue) -> ActionSet {
-        ActionSet { services: catalogue.service_ids().map(|s| (s, Members::All)).collect() }
+        static BUNDLED: OnceLock<ActionSet> = OnceLock::new();
+        let build = || ActionSet { services: Arc::new(catalogue.service_ids().map(|s| (s, Members::All)).collect()) };
+        if std::ptr::eq(catalogue, Catalogue::bundled()) { BUNDLED.get_or_init(build).clone() } else { build() }
     }
 
     /// Every action of every service (what `*` grants), decided without parsing.
@@ -36,7 +41,7 @@ impl ActionSet {
     }
 
     pub fn insert(&mut self, id: ActionId) {
-        let members = self.services.entry(id.service).or_insert_with(|| Members::Some(Vec::new()));
+        let members = Arc::make_mut(&mut self.services).entry(id.service).or_insert_with(|| Members::Some(Vec::new()));
         if let Members::Some(bits) = members {
             let (word, bit) = (id.index as usize / 64, id.index as usize % 64);
             if bits.len() <= word {
@@ -47,7 +52,7 @@ impl ActionSet {
     }
 
     pub fn insert_service(&mut self, service: ServiceId) {
-        self.services.insert(service, Members::All);
+        Arc::make_mut(&mut self.services).insert(service, Members::All);
     }
 
     pub fn contains(&self, id: ActionId) -> bool {
@@ -78,10 +83,18 @@ impl ActionSet {
     }
 
     pub fn union_with(&mut self, other: &ActionSet) {
-        for (service, members) in &other.services {
-            match (self.services.get_mut(service), members) {
+        if other.services.is_empty() || Arc::ptr_eq(&self.services, &other.services) {
+            return;
+        }
+        if self.services.is_empty() {
+            self.services = other.services.clone();
+            return;
+        }
+        let services = Arc::make_mut(&mut self.services);
+        for (service, members) in other.services.iter() {
+            match (services.get_mut(service), members) {
                 (None, m) => {
-                    self.services.insert(*service, m.clone());
+                    services.insert(*service, m.clone());
                 }
                 (Some(Members::All), _) => {}
                 (Some(mine), Members::All) => *mine = Members::All,
@@ -99,11 +112,15 @@ impl ActionSet {
 
     /// Removes every action of `other` (parses the services both sets share).
     pub fn subtract(&mut self, other: &ActionSet, catalogue: &Catalogue) {
-        for (service, theirs) in &other.services {
-            let Some(mine) = self.services.get_mut(service) else { continue };
+        if other.services.is_empty() {
+            return;
+        }
+        let services = Arc::make_mut(&mut self.services);
+        for (service, theirs) in other.services.iter() {
+            let Some(mine) = services.get_mut(service) else { continue };
             match theirs {
                 Members::All => {
-                    self.services.remove(service);
+                    services.remove(service);
                 }
                 Members::Some(theirs) => {
                     let mut bits = match mine {
@@ -114,7 +131,7 @@ impl ActionSet {
                         *a &= !b;
                     }
                     if bits.iter().all(|w| *w == 0) {
-                        self.services.remove(service);
+                        services.remove(service);
                     } else {
                         *mine = Members::Some(bits);
                     }
