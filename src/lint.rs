@@ -488,26 +488,61 @@ fn run_rules(
     catalogue: &Catalogue,
     extras: Extras<'_>,
 ) -> Result<(Vec<Finding>, Vec<SubjectSummary>), String> {
-    let Resolved { source, syntax, documents, principals, gaps, whole_account, waivers } = file;
-    let whole_account = *whole_account;
+    let Resolved { source, documents, principals, waivers, .. } = file;
     // Built once for every rule: each subject remembers what the grant model worked out.
-    // What is worked out about one statement or value is shared by every subject.
+    // What is worked out about one statement or value is shared by every subject (of one
+    // thread: a pass on another thread builds its own).
     let memos = Memos::default();
-    let document_subjects: Vec<Subject<'_>> = documents.iter().map(|d| Subject::document(d).sharing(&memos)).collect();
-    let mut members = Principals::new(whole_account);
-    for p in principals {
-        let pick = |list: &[usize]| list.iter().filter_map(|&i| documents.get(i)).collect::<Vec<_>>();
-        let ceilings = pick(&p.ceilings).into_iter().chain(options.scps.iter()).collect();
-        let trust = p.trust.and_then(|i| documents.get(i));
-        members.push(
-            &p.principal,
-            Subject::principal(pick(&p.documents), ceilings, &p.principal).sharing(&memos),
-            trust,
-        );
-    }
+    let (document_subjects, members) = subjects_of(file, options, &memos);
     let progress = extras.progress.filter(|_| principals.len() > MANY_PRINCIPALS);
-    if let Some(p) = progress {
-        p.planned(options.rules.len() as u64);
+    // An account dump is judged on every core: first its documents, then its principals,
+    // each in as many contiguous runs as there are threads (a run's subjects share one
+    // memo); a file with a few principals is judged in one pass on this thread.
+    let (first, second): (Vec<Pass>, Vec<Pass>) = if principals.len() > MANY_PRINCIPALS {
+        let threads = rayon::current_num_threads().max(1);
+        let runs = |n: usize| {
+            let size = n.div_ceil(threads).max(1);
+            let runs: Vec<_> = (0..n).step_by(size).map(move |start| start..(start + size).min(n)).collect();
+            if runs.is_empty() { std::iter::once(0..0).collect() } else { runs }
+        };
+        let (document_runs, principal_runs) = (runs(documents.len()), runs(principals.len()));
+        if let Some(p) = progress {
+            p.planned((options.rules.len() * (document_runs.len() + principal_runs.len())) as u64);
+        }
+        let run = |runs: Runs, known: &[Known]| {
+            let memos = Memos::default();
+            let (document_subjects, members) = subjects_of(file, options, &memos);
+            pass(file, options, catalogue, (&document_subjects, &members), runs, known, progress)
+        };
+        let first: Vec<Pass> = document_runs
+            .into_par_iter()
+            .map(|documents| run(Runs { document_rules: documents.start == 0, documents, principals: 0..0 }, &[]))
+            .collect();
+        let known = known(&first, options.rules.len());
+        let second = principal_runs
+            .into_par_iter()
+            .map(|principals| run(Runs { document_rules: false, documents: 0..0, principals }, &known))
+            .collect();
+        (first, second)
+    } else {
+        if let Some(p) = progress {
+            p.planned(options.rules.len() as u64);
+        }
+        let runs = Runs { document_rules: true, documents: 0..documents.len(), principals: 0..principals.len() };
+        (vec![pass(file, options, catalogue, (&document_subjects, &members), runs, &[], progress)], Vec::new())
+    };
+    let passes: Vec<Pass> = first.into_iter().chain(second).collect();
+    if let Some(what) =
+        passes.iter().find_map(|p| p.exhausted_document.then(|| "a document".to_string())).or_else(|| {
+            let first = passes.iter().filter_map(|p| p.exhausted_member).min()?;
+            let p = &principals[first].principal;
+            Some(format!("the policies of {} `{}` taken together", p.kind, p.name))
+        })
+    {
+        return Err(format!(
+            "analysis incomplete: {what} needed more work than iamlint's budget (statements \
+             against Denies, condition keys, resource patterns); split the policy into smaller ones"
+        ));
     }
     // Documents that grant some principal access: their findings are judged with the holder.
     let mut held = vec![false; documents.len()];
@@ -516,62 +551,44 @@ fn run_rules(
             *h = true;
         }
     }
+    let mut passes = passes;
     let mut findings = Vec::new();
-    for rule in &options.rules {
-        let mut ctx = Context {
-            catalogue,
-            settings: &options.settings,
-            source,
-            syntax,
-            documents,
-            principals: &members,
-            gaps,
-            drafts: Vec::new(),
-        };
+    for (r, rule) in options.rules.iter().enumerate() {
         let mut principal_drafts: Vec<(Draft, &PrincipalRef)> = Vec::new();
-        match rule.check {
-            Check::Document(check) => check(&mut ctx),
-            Check::Subject(check) => {
-                // Each document's own findings, by the document they come from.
-                let mut of_documents: Vec<(usize, Draft)> = Vec::new();
-                for (i, subject) in document_subjects.iter().enumerate() {
-                    check(&mut ctx, subject);
-                    of_documents.extend(std::mem::take(&mut ctx.drafts).into_iter().map(|d| (i, d)));
-                }
-                let mut by_span: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
-                for (k, (_, d)) in of_documents.iter().enumerate() {
-                    by_span.entry((d.span.start, d.span.end)).or_default().push(k);
-                }
+        let mut of_documents: Vec<(usize, Draft)> = Vec::new();
+        let mut of_principals: Vec<(usize, Draft)> = Vec::new();
+        let mut repeats: Vec<usize> = Vec::new();
+        for p in &mut passes {
+            of_documents.append(&mut p.documents[r]);
+            of_principals.append(&mut p.principals[r]);
+            repeats.append(&mut p.repeats[r]);
+        }
+        let drafts: Vec<Draft> = match rule.check {
+            Check::Document(_) => of_documents.into_iter().map(|(_, d)| d).collect(),
+            Check::Subject(_) => {
+                // What a principal's policies grant together adds what no one of them grants
+                // alone; a finding one document already has is not repeated (`pass` drops it,
+                // and confirms the document's).
                 let mut confirmed = vec![false; of_documents.len()];
-                for (member, p) in members.members().iter().zip(principals) {
-                    check(&mut ctx, &member.subject);
-                    // What a principal's policies grant together adds what no one of them
-                    // grants alone; a finding one document already has is not repeated.
-                    for draft in std::mem::take(&mut ctx.drafts) {
-                        let same = by_span.get(&(draft.span.start, draft.span.end)).into_iter().flatten();
-                        let mut repeated = false;
-                        for &k in same.filter(|&&k| of_documents[k].1.message == draft.message) {
-                            confirmed[k] = true;
-                            repeated = true;
-                        }
-                        if !repeated {
-                            principal_drafts.push((draft, &p.principal));
-                        }
-                    }
+                for k in repeats {
+                    confirmed[k] = true;
+                }
+                for (i, draft) in of_principals {
+                    principal_drafts.push((draft, &principals[i].principal));
                 }
                 drop_repeats_of_groups(&mut principal_drafts, principals);
                 // A document its holders hold under ceilings (a boundary, an SCP) keeps a
                 // finding only if the ceilings leave it to at least one holder.
-                ctx.drafts = of_documents
+                of_documents
                     .into_iter()
                     .zip(confirmed)
                     .filter(|((i, _), confirmed)| *confirmed || !held[*i])
                     .map(|((_, d), _)| d)
-                    .collect();
+                    .collect()
             }
-        }
+        };
         let drafts =
-            ctx.drafts.into_iter().map(|d| (d, None)).chain(principal_drafts.into_iter().map(|(d, p)| (d, Some(p))));
+            drafts.into_iter().map(|d| (d, None)).chain(principal_drafts.into_iter().map(|(d, p)| (d, Some(p))));
         for (d, principal) in drafts {
             findings.push(Finding {
                 rule: &rule.meta,
@@ -591,9 +608,6 @@ fn run_rules(
                 waiver: None,
             });
         }
-        if let Some(p) = progress {
-            p.advance(1);
-        }
     }
     // A finding on the text of an expanded definition (SAM's policy template, an AWS
     // managed policy) about that text's validity or style is about its author's text, not
@@ -603,17 +617,6 @@ fn run_rules(
         !matches!(f.rule.category, Category::Validity | Category::Suspicious)
             || !generated.iter().any(|g| g.start <= f.span.start && f.span.end <= g.end)
     });
-    let members_and_documents = document_subjects.iter().chain(members.members().iter().map(|m| &m.subject));
-    if let Some(s) = members_and_documents.into_iter().find(|s| s.exhausted()) {
-        let what = match s.principal {
-            Some(p) => format!("the policies of {} `{}` taken together", p.kind, p.name),
-            None => "a document".to_string(),
-        };
-        return Err(format!(
-            "analysis incomplete: {what} needed more work than iamlint's budget (statements \
-             against Denies, condition keys, resource patterns); split the policy into smaller ones"
-        ));
-    }
     for f in &mut findings {
         f.waiver = waivers.iter().find(|w| w.covers(f.rule.id, &f.locator)).cloned();
     }
@@ -707,6 +710,160 @@ fn run_rules(
         });
     }
     Ok((findings, subjects))
+}
+
+/// What one pass of the rules gave, rule by rule (indices into `LintOptions::rules`): the
+/// drafts of documents (by document index; a document rule's all at 0) and of principals
+/// (by principal index), in the order of a run over them one by one.
+struct Pass {
+    documents: Vec<Vec<(usize, Draft)>>,
+    principals: Vec<Vec<(usize, Draft)>>,
+    /// The documents' drafts (indices into the file's, all passes' in order) a principal's
+    /// draft repeated: the principal's was dropped, the document's is confirmed.
+    repeats: Vec<Vec<usize>>,
+    /// A document subject went over the grant model's work budget.
+    exhausted_document: bool,
+    /// The first principal (by index) whose subject went over it.
+    exhausted_member: Option<usize>,
+}
+
+/// What one pass judges: the document rules or not, documents and principals.
+struct Runs {
+    document_rules: bool,
+    documents: std::ops::Range<usize>,
+    principals: std::ops::Range<usize>,
+}
+
+/// A rule's drafts of every document, by span: what a principal's draft is compared with.
+type Known = HashMap<(usize, usize), Vec<(usize, String)>>;
+
+/// The documents' drafts of the passes over them, per rule: (index among the file's
+/// drafts of that rule, message), by span.
+fn known(passes: &[Pass], rules: usize) -> Vec<Known> {
+    (0..rules)
+        .map(|r| {
+            let mut by_span = Known::new();
+            let drafts = passes.iter().flat_map(|p| &p.documents[r]).map(|(_, d)| d);
+            for (k, d) in drafts.enumerate() {
+                by_span.entry((d.span.start, d.span.end)).or_default().push((k, d.message.clone()));
+            }
+            by_span
+        })
+        .collect()
+}
+
+/// Each document alone, and the file's principals, as subjects sharing `memos`.
+fn subjects_of<'a>(
+    file: &'a Resolved,
+    options: &'a LintOptions,
+    memos: &'a Memos,
+) -> (Vec<Subject<'a>>, Principals<'a>) {
+    let documents = &file.documents;
+    let document_subjects: Vec<Subject<'_>> = documents.iter().map(|d| Subject::document(d).sharing(memos)).collect();
+    let mut members = Principals::new(file.whole_account);
+    for p in &file.principals {
+        let pick = |list: &[usize]| list.iter().filter_map(|&i| documents.get(i)).collect::<Vec<_>>();
+        let ceilings = pick(&p.ceilings).into_iter().chain(options.scps.iter()).collect();
+        let trust = p.trust.and_then(|i| documents.get(i));
+        members.push(
+            &p.principal,
+            Subject::principal(pick(&p.documents), ceilings, &p.principal).sharing(memos),
+            trust,
+        );
+    }
+    (document_subjects, members)
+}
+
+/// Runs the rules over what `runs` names, rule by rule, each document then each
+/// principal, over `subjects` (built by `subjects_of` on the thread that runs the pass:
+/// the grant model's memos are not shared between threads). A principal's draft that
+/// repeats a document's (its span and message: `known`, or this pass's own when it judged
+/// every document) is dropped and noted in `repeats`. Every principal of the file is a
+/// member, so that whom a path reaches is judged whatever the run.
+fn pass(
+    file: &Resolved,
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    subjects: (&[Subject<'_>], &Principals<'_>),
+    runs: Runs,
+    known: &[Known],
+    progress: Option<&dyn Progress>,
+) -> Pass {
+    let (document_subjects, members) = subjects;
+    let rules = options.rules.len();
+    let mut out = Pass {
+        documents: Vec::with_capacity(rules),
+        principals: Vec::with_capacity(rules),
+        repeats: Vec::with_capacity(rules),
+        exhausted_document: false,
+        exhausted_member: None,
+    };
+    for (r, rule) in options.rules.iter().enumerate() {
+        let mut ctx = Context {
+            catalogue,
+            settings: &options.settings,
+            source: &file.source,
+            syntax: &file.syntax,
+            documents: &file.documents,
+            principals: members,
+            gaps: &file.gaps,
+            drafts: Vec::new(),
+        };
+        let (mut of_documents, mut of_principals, mut repeats) = (Vec::new(), Vec::new(), Vec::new());
+        match rule.check {
+            Check::Document(check) => {
+                if runs.document_rules {
+                    check(&mut ctx);
+                    of_documents.extend(ctx.drafts.drain(..).map(|d| (0, d)));
+                }
+            }
+            Check::Subject(check) => {
+                for i in runs.documents.clone() {
+                    check(&mut ctx, &document_subjects[i]);
+                    of_documents.extend(ctx.drafts.drain(..).map(|d| (i, d)));
+                }
+                let own;
+                let known = match known.get(r) {
+                    Some(known) => known,
+                    None if runs.principals.is_empty() => &Known::new(),
+                    None => {
+                        own = known_of(&of_documents);
+                        &own
+                    }
+                };
+                for i in runs.principals.clone() {
+                    check(&mut ctx, &members.get(i).subject);
+                    for draft in ctx.drafts.drain(..) {
+                        let same = known.get(&(draft.span.start, draft.span.end)).into_iter().flatten();
+                        let before = repeats.len();
+                        repeats.extend(same.filter(|(_, message)| *message == draft.message).map(|(k, _)| *k));
+                        if repeats.len() == before {
+                            of_principals.push((i, draft));
+                        }
+                    }
+                }
+            }
+        }
+        out.documents.push(of_documents);
+        out.principals.push(of_principals);
+        out.repeats.push(repeats);
+        if let Some(p) = progress {
+            p.advance(1);
+        }
+    }
+    out.exhausted_document = runs.documents.clone().any(|i| document_subjects[i].exhausted());
+    // A member outside the run is judged here too when a path reaches it.
+    out.exhausted_member = members.members().iter().position(|m| m.subject.exhausted());
+    out
+}
+
+/// One pass's own documents' drafts of a rule, by span (`Known`).
+fn known_of(drafts: &[(usize, Draft)]) -> Known {
+    let mut by_span = Known::new();
+    for (k, (_, d)) in drafts.iter().enumerate() {
+        by_span.entry((d.span.start, d.span.end)).or_default().push((k, d.message.clone()));
+    }
+    by_span
 }
 
 /// A member's finding that one of its groups has too (the same span, severity and message
@@ -847,6 +1004,60 @@ mod tests {
         loaded.principals.push(role(vec![0, 1], vec![2]));
         let found = check(loaded, &escalation, catalogue);
         assert!(found.iter().all(|f| f.principal.is_none()), "{found:?}");
+    }
+
+    #[test]
+    fn many_principals_are_judged_in_parallel_runs_with_each_finding_once() {
+        let catalogue = Catalogue::bundled();
+        // PassRole alone, RunInstances alone, both together (an escalation on its own),
+        // and duplicate Sids (a document rule's finding).
+        let text = format!(
+            "{}, {}, {}]",
+            TWO.trim_end().trim_end_matches(']'),
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}]}"#,
+            r#"{"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}, {"Sid": "A", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}"#
+        );
+        let many = MANY_PRINCIPALS * 2 + 3;
+        let load = || {
+            let mut loaded = testing::load("t.json", &text, None);
+            for i in 0..many {
+                // One in three holds the split escalation, one the escalating document too,
+                // one PassRole only.
+                let documents = match i % 3 {
+                    0 => vec![0, 1],
+                    1 => vec![2, 3, 0],
+                    _ => vec![0, 3],
+                };
+                let mut role = role(documents, Vec::new());
+                role.principal.name = format!("r{i}");
+                role.principal.locator = format!("Resources.R{i}");
+                loaded.principals.push(role);
+            }
+            loaded
+        };
+        let found = check(load(), &options(&["privilege-escalation", "duplicate-sid", "passrole-unscoped"]), catalogue);
+        let names = |rule: &str| -> Vec<Option<String>> {
+            found.iter().filter(|f| f.rule.id == rule).map(|f| f.principal.as_ref().map(|p| p.name.clone())).collect()
+        };
+        // The document rule's finding once, not once per run.
+        assert_eq!(names("duplicate-sid"), [None]);
+        // The two documents granting PassRole on `*` are held by principals of every run:
+        // the holders repeat their findings, which are reported once each, on the document.
+        assert_eq!(names("passrole-unscoped"), [None, None]);
+        // Each holder of an escalation has its own finding (whom it reaches is its own),
+        // whichever run judged it; the escalating document's, which no holder repeats, is
+        // not reported; PassRole alone is nothing.
+        let mut escalations = names("privilege-escalation");
+        escalations.sort();
+        let mut expected: Vec<Option<String>> =
+            (0..many).filter(|i| i % 3 != 2).map(|i| Some(format!("r{i}"))).collect();
+        expected.sort();
+        assert_eq!(escalations, expected);
+        // The same findings in the same order, run after run.
+        let again = check(load(), &options(&["privilege-escalation", "duplicate-sid", "passrole-unscoped"]), catalogue);
+        let key =
+            |f: &Finding| (f.rule.id, f.span.clone(), f.message.clone(), f.principal.as_ref().map(|p| p.name.clone()));
+        assert_eq!(found.iter().map(key).collect::<Vec<_>>(), again.iter().map(key).collect::<Vec<_>>());
     }
 
     #[test]
