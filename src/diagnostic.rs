@@ -94,13 +94,13 @@ pub struct PrincipalRef {
 
 /// How one principal reaches another, step by step: what target-aware escalation reports
 /// (`user/dev` -`iam:PassRole`-> `role/ops-admin`) and the reports draw as a chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Chain {
     pub steps: Vec<ChainStep>,
 }
 
 /// One step of a chain: `from` can do `action` to reach `to`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ChainStep {
     /// The acting principal (its ARN when known, else `kind/name`).
     pub from: String,

@@ -1029,4 +1029,58 @@ mod tests {
         let found = check(loaded, &rules, catalogue);
         assert!(found.is_empty(), "{found:?}");
     }
+
+    #[test]
+    fn many_principals_are_judged_in_parallel_runs_with_each_finding_once() {
+        let catalogue = Catalogue::bundled();
+        // PassRole alone, RunInstances alone, both together (an escalation on its own),
+        // and duplicate Sids (a document rule's finding).
+        let text = format!(
+            "{}, {}, {}]",
+            TWO.trim_end().trim_end_matches(']'),
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}]}"#,
+            r#"{"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}, {"Sid": "A", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}"#
+        );
+        let many = MANY_PRINCIPALS * 2 + 3;
+        let load = || {
+            let mut loaded = testing::load("t.json", &text, None);
+            for i in 0..many {
+                // One in three holds the split escalation, one the escalating document too,
+                // one PassRole only.
+                let documents = match i % 3 {
+                    0 => vec![0, 1],
+                    1 => vec![2, 3, 0],
+                    _ => vec![0, 3],
+                };
+                let mut role = role(documents, Vec::new());
+                role.principal.name = format!("r{i}");
+                role.principal.locator = format!("Resources.R{i}");
+                loaded.principals.push(role);
+            }
+            loaded
+        };
+        let found = check(load(), &options(&["privilege-escalation", "duplicate-sid", "passrole-unscoped"]), catalogue);
+        let names = |rule: &str| -> Vec<Option<String>> {
+            found.iter().filter(|f| f.rule.id == rule).map(|f| f.principal.as_ref().map(|p| p.name.clone())).collect()
+        };
+        // The document rule's finding once, not once per run.
+        assert_eq!(names("duplicate-sid"), [None]);
+        // The two documents granting PassRole on `*` are held by principals of every run:
+        // the holders repeat their findings, which are reported once each, on the document.
+        assert_eq!(names("passrole-unscoped"), [None, None]);
+        // Each holder of an escalation has its own finding (whom it reaches is its own),
+        // whichever run judged it; the escalating document's, which no holder repeats, is
+        // not reported; PassRole alone is nothing.
+        let mut escalations = names("privilege-escalation");
+        escalations.sort();
+        let mut expected: Vec<Option<String>> =
+            (0..many).filter(|i| i % 3 != 2).map(|i| Some(format!("r{i}"))).collect();
+        expected.sort();
+        assert_eq!(escalations, expected);
+        // The same findings in the same order, run after run.
+        let again = check(load(), &options(&["privilege-escalation", "duplicate-sid", "passrole-unscoped"]), catalogue);
+        let key =
+            |f: &Finding| (f.rule.id, f.span.clone(), f.message.clone(), f.principal.as_ref().map(|p| p.name.clone()));
+        assert_eq!(found.iter().map(key).collect::<Vec<_>>(), again.iter().map(key).collect::<Vec<_>>());
+    }
 }

@@ -26,6 +26,8 @@ pub struct Member<'d> {
     /// Whom its trust policy admits, read once: every principal of a dump asks it of
     /// every role.
     admits: OnceCell<Admits>,
+    /// The roles it can assume, as the first caller works them out (`assumable`).
+    assumable: OnceCell<Vec<usize>>,
 }
 
 /// The Principal entries of a trust policy's Allows of `sts:AssumeRole`.
@@ -74,6 +76,7 @@ impl<'d> Principals<'d> {
             admin: OnceCell::new(),
             escalates: OnceCell::new(),
             admits: OnceCell::new(),
+            assumable: OnceCell::new(),
         });
     }
 
@@ -131,6 +134,14 @@ impl<'d> Principals<'d> {
         *m.escalates.get_or_init(|| judge(&m.subject))
     }
 
+    /// The members member `i` can assume, as `find` works them out from its grants; worked
+    /// out once per member (the first caller's answer is kept): following role chains, every
+    /// principal of a dump that reaches a role asks whom that role reaches in turn.
+    pub fn assumable(&self, i: usize, find: impl FnOnce(&Member<'d>) -> Vec<usize>) -> &[usize] {
+        let m = &self.members[i];
+        m.assumable.get_or_init(|| find(m))
+    }
+
     /// Whether role `role`'s trust policy lets `caller` assume it: an Allow of
     /// `sts:AssumeRole` naming the caller's ARN, its account (`123456789012`,
     /// `arn:aws:iam::123456789012:root`) or `*`. Conditions are taken to be met: a
@@ -147,8 +158,11 @@ impl<'d> Principals<'d> {
     /// the file is taken to trust it.
     pub fn trusts_service(&self, role: usize, services: &[&str]) -> bool {
         let Some(admits) = self.admits(role) else { return true };
-        admits.any_service
-            || admits.services.iter().any(|name| services.iter().any(|s| name.contains(&s.to_ascii_lowercase())))
+        if admits.any_service || admits.services.is_empty() {
+            return admits.any_service;
+        }
+        let services: Vec<String> = services.iter().map(|s| s.to_ascii_lowercase()).collect();
+        admits.services.iter().any(|name| services.iter().any(|s| name.contains(s.as_str())))
     }
 
     /// What member `i`'s trust policy admits; `None` without one.

@@ -10,7 +10,7 @@ use crate::resolve::{Grant, Principals, Reach, Subject};
 use crate::source::Span;
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
 pub static RULE: Rule = Rule {
@@ -278,12 +278,16 @@ fn assume_chains(
     for _ in 1..MAX_HOPS {
         let mut next = Vec::new();
         for (from, chain) in frontier {
-            let member = principals.get(from);
-            let grants = member.subject.grants(assume, catalogue);
-            let patterns = patterns(&grants);
-            let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
-            for r in principals.matching("role", &refs) {
-                if r == me || reached.contains_key(&r) || !principals.trusts(r, member.principal) {
+            // Whom a role assumes does not depend on who reached it: worked out once per role.
+            let onward = principals.assumable(from, |member| {
+                let grants = member.subject.grants(assume, catalogue);
+                let patterns = patterns(&grants);
+                let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+                let roles = principals.matching("role", &refs).into_iter();
+                roles.filter(|&r| r != from && principals.trusts(r, member.principal)).collect()
+            });
+            for &r in onward {
+                if r == me || reached.contains_key(&r) {
                     continue;
                 }
                 let mut longer = chain.clone();
@@ -601,14 +605,9 @@ const SHOWN_TARGETS: usize = 5;
 /// `; reaches role/ops-admin (full admin) and user/dev`: the principals a tier's paths
 /// reach, more privileged first.
 fn reached_text(matches: &[Match], principals: &Principals<'_>, catalogue: &Catalogue) -> Option<String> {
-    let mut targets: Vec<usize> = Vec::new();
-    for m in matches {
-        for (i, _) in m.reached.iter().flat_map(|r| &r.targets) {
-            if !targets.contains(i) {
-                targets.push(*i);
-            }
-        }
-    }
+    // Sorted by their description below: a set keeps each once without a scan.
+    let targets: BTreeSet<usize> =
+        matches.iter().flat_map(|m| m.reached.iter().flat_map(|r| &r.targets)).map(|(i, _)| *i).collect();
     if matches.iter().all(|m| m.reached.is_none()) {
         return None;
     }
@@ -739,9 +738,12 @@ fn finding(
             .to_string(),
     };
     let st = first_grant.statement;
+    // Paths of one tier often reach the same principals the same way: each chain once, in
+    // the order first reached (a set, not a scan: a dump's role may reach thousands).
+    let mut seen: HashSet<&Chain> = HashSet::new();
     let mut chains: Vec<Chain> = Vec::new();
     for (_, chain) in matches.iter().flat_map(|m| m.reached.iter().flat_map(|r| &r.targets)) {
-        if !chains.contains(chain) {
+        if seen.insert(chain) {
             chains.push(chain.clone());
         }
     }
