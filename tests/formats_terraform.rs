@@ -329,6 +329,78 @@ fn an_escalation_split_across_a_modules_files_is_found_once_and_runs_agree() {
     assert_eq!(moved["fingerprint"], e["fingerprint"]);
 }
 
+const THREE: &str = "fixtures/formats/terraform/three-way-module";
+const THREE_FILES: [&str; 3] = ["a-pass.tf", "b-functions.tf", "c-role.tf"];
+
+/// The role of c-role.tf holds a policy of a-pass.tf (`iam:PassRole`), one of
+/// b-functions.tf (`lambda:CreateFunction`) and its own (`lambda:InvokeFunction`, and
+/// `iam:PassRole` again): lambda-001 needs all three files. A run over the directory
+/// reads the module once and finds the escalation once, in the first file (by path) that
+/// holds its primary value, the other two files named in its note. (Each file's run read
+/// the module with that file first: a-pass.tf's and c-role.tf's runs each anchored the
+/// escalation in their own `iam:PassRole`, and the directory run reported it twice.)
+#[test]
+fn an_escalation_split_across_three_files_is_found_once() {
+    let module = findings_json(&[THREE]);
+    let escalation: Vec<&serde_json::Value> = module.iter().filter(|f| f["rule"] == "privilege-escalation").collect();
+    assert_eq!(escalation.len(), 1, "{escalation:#?}");
+    let e = escalation[0];
+    assert_eq!(e["principal"]["name"], "builder");
+    assert_eq!(e["file"], format!("{THREE}/a-pass.tf"));
+    let note = e["note"].as_str().unwrap();
+    assert!(note.contains(&format!("also {THREE}/b-functions.tf:")), "{note}");
+    assert!(note.contains(&format!("also {THREE}/c-role.tf:")), "{note}");
+    assert!(note.contains("lambda-001"), "{note}");
+    let all: Vec<String> = module.iter().map(seen).collect();
+    let unique: BTreeSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), all.len(), "{all:#?}");
+}
+
+/// Whichever files of a module a run names (one, as a pre-commit hook passes a changed
+/// file; two; all three; the directory), each named file gets the findings anchored in it
+/// and those anchored in a file not named that point into it, exactly as the directory run
+/// reports them (file, place, message, note, fingerprint); naming every file gives the
+/// directory run's output byte for byte.
+#[test]
+fn a_modules_files_linted_together_or_one_by_one_report_the_same() {
+    let module = findings_json(&[THREE]);
+    let path = |f: &str| format!("{THREE}/{f}");
+    let subsets: Vec<Vec<&str>> = vec![
+        vec![THREE_FILES[0]],
+        vec![THREE_FILES[1]],
+        vec![THREE_FILES[2]],
+        vec![THREE_FILES[0], THREE_FILES[1]],
+        vec![THREE_FILES[1], THREE_FILES[2]],
+        vec![THREE_FILES[0], THREE_FILES[2]],
+    ];
+    for subset in subsets {
+        let named: Vec<String> = subset.iter().map(|f| path(f)).collect();
+        let args: Vec<&str> = named.iter().map(String::as_str).collect();
+        let got: BTreeSet<String> = findings_json(&args).iter().map(seen).collect();
+        let expected: BTreeSet<String> = module
+            .iter()
+            .filter(|f| {
+                named.iter().any(|p| f["file"] == p.as_str())
+                    || named.iter().any(|p| f["note"].as_str().is_some_and(|n| n.contains(&format!("also {p}:"))))
+            })
+            .map(seen)
+            .collect();
+        assert!(!expected.is_empty(), "{subset:?}");
+        assert_eq!(got, expected, "{subset:?}");
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let every: Vec<String> = THREE_FILES.iter().map(|f| path(f)).collect();
+    for format in ["json", "human", "sarif", "markdown"] {
+        let mut by_file = vec!["check", "--isolated", "--format", format];
+        by_file.extend(every.iter().map(String::as_str));
+        let by_file = common::iamlint(&by_file, dir);
+        let whole = common::iamlint(&["check", "--isolated", "--format", format, THREE], dir);
+        assert_eq!(by_file.status.code(), Some(1), "{format}");
+        assert_eq!(whole.status.code(), Some(1), "{format}");
+        assert_eq!(String::from_utf8_lossy(&by_file.stdout), String::from_utf8_lossy(&whole.stdout), "{format}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Plan JSON
 

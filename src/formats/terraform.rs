@@ -17,7 +17,9 @@
 //! this file's text stand in a sibling (`LoadedFile::context`); only this file's problems
 //! are kept, and only the principals one of this file's documents belongs to; `lint`
 //! reports the findings anchored in this file, and those anchored in a sibling that point
-//! into this file when that sibling is not linted in the same run.
+//! into this file when that sibling is not linted in the same run. A run over files of a
+//! module (`lint`, by directory) reads the module once instead, its files in path order
+//! (`module_files`, `load_module`), and gives each file what is anchored in it.
 
 use super::document::{self, DocumentOptions};
 use super::embedded::{self, Fill, Hole, Place};
@@ -192,6 +194,72 @@ fn read(source: Arc<SourceFile>, text: &str, options: &LoadOptions, map: Option<
     loaded.gaps = gaps;
     loaded.context = context;
     Loaded::Policy(loaded)
+}
+
+/// The `.tf` files of the module `path` is in, as its run reads them (`path` first, then
+/// `module_siblings`), for `lint` to read once when several of them are linted in one run:
+/// the directory's `.tf` files that parse, in name order, each named as `path`'s directory
+/// is named. `None` when `path` is not a file on disk, when the directory holds more files
+/// than a file's run reads, or when one of them is larger than a sibling is read up to
+/// (each file's run then reads its own module).
+pub fn module_files(path: &Path) -> Option<Vec<Arc<SourceFile>>> {
+    let others = sibling_files(path)?;
+    if others.len() > MAX_SIBLINGS {
+        return None;
+    }
+    let mut files: Vec<PathBuf> = others;
+    files.push(path.to_path_buf());
+    files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    let mut out = Vec::new();
+    for file in files {
+        let meta = std::fs::metadata(&file).ok()?;
+        if meta.len() > MAX_READ {
+            return None;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        if hcl_edit::parser::parse_body(text.trim_start_matches('\u{feff}')).is_err() {
+            continue;
+        }
+        let name = path.parent().map_or(file.clone(), |dir| dir.join(file.file_name().unwrap_or_default()));
+        out.push(Arc::new(SourceFile::new(name, text)));
+    }
+    Some(out)
+}
+
+/// A module's files (`module_files`) read once, as one configuration: the first file is
+/// the loaded file's source and the others its context, and nothing is left out (every
+/// file's problems, gaps and principals are kept): `lint` gives each file what is anchored
+/// in it, as each file's own run would. `None` when the files do not parse as one body.
+pub fn load_module(files: &[Arc<SourceFile>], options: &LoadOptions) -> Option<LoadedFile> {
+    let (first, rest) = files.split_first()?;
+    let mut combined = match first.text.strip_prefix('\u{feff}') {
+        Some(rest) => format!("   {rest}"),
+        None => first.text.clone(),
+    };
+    let mut context = Vec::new();
+    for file in rest {
+        combined.push('\n');
+        context.push((combined.len(), file.clone()));
+        match file.text.strip_prefix('\u{feff}') {
+            Some(rest) => {
+                combined.push_str("   ");
+                combined.push_str(rest);
+            }
+            None => combined.push_str(&file.text),
+        }
+    }
+    let body = hcl_edit::parser::parse_body(&combined).ok()?;
+    let mut module = Module::new(&combined, &first.path, &body, options.kind);
+    module.run();
+    let mut syntax = std::mem::take(&mut module.syntax);
+    syntax.extend(std::mem::take(&mut module.file_syntax));
+    let gaps = std::mem::take(&mut module.gaps);
+    let principals = module.principals();
+    let mut loaded = LoadedFile::new(first.clone(), syntax, module.documents);
+    loaded.principals = principals;
+    loaded.gaps = gaps;
+    loaded.context = context;
+    Some(loaded)
 }
 
 /// The other `.tf` files of the directory of `path` that parse, in name order (read-only:
