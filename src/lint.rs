@@ -488,7 +488,7 @@ fn rehome(f: &mut Finding, files: &[(usize, Arc<SourceFile>)]) {
     }
 }
 
-/// The candidates in units of work, in order: each file alone, and the `.tf` files of one
+/// The candidates in units of work, in order: each file alone, and the `.tf` and `.tf.json` files of one
 /// directory (with the same configured kind) together, marked: a Terraform module is one
 /// configuration, read and analysed whole for any of its files.
 fn modules_of(candidates: &[Candidate]) -> Vec<(bool, Vec<usize>)> {
@@ -496,7 +496,7 @@ fn modules_of(candidates: &[Candidate]) -> Vec<(bool, Vec<usize>)> {
     let mut module_of: HashMap<(&Path, Option<PolicyKind>), usize> = HashMap::new();
     let mut paths = std::collections::HashSet::new();
     for (i, c) in candidates.iter().enumerate() {
-        let tf = c.path.extension().is_some_and(|e| e == "tf") && paths.insert(&c.path);
+        let tf = formats::terraform::is_module_file(&c.path) && paths.insert(&c.path);
         let dir = c.path.parent().unwrap_or(Path::new(""));
         match module_of.get(&(dir, c.kind)) {
             Some(&unit) if tf => units[unit].1.push(i),
@@ -511,7 +511,7 @@ fn modules_of(candidates: &[Candidate]) -> Vec<(bool, Vec<usize>)> {
     units
 }
 
-/// Lints the `.tf` files of one directory named in a run (one or many), reading and
+/// Lints the `.tf` and `.tf.json` files of one directory named in a run (one or many), reading and
 /// analysing their module once, its files in path order: each file gets the findings
 /// anchored in it, and those anchored in a file of the module not linted here that point
 /// into it (moved into that file, with its fingerprint and suppressions); its subjects;
@@ -617,7 +617,7 @@ fn lint_module(
         .map(|&k| {
             let k = k?;
             if !holds[k] {
-                return Some((FileOutcome::Skipped("a Terraform file without IAM policies".into()), Vec::new(), None));
+                return Some((FileOutcome::Skipped(formats::terraform::passed_over(&bases[k].1)), Vec::new(), None));
             }
             let mut findings = std::mem::take(&mut of_file[k]);
             findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

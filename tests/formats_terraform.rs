@@ -401,6 +401,35 @@ fn a_modules_files_linted_together_or_one_by_one_report_the_same() {
     }
 }
 
+const MIXED: &str = "fixtures/formats/terraform/mixed-syntax";
+
+/// Terraform reads a directory's `.tf` and `.tf.json` files as one configuration: the role
+/// of main.tf holds the policy of attach.tf.json (attached in main.tf) and the policy of
+/// main.tf (attached in attach.tf.json), which open ec2-001 together. The escalation is
+/// found whichever of the two files a run names, underlined in the JSON file's own text,
+/// the HCL file's value named in its note; the role's name uses main.tf's variable.
+#[test]
+fn tf_json_files_are_read_with_the_tf_files_of_their_module() {
+    let module = findings_json(&[MIXED]);
+    let escalation: Vec<&serde_json::Value> = module.iter().filter(|f| f["rule"] == "privilege-escalation").collect();
+    assert_eq!(escalation.len(), 1, "{module:#?}");
+    let e = escalation[0];
+    assert_eq!(e["principal"]["name"], "deployer-prod");
+    assert_eq!(e["file"], format!("{MIXED}/attach.tf.json"));
+    assert_eq!(e["locator"], "aws_iam_policy.passer.Statement[0]");
+    let json = std::fs::read_to_string(format!("{MIXED}/attach.tf.json")).unwrap();
+    let line = json.lines().nth(e["line"].as_u64().unwrap() as usize - 1).unwrap();
+    let (from, to) = (e["column"].as_u64().unwrap() as usize - 1, e["end_column"].as_u64().unwrap() as usize - 1);
+    assert_eq!(&line[from..to], "\\\"iam:PassRole\\\"", "{line}");
+    let note = e["note"].as_str().unwrap();
+    assert!(note.contains(&format!("also {MIXED}/main.tf:18:63: grants `ec2:RunInstances`")), "{note}");
+    for file in ["main.tf", "attach.tf.json"] {
+        let alone = findings_json(&[&format!("{MIXED}/{file}")]);
+        let found: Vec<String> = alone.iter().filter(|f| f["rule"] == "privilege-escalation").map(seen).collect();
+        assert_eq!(found, [seen(e)], "{file}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Plan JSON
 
