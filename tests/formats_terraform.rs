@@ -430,6 +430,68 @@ fn tf_json_files_are_read_with_the_tf_files_of_their_module() {
     }
 }
 
+const GROUPS: &str = "fixtures/formats/terraform/group-membership";
+const GROUPS_PLAN: &str = "fixtures/formats/plan/groups.plan.json";
+
+/// The principals the escalations of a run are found on, with their paths.
+fn escalated(findings: &[serde_json::Value]) -> BTreeSet<String> {
+    findings
+        .iter()
+        .filter(|f| f["rule"] == "privilege-escalation")
+        .map(|f| {
+            let message = f["message"].as_str().unwrap();
+            let path = message.rsplit_once('(').map_or("", |(_, p)| p.split(')').next().unwrap_or(""));
+            format!("{}/{} {path}", f["principal"]["kind"].as_str().unwrap(), f["principal"]["name"].as_str().unwrap())
+        })
+        .collect()
+}
+
+/// Group memberships (`aws_iam_group_membership`: a group and its users;
+/// `aws_iam_user_group_membership`: a user and its groups) give a user its groups' inline
+/// and attached policies, in a module and in a plan: ann's own `iam:PassRole` and her
+/// group's `ec2:RunInstances` open ec2-001, cat's own `iam:PassRole` and the managed policy
+/// attached to his group open lambda-001, found on the users. What a group grants alone
+/// (operators) is reported on the group, not again on its member dan, as for an account
+/// dump. Without the memberships, no user escalates.
+#[test]
+fn group_memberships_give_users_their_groups_policies_in_modules_and_plans() {
+    let expected: BTreeSet<String> =
+        ["user/ann ec2-001", "user/cat lambda-001", "group/operators ec2-001"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(escalated(&findings_json(&[GROUPS])), expected);
+    assert_eq!(escalated(&findings_json(&[GROUPS_PLAN])), expected);
+    // The member names its groups, whose policies it holds.
+    let f = load(&format!("{GROUPS}/users.tf"));
+    let ann = f.principals.iter().find(|p| p.principal.name == "ann").expect("ann is a principal");
+    assert_eq!(ann.groups, ["aws_iam_group.builders"]);
+    let held: Vec<&str> = ann.documents.iter().map(|&i| f.documents[i].locator.as_str()).collect();
+    assert!(held.contains(&"aws_iam_group_policy.builders"), "{held:?}");
+
+    // The same module and plan without their memberships.
+    let membership = |block: &str| {
+        block.contains("resource \"aws_iam_group_membership\"")
+            || block.contains("resource \"aws_iam_user_group_membership\"")
+    };
+    let scratch = common::Scratch::repo();
+    for file in ["groups.tf", "users.tf"] {
+        let text = std::fs::read_to_string(format!("{GROUPS}/{file}")).unwrap();
+        let kept: Vec<&str> = text.split("\n\n").filter(|b| !membership(b)).collect();
+        assert!(kept.len() < text.split("\n\n").count(), "{file}");
+        scratch.write(&format!("module/{file}"), kept.join("\n\n"));
+    }
+    let mut plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(GROUPS_PLAN).unwrap()).unwrap();
+    let resources = plan["planned_values"]["root_module"]["resources"].as_array_mut().unwrap();
+    let before = resources.len();
+    resources.retain(|r| !r["type"].as_str().unwrap().ends_with("group_membership"));
+    assert_eq!(resources.len(), before - 3);
+    scratch.write("groups.plan.json", serde_json::to_string_pretty(&plan).unwrap());
+    let without: BTreeSet<String> = ["group/operators ec2-001".to_string()].into_iter().collect();
+    for target in ["module", "groups.plan.json"] {
+        let o = scratch.run(&["check", "--format", "json", "--fail-on", "none", target]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(escalated(v["findings"].as_array().unwrap()), without, "{target}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Plan JSON
 

@@ -1519,12 +1519,25 @@ impl<'a> Module<'a> {
                     (name, format!("{resource}.{key}"))
                 }
             };
+            // The groups of the module a user is a member of (by `aws_iam_group_membership`
+            // or `aws_iam_user_group_membership`) whose policies it holds: what they grant
+            // alone is reported on the group, as for an account dump.
+            let mut groups: Vec<String> = Vec::new();
+            if *kind == "user" {
+                for group in &holder.groups {
+                    let held = self.holders.get(&("group", group.clone())).is_some_and(|g| !g.documents.is_empty());
+                    let locator = format!("aws_iam_group.{group}");
+                    if held && !group.starts_with('"') && !groups.contains(&locator) {
+                        groups.push(locator);
+                    }
+                }
+            }
             out.push(PrincipalPolicies {
                 principal: PrincipalRef { kind, name, arn: String::new(), locator },
                 documents,
                 ceilings: holder.ceilings.clone(),
                 trust: holder.trust,
-                groups: Vec::new(),
+                groups,
             });
         }
         out
