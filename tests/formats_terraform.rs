@@ -732,6 +732,40 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// A module of `.tf` and `.tf.json` files read as one (`lint_files` over a directory's
+    /// files), each file mutated: no panic, and every file linted, passed over or failed.
+    #[test]
+    fn mutated_mixed_modules_never_panic(
+        cuts in proptest::collection::vec((0usize..3, 0usize..2000, 0usize..8, any::<u8>()), 1..6)
+    ) {
+        let seeds = [
+            ("main.tf", std::fs::read(format!("{MIXED}/main.tf")).unwrap()),
+            ("attach.tf.json", std::fs::read(format!("{MIXED}/attach.tf.json")).unwrap()),
+            ("c-role.tf", std::fs::read(format!("{THREE}/c-role.tf")).unwrap()),
+        ];
+        let mut files: Vec<(&str, Vec<u8>)> = seeds.to_vec();
+        for (file, at, len, byte) in cuts {
+            let bytes = &mut files[file].1;
+            let at = at.min(bytes.len());
+            let end = (at + len).min(bytes.len());
+            bytes.splice(at..end, [byte]);
+        }
+        let scratch = common::Scratch::new();
+        for (name, bytes) in &files {
+            scratch.write(name, bytes);
+        }
+        let candidates: Vec<iamlint::discover::Candidate> = files
+            .iter()
+            .map(|(name, _)| iamlint::discover::Candidate { path: scratch.0.join(name), explicit: true, kind: None })
+            .collect();
+        let outcome = iamlint::lint::lint_files(&candidates, &options(), Catalogue::bundled());
+        prop_assert_eq!(outcome.checked + outcome.skipped.len() + outcome.errors.len(), files.len());
+    }
+}
+
 #[test]
 fn hostile_terraform_is_reported_not_crashed() {
     let deep = format!("locals {{ a = {}{} }}\n", "[".repeat(10_000), "]".repeat(10_000));
