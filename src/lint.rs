@@ -84,26 +84,48 @@ pub fn lint_files_with(
     if let Some(p) = extras.progress {
         p.planned(candidates.len() as u64);
     }
+    // The command line's --policy-kind wins over the configuration's kind for the file.
+    let options_for = |c: &Candidate| match (options.kind, c.kind) {
+        (None, Some(kind)) => std::borrow::Cow::Owned(LintOptions { kind: Some(kind), ..options.clone() }),
+        _ => std::borrow::Cow::Borrowed(options),
+    };
     let lint = |c: &Candidate| {
-        // The command line's --policy-kind wins over the configuration's kind for the file.
-        let result = match (options.kind, c.kind) {
-            (None, Some(kind)) => {
-                let options = LintOptions { kind: Some(kind), ..options.clone() };
-                lint_path_with(&c.path, c.explicit, &options, catalogue, extras)
-            }
-            _ => lint_path_with(&c.path, c.explicit, options, catalogue, extras),
-        };
+        let result = lint_path_with(&c.path, c.explicit, &options_for(c), catalogue, extras);
         if let Some(p) = extras.progress {
             p.advance(1);
         }
         (c.path.clone(), result)
     };
-    // Starting the thread pool costs more than linting the one file a pre-commit hook passes.
-    let results: Vec<(PathBuf, FileResult)> = if candidates.len() > 1 {
-        candidates.par_iter().map(lint).collect()
-    } else {
-        candidates.iter().map(lint).collect()
+    // The files of one Terraform module are read and analysed once (`lint_module`).
+    let units = modules_of(candidates);
+    let lint_unit = |(module, unit): &(bool, Vec<usize>)| -> Vec<(usize, (PathBuf, FileResult))> {
+        if !module {
+            return unit.iter().map(|&i| (i, lint(&candidates[i]))).collect();
+        }
+        let members: Vec<&Candidate> = unit.iter().map(|&i| &candidates[i]).collect();
+        let results = lint_module(&members, &options_for(members[0]), catalogue, extras);
+        let mut out = Vec::new();
+        for (&i, result) in unit.iter().zip(results) {
+            match result {
+                Some(result) => {
+                    if let Some(p) = extras.progress {
+                        p.advance(1);
+                    }
+                    out.push((i, (candidates[i].path.clone(), result)));
+                }
+                None => out.push((i, lint(&candidates[i]))),
+            }
+        }
+        out
     };
+    // Starting the thread pool costs more than linting the one file a pre-commit hook passes.
+    let mut results: Vec<(usize, (PathBuf, FileResult))> = if units.len() > 1 {
+        units.par_iter().flat_map_iter(lint_unit).collect()
+    } else {
+        units.iter().flat_map(lint_unit).collect()
+    };
+    results.sort_by_key(|(i, _)| *i);
+    let results: Vec<(PathBuf, FileResult)> = results.into_iter().map(|(_, r)| r).collect();
     let mut outcome = Outcome::default();
     // A finding a file's run moved into a sibling file (`keep_own`) is dropped when that
     // sibling is linted in this run too: its own run reports it.
@@ -417,45 +439,192 @@ fn keep_own(
     subjects: &mut Vec<SubjectSummary>,
 ) {
     let own = source.text.len();
-    // The file a span stands in, and where that file's text starts.
-    let file_of = |at: usize| -> (usize, &Arc<SourceFile>) {
-        if at <= own {
-            return (0, source);
-        }
-        context.iter().rev().find(|(base, _)| *base <= at).map_or((0, source), |(base, file)| (*base, file))
-    };
+    let files: Vec<(usize, Arc<SourceFile>)> =
+        std::iter::once((0, source.clone())).chain(context.iter().cloned()).collect();
     findings.retain(|f| f.span.start <= own || f.labels.iter().any(|l| l.span.start <= own));
     for f in findings.iter_mut() {
-        let (base, home) = file_of(f.span.start);
-        let home = home.clone();
-        let (kept, elsewhere): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut f.labels).into_iter().partition(|l| Arc::ptr_eq(file_of(l.span.start).1, &home));
-        let places: Vec<String> = elsewhere
-            .iter()
-            .map(|l| {
-                let (b, file) = file_of(l.span.start);
-                let (line, column) = file.line_col(l.span.start - b);
-                format!("also {}:{line}:{column}: {}", file.display_path(), l.text)
-            })
-            .collect();
-        f.labels = kept;
-        if base > 0 {
-            f.span = f.span.start - base..f.span.end.saturating_sub(base).max(f.span.start - base);
-            for l in &mut f.labels {
-                l.span = l.span.start - base..l.span.end.saturating_sub(base).max(l.span.start - base);
-            }
-            f.source = home;
-        }
-        if !places.is_empty() {
-            let mut note = f.note.take().map(|n| vec![n]).unwrap_or_default();
-            note.extend(places);
-            f.note = Some(note.join("\n"));
-        }
+        rehome(f, &files);
     }
     for s in subjects.iter_mut() {
         s.policies.retain(|p| p.span.start <= own);
     }
     subjects.retain(|s| !s.policies.is_empty());
+}
+
+/// Which of files read as one text (each with the offset its text starts at, the first at
+/// 0) a span starting at `at` stands in.
+fn file_at(files: &[(usize, Arc<SourceFile>)], at: usize) -> usize {
+    files.iter().rposition(|(base, _)| *base <= at).unwrap_or(0)
+}
+
+/// Moves a finding of files read as one text into the file its primary value is in: its
+/// spans made that file's, its labels in other files turned into lines of its note naming
+/// the place (`also modules/ci/iam.tf:12:5: ...`), since a finding underlines one file.
+fn rehome(f: &mut Finding, files: &[(usize, Arc<SourceFile>)]) {
+    let home = file_at(files, f.span.start);
+    let base = files[home].0;
+    let (kept, elsewhere): (Vec<_>, Vec<_>) =
+        std::mem::take(&mut f.labels).into_iter().partition(|l| file_at(files, l.span.start) == home);
+    let places: Vec<String> = elsewhere
+        .iter()
+        .map(|l| {
+            let (b, file) = &files[file_at(files, l.span.start)];
+            let (line, column) = file.line_col(l.span.start - b);
+            format!("also {}:{line}:{column}: {}", file.display_path(), l.text)
+        })
+        .collect();
+    f.labels = kept;
+    if base > 0 {
+        f.span = f.span.start - base..f.span.end.saturating_sub(base).max(f.span.start - base);
+        for l in &mut f.labels {
+            l.span = l.span.start - base..l.span.end.saturating_sub(base).max(l.span.start - base);
+        }
+    }
+    f.source = files[home].1.clone();
+    if !places.is_empty() {
+        let mut note = f.note.take().map(|n| vec![n]).unwrap_or_default();
+        note.extend(places);
+        f.note = Some(note.join("\n"));
+    }
+}
+
+/// The candidates in units of work, in order: each file alone, and the `.tf` and `.tf.json` files of one
+/// directory (with the same configured kind) together, marked: a Terraform module is one
+/// configuration, read and analysed whole for any of its files.
+fn modules_of(candidates: &[Candidate]) -> Vec<(bool, Vec<usize>)> {
+    let mut units: Vec<(bool, Vec<usize>)> = Vec::new();
+    let mut module_of: HashMap<(&Path, Option<PolicyKind>), usize> = HashMap::new();
+    let mut paths = std::collections::HashSet::new();
+    for (i, c) in candidates.iter().enumerate() {
+        let tf = formats::terraform::is_module_file(&c.path) && paths.insert(&c.path);
+        let dir = c.path.parent().unwrap_or(Path::new(""));
+        match module_of.get(&(dir, c.kind)) {
+            Some(&unit) if tf => units[unit].1.push(i),
+            _ => {
+                if tf {
+                    module_of.insert((dir, c.kind), units.len());
+                }
+                units.push((tf, vec![i]));
+            }
+        }
+    }
+    units
+}
+
+/// Lints the `.tf` and `.tf.json` files of one directory named in a run (one or many), reading and
+/// analysing their module once, its files in path order: each file gets the findings
+/// anchored in it, and those anchored in a file of the module not linted here that point
+/// into it (moved into that file, with its fingerprint and suppressions); its subjects;
+/// its suppressions. A finding whose values are in several files is anchored in the first
+/// (by path) that holds its primary value, whichever files the run names, so one file's
+/// run and the directory's agree. A file the module does not hold (it does not parse), and
+/// every file when a file's own run reads the module differently (a file alone in its
+/// directory, too many or too large files, a link out of the tree, a document too large,
+/// an analysis out of budget), is left to its own run (`None`).
+fn lint_module(
+    members: &[&Candidate],
+    options: &LintOptions,
+    catalogue: &Catalogue,
+    extras: Extras<'_>,
+) -> Vec<Option<FileResult>> {
+    let alone = || members.iter().map(|_| None).collect();
+    if members.iter().any(|c| links_out_of_tree(&c.path)) {
+        return alone();
+    }
+    let Some(files) = formats::terraform::module_files(&members[0].path) else { return alone() };
+    // A file alone in its directory is read as its own run reads it.
+    if files.len() < 2 {
+        return alone();
+    }
+    let at: Vec<Option<usize>> = members.iter().map(|c| files.iter().position(|f| f.path == c.path)).collect();
+    let load = LoadOptions { kind: options.kind, explicit: false };
+    let Some(loaded) = formats::terraform::load_module(&files, &load) else { return alone() };
+    if loaded.documents.is_empty() || loaded.documents.iter().any(|d| d.size > MAX_DOCUMENT_CHARS) {
+        return alone();
+    }
+    let bases: Vec<(usize, Arc<SourceFile>)> =
+        std::iter::once((0, loaded.source.clone())).chain(loaded.context.iter().cloned()).collect();
+    // What each file holds: a file holding no policy, problem or gap is passed over, as
+    // its own run passes it over.
+    let mut holds = vec![false; bases.len()];
+    let spans = loaded.documents.iter().map(|d| d.span.start);
+    let spans = spans.chain(loaded.syntax.iter().map(|p| p.span.start)).chain(loaded.gaps.iter().map(|g| g.span.start));
+    for start in spans {
+        holds[file_at(&bases, start)] = true;
+    }
+    let LoadedFile { syntax, documents, principals, gaps, whole_account, waivers, .. } = loaded;
+    // Rules that read the text under a span (placeholder, policy-size) read the module's
+    // text, each file at its offset, as a file's own run reads it for that file.
+    let mut text = String::new();
+    for (base, file) in &bases {
+        text.extend(std::iter::repeat_n('\n', base - text.len()));
+        text.push_str(&file.text);
+    }
+    let source = Arc::new(SourceFile::new(&bases[0].1.path, text));
+    let documents = resolve_all(documents, catalogue);
+    let file = Resolved { source, syntax, documents, principals, gaps, whole_account, waivers };
+    let Ok((findings, subjects)) = run_rules(&file, options, catalogue, extras) else { return alone() };
+    let linted: Vec<bool> = (0..bases.len()).map(|k| at.contains(&Some(k)) && holds[k]).collect();
+    let mut of_file: Vec<Vec<Finding>> = vec![Vec::new(); bases.len()];
+    for mut f in findings {
+        let home = file_at(&bases, f.span.start);
+        // Anchored in a file linted here: that file's. Anchored in a file not linted here:
+        // each linted file it points into reports it.
+        let into: Vec<usize> = if linted[home] {
+            vec![home]
+        } else {
+            let mut into: Vec<usize> =
+                f.labels.iter().map(|l| file_at(&bases, l.span.start)).filter(|&k| linted[k]).collect();
+            into.sort_unstable();
+            into.dedup();
+            into
+        };
+        if into.is_empty() {
+            continue;
+        }
+        rehome(&mut f, &bases);
+        for k in into {
+            of_file[k].push(f.clone());
+        }
+    }
+    let subjects_of = |k: usize| -> Vec<SubjectSummary> {
+        let (base, file) = &bases[k];
+        let end = base + file.text.len();
+        let mut out = Vec::new();
+        for s in &subjects {
+            let policies: Vec<PolicySummary> = s
+                .policies
+                .iter()
+                .filter(|p| *base <= p.span.start && p.span.start <= end)
+                .map(|p| {
+                    let mut p = p.clone();
+                    p.span = p.span.start - base..p.span.end.saturating_sub(*base).max(p.span.start - base);
+                    p
+                })
+                .collect();
+            if !policies.is_empty() {
+                out.push(SubjectSummary {
+                    principal: s.principal.clone(),
+                    source: file.clone(),
+                    policies,
+                    access: s.access.clone(),
+                });
+            }
+        }
+        out
+    };
+    at.iter()
+        .map(|&k| {
+            let k = k?;
+            if !holds[k] {
+                return Some((FileOutcome::Skipped(formats::terraform::passed_over(&bases[k].1)), Vec::new(), None));
+            }
+            let mut findings = std::mem::take(&mut of_file[k]);
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            let declared = Declared { source: bases[k].1.clone(), waivers: Vec::new() };
+            Some((FileOutcome::Linted(findings), subjects_of(k), Some(declared)))
+        })
+        .collect()
 }
 
 /// More documents than this (an account dump) are resolved on every core.

@@ -329,6 +329,169 @@ fn an_escalation_split_across_a_modules_files_is_found_once_and_runs_agree() {
     assert_eq!(moved["fingerprint"], e["fingerprint"]);
 }
 
+const THREE: &str = "fixtures/formats/terraform/three-way-module";
+const THREE_FILES: [&str; 3] = ["a-pass.tf", "b-functions.tf", "c-role.tf"];
+
+/// The role of c-role.tf holds a policy of a-pass.tf (`iam:PassRole`), one of
+/// b-functions.tf (`lambda:CreateFunction`) and its own (`lambda:InvokeFunction`, and
+/// `iam:PassRole` again): lambda-001 needs all three files. A run over the directory
+/// reads the module once and finds the escalation once, in the first file (by path) that
+/// holds its primary value, the other two files named in its note. (Each file's run read
+/// the module with that file first: a-pass.tf's and c-role.tf's runs each anchored the
+/// escalation in their own `iam:PassRole`, and the directory run reported it twice.)
+#[test]
+fn an_escalation_split_across_three_files_is_found_once() {
+    let module = findings_json(&[THREE]);
+    let escalation: Vec<&serde_json::Value> = module.iter().filter(|f| f["rule"] == "privilege-escalation").collect();
+    assert_eq!(escalation.len(), 1, "{escalation:#?}");
+    let e = escalation[0];
+    assert_eq!(e["principal"]["name"], "builder");
+    assert_eq!(e["file"], format!("{THREE}/a-pass.tf"));
+    let note = e["note"].as_str().unwrap();
+    assert!(note.contains(&format!("also {THREE}/b-functions.tf:")), "{note}");
+    assert!(note.contains(&format!("also {THREE}/c-role.tf:")), "{note}");
+    assert!(note.contains("lambda-001"), "{note}");
+    let all: Vec<String> = module.iter().map(seen).collect();
+    let unique: BTreeSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), all.len(), "{all:#?}");
+}
+
+/// Whichever files of a module a run names (one, as a pre-commit hook passes a changed
+/// file; two; all three; the directory), each named file gets the findings anchored in it
+/// and those anchored in a file not named that point into it, exactly as the directory run
+/// reports them (file, place, message, note, fingerprint); naming every file gives the
+/// directory run's output byte for byte.
+#[test]
+fn a_modules_files_linted_together_or_one_by_one_report_the_same() {
+    let module = findings_json(&[THREE]);
+    let path = |f: &str| format!("{THREE}/{f}");
+    let subsets: Vec<Vec<&str>> = vec![
+        vec![THREE_FILES[0]],
+        vec![THREE_FILES[1]],
+        vec![THREE_FILES[2]],
+        vec![THREE_FILES[0], THREE_FILES[1]],
+        vec![THREE_FILES[1], THREE_FILES[2]],
+        vec![THREE_FILES[0], THREE_FILES[2]],
+    ];
+    for subset in subsets {
+        let named: Vec<String> = subset.iter().map(|f| path(f)).collect();
+        let args: Vec<&str> = named.iter().map(String::as_str).collect();
+        let got: BTreeSet<String> = findings_json(&args).iter().map(seen).collect();
+        let expected: BTreeSet<String> = module
+            .iter()
+            .filter(|f| {
+                named.iter().any(|p| f["file"] == p.as_str())
+                    || named.iter().any(|p| f["note"].as_str().is_some_and(|n| n.contains(&format!("also {p}:"))))
+            })
+            .map(seen)
+            .collect();
+        assert!(!expected.is_empty(), "{subset:?}");
+        assert_eq!(got, expected, "{subset:?}");
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let every: Vec<String> = THREE_FILES.iter().map(|f| path(f)).collect();
+    for format in ["json", "human", "sarif", "markdown"] {
+        let mut by_file = vec!["check", "--isolated", "--format", format];
+        by_file.extend(every.iter().map(String::as_str));
+        let by_file = common::iamlint(&by_file, dir);
+        let whole = common::iamlint(&["check", "--isolated", "--format", format, THREE], dir);
+        assert_eq!(by_file.status.code(), Some(1), "{format}");
+        assert_eq!(whole.status.code(), Some(1), "{format}");
+        assert_eq!(String::from_utf8_lossy(&by_file.stdout), String::from_utf8_lossy(&whole.stdout), "{format}");
+    }
+}
+
+const MIXED: &str = "fixtures/formats/terraform/mixed-syntax";
+
+/// Terraform reads a directory's `.tf` and `.tf.json` files as one configuration: the role
+/// of main.tf holds the policy of attach.tf.json (attached in main.tf) and the policy of
+/// main.tf (attached in attach.tf.json), which open ec2-001 together. The escalation is
+/// found whichever of the two files a run names, underlined in the JSON file's own text,
+/// the HCL file's value named in its note; the role's name uses main.tf's variable.
+#[test]
+fn tf_json_files_are_read_with_the_tf_files_of_their_module() {
+    let module = findings_json(&[MIXED]);
+    let escalation: Vec<&serde_json::Value> = module.iter().filter(|f| f["rule"] == "privilege-escalation").collect();
+    assert_eq!(escalation.len(), 1, "{module:#?}");
+    let e = escalation[0];
+    assert_eq!(e["principal"]["name"], "deployer-prod");
+    assert_eq!(e["file"], format!("{MIXED}/attach.tf.json"));
+    assert_eq!(e["locator"], "aws_iam_policy.passer.Statement[0]");
+    let json = std::fs::read_to_string(format!("{MIXED}/attach.tf.json")).unwrap();
+    let line = json.lines().nth(e["line"].as_u64().unwrap() as usize - 1).unwrap();
+    let (from, to) = (e["column"].as_u64().unwrap() as usize - 1, e["end_column"].as_u64().unwrap() as usize - 1);
+    assert_eq!(&line[from..to], "\\\"iam:PassRole\\\"", "{line}");
+    let note = e["note"].as_str().unwrap();
+    assert!(note.contains(&format!("also {MIXED}/main.tf:18:63: grants `ec2:RunInstances`")), "{note}");
+    for file in ["main.tf", "attach.tf.json"] {
+        let alone = findings_json(&[&format!("{MIXED}/{file}")]);
+        let found: Vec<String> = alone.iter().filter(|f| f["rule"] == "privilege-escalation").map(seen).collect();
+        assert_eq!(found, [seen(e)], "{file}");
+    }
+}
+
+const GROUPS: &str = "fixtures/formats/terraform/group-membership";
+const GROUPS_PLAN: &str = "fixtures/formats/plan/groups.plan.json";
+
+/// The principals the escalations of a run are found on, with their paths.
+fn escalated(findings: &[serde_json::Value]) -> BTreeSet<String> {
+    findings
+        .iter()
+        .filter(|f| f["rule"] == "privilege-escalation")
+        .map(|f| {
+            let message = f["message"].as_str().unwrap();
+            let path = message.rsplit_once('(').map_or("", |(_, p)| p.split(')').next().unwrap_or(""));
+            format!("{}/{} {path}", f["principal"]["kind"].as_str().unwrap(), f["principal"]["name"].as_str().unwrap())
+        })
+        .collect()
+}
+
+/// Group memberships (`aws_iam_group_membership`: a group and its users;
+/// `aws_iam_user_group_membership`: a user and its groups) give a user its groups' inline
+/// and attached policies, in a module and in a plan: ann's own `iam:PassRole` and her
+/// group's `ec2:RunInstances` open ec2-001, cat's own `iam:PassRole` and the managed policy
+/// attached to his group open lambda-001, found on the users. What a group grants alone
+/// (operators) is reported on the group, not again on its member dan, as for an account
+/// dump. Without the memberships, no user escalates.
+#[test]
+fn group_memberships_give_users_their_groups_policies_in_modules_and_plans() {
+    let expected: BTreeSet<String> =
+        ["user/ann ec2-001", "user/cat lambda-001", "group/operators ec2-001"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(escalated(&findings_json(&[GROUPS])), expected);
+    assert_eq!(escalated(&findings_json(&[GROUPS_PLAN])), expected);
+    // The member names its groups, whose policies it holds.
+    let f = load(&format!("{GROUPS}/users.tf"));
+    let ann = f.principals.iter().find(|p| p.principal.name == "ann").expect("ann is a principal");
+    assert_eq!(ann.groups, ["aws_iam_group.builders"]);
+    let held: Vec<&str> = ann.documents.iter().map(|&i| f.documents[i].locator.as_str()).collect();
+    assert!(held.contains(&"aws_iam_group_policy.builders"), "{held:?}");
+
+    // The same module and plan without their memberships.
+    let membership = |block: &str| {
+        block.contains("resource \"aws_iam_group_membership\"")
+            || block.contains("resource \"aws_iam_user_group_membership\"")
+    };
+    let scratch = common::Scratch::repo();
+    for file in ["groups.tf", "users.tf"] {
+        let text = std::fs::read_to_string(format!("{GROUPS}/{file}")).unwrap();
+        let kept: Vec<&str> = text.split("\n\n").filter(|b| !membership(b)).collect();
+        assert!(kept.len() < text.split("\n\n").count(), "{file}");
+        scratch.write(&format!("module/{file}"), kept.join("\n\n"));
+    }
+    let mut plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(GROUPS_PLAN).unwrap()).unwrap();
+    let resources = plan["planned_values"]["root_module"]["resources"].as_array_mut().unwrap();
+    let before = resources.len();
+    resources.retain(|r| !r["type"].as_str().unwrap().ends_with("group_membership"));
+    assert_eq!(resources.len(), before - 3);
+    scratch.write("groups.plan.json", serde_json::to_string_pretty(&plan).unwrap());
+    let without: BTreeSet<String> = ["group/operators ec2-001".to_string()].into_iter().collect();
+    for target in ["module", "groups.plan.json"] {
+        let o = scratch.run(&["check", "--format", "json", "--fail-on", "none", target]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(escalated(v["findings"].as_array().unwrap()), without, "{target}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Plan JSON
 
@@ -566,6 +729,40 @@ proptest! {
         let string = serde_json::to_string(&format!("{{\"Statement\": [{s}]}}")).unwrap();
         let plan = format!(r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[{{"address":"aws_iam_policy.p","type":"aws_iam_policy","values":{{"policy":{string}}}}}]}}}}}}"#);
         lint_text("fuzz.json", plan.into_bytes());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// A module of `.tf` and `.tf.json` files read as one (`lint_files` over a directory's
+    /// files), each file mutated: no panic, and every file linted, passed over or failed.
+    #[test]
+    fn mutated_mixed_modules_never_panic(
+        cuts in proptest::collection::vec((0usize..3, 0usize..2000, 0usize..8, any::<u8>()), 1..6)
+    ) {
+        let seeds = [
+            ("main.tf", std::fs::read(format!("{MIXED}/main.tf")).unwrap()),
+            ("attach.tf.json", std::fs::read(format!("{MIXED}/attach.tf.json")).unwrap()),
+            ("c-role.tf", std::fs::read(format!("{THREE}/c-role.tf")).unwrap()),
+        ];
+        let mut files: Vec<(&str, Vec<u8>)> = seeds.to_vec();
+        for (file, at, len, byte) in cuts {
+            let bytes = &mut files[file].1;
+            let at = at.min(bytes.len());
+            let end = (at + len).min(bytes.len());
+            bytes.splice(at..end, [byte]);
+        }
+        let scratch = common::Scratch::new();
+        for (name, bytes) in &files {
+            scratch.write(name, bytes);
+        }
+        let candidates: Vec<iamlint::discover::Candidate> = files
+            .iter()
+            .map(|(name, _)| iamlint::discover::Candidate { path: scratch.0.join(name), explicit: true, kind: None })
+            .collect();
+        let outcome = iamlint::lint::lint_files(&candidates, &options(), Catalogue::bundled());
+        prop_assert_eq!(outcome.checked + outcome.skipped.len() + outcome.errors.len(), files.len());
     }
 }
 

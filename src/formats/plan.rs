@@ -374,6 +374,12 @@ impl Loader<'_> {
                         .collect();
                     holder(holders, "role", name, r.address).documents.extend(attached);
                 }
+                // A group is named by its address, for its members to name it.
+                "aws_iam_group" => {
+                    if let Some(name) = text(r.values, "name") {
+                        holder(holders, "group", name, r.address);
+                    }
+                }
                 "aws_iam_user_group_membership" => {
                     let users = named(r, "user", "aws_iam_user");
                     let groups = named(r, "groups", "aws_iam_group");
@@ -503,12 +509,23 @@ fn principals(holders: &BTreeMap<(&'static str, String), Holder>) -> Vec<Princip
         let mut ceilings = h.ceilings.clone();
         ceilings.sort_unstable();
         ceilings.dedup();
+        // The groups of the plan a user is a member of whose policies it holds: what they
+        // grant alone is reported on the group, as for an account dump.
+        let mut groups: Vec<String> = Vec::new();
+        if *kind == "user" {
+            for g in &h.groups {
+                let Some(group) = holders.get(&("group", g.clone())) else { continue };
+                if !group.documents.is_empty() && !group.locator.is_empty() && !groups.contains(&group.locator) {
+                    groups.push(group.locator.clone());
+                }
+            }
+        }
         out.push(PrincipalPolicies {
             principal: PrincipalRef { kind, name: name.clone(), arn: String::new(), locator: h.locator.clone() },
             documents,
             ceilings,
             trust: h.trust,
-            groups: Vec::new(),
+            groups,
         });
     }
     out

@@ -17,7 +17,9 @@
 //! this file's text stand in a sibling (`LoadedFile::context`); only this file's problems
 //! are kept, and only the principals one of this file's documents belongs to; `lint`
 //! reports the findings anchored in this file, and those anchored in a sibling that point
-//! into this file when that sibling is not linted in the same run.
+//! into this file when that sibling is not linted in the same run. A run over files of a
+//! module (`lint`, by directory) reads the module once instead, its files in path order
+//! (`module_files`, `load_module`), and gives each file what is anchored in it.
 
 use super::document::{self, DocumentOptions};
 use super::embedded::{self, Fill, Hole, Place};
@@ -51,14 +53,19 @@ pub static JSON_SYNTAX_ADAPTER: Adapter = Adapter {
     load: load_json_syntax,
 };
 
-fn load_json_syntax(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
-    let text = source.text.as_str();
-    let names_iam = POLICY_ATTRIBUTES
+/// Whether a `.tf.json` file's text names an IAM resource (one that does not is passed
+/// over).
+fn names_iam(text: &str) -> bool {
+    POLICY_ATTRIBUTES
         .iter()
         .map(|(ty, ..)| *ty)
         .chain(["aws_iam_policy_document", "Statement", "aws_iam_"])
-        .any(|needle| text.contains(needle));
-    if !names_iam {
+        .any(|needle| text.contains(needle))
+}
+
+fn load_json_syntax(source: Arc<SourceFile>, options: &LoadOptions) -> Loaded {
+    let text = source.text.as_str();
+    if !names_iam(text) {
         return Loaded::NotPolicy("a Terraform JSON file without IAM resources".into());
     }
     match super::tf_json::translate(text) {
@@ -192,6 +199,126 @@ fn read(source: Arc<SourceFile>, text: &str, options: &LoadOptions, map: Option<
     loaded.gaps = gaps;
     loaded.context = context;
     Loaded::Policy(loaded)
+}
+
+/// Whether Terraform reads `path` as a file of its directory's module: `*.tf` and
+/// `*.tf.json` (Terraform reads both syntaxes of a directory as one configuration).
+pub fn is_module_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "tf") || is_json_syntax(path)
+}
+
+fn is_json_syntax(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".tf.json"))
+}
+
+/// Why a file of a module that holds no policy, problem or gap is passed over (what its
+/// own run says).
+pub fn passed_over(source: &SourceFile) -> String {
+    if is_json_syntax(&source.path) && !names_iam(&source.text) {
+        "a Terraform JSON file without IAM resources".into()
+    } else {
+        "a Terraform file without IAM policies".into()
+    }
+}
+
+/// The files of the module `path` is in, for `lint` to read once whichever of them a run
+/// names: the directory's `.tf` and `.tf.json` files that parse, in name order, each named
+/// as `path`'s directory is named. `None` when `path` is not a file on disk, when the
+/// directory holds more files than a file's run reads, or when one of them is larger than
+/// a sibling is read up to (each file is then read on its own).
+pub fn module_files(path: &Path) -> Option<Vec<Arc<SourceFile>>> {
+    if !path.is_file() {
+        return None;
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| is_module_file(&e.path()))
+        .map(|e| e.file_name())
+        .collect();
+    if names.len() > MAX_SIBLINGS + 1 {
+        return None;
+    }
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let file = dir.join(&name);
+        let meta = std::fs::metadata(&file).ok()?;
+        if meta.len() > MAX_READ {
+            return None;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let parses = if is_json_syntax(&file) {
+            super::tf_json::translate(&text).is_ok_and(|(hcl, _)| hcl_edit::parser::parse_body(&hcl).is_ok())
+        } else {
+            hcl_edit::parser::parse_body(text.trim_start_matches('\u{feff}')).is_ok()
+        };
+        if !parses {
+            continue;
+        }
+        let shown = path.parent().map_or(file.clone(), |d| d.join(&name));
+        out.push(Arc::new(SourceFile::new(shown, text)));
+    }
+    Some(out)
+}
+
+/// A module's files (`module_files`) read once, as one configuration: the first file is
+/// the loaded file's source and the others its context, and nothing is left out (every
+/// file's problems, gaps and principals are kept): `lint` gives each file what is anchored
+/// in it, as each file's own run would. A `.tf.json` file is rewritten as HCL (`tf_json`)
+/// and its spans mapped back into it. `None` when the files do not read as one body.
+pub fn load_module(files: &[Arc<SourceFile>], options: &LoadOptions) -> Option<LoadedFile> {
+    let first = files.first()?;
+    // The HCL read (each file's text, or the HCL written from it), and where each file
+    // starts in it and in the files' texts laid end to end (the spans' offsets).
+    let mut hcl = String::new();
+    let mut parts: Vec<(usize, usize, Option<OffsetMap>)> = Vec::new();
+    let mut context = Vec::new();
+    let mut file_base = 0;
+    for (k, file) in files.iter().enumerate() {
+        if k > 0 {
+            hcl.push('\n');
+            file_base += 1;
+            context.push((file_base, file.clone()));
+        }
+        let hcl_base = hcl.len();
+        if is_json_syntax(&file.path) {
+            let (text, map) = super::tf_json::translate(&file.text).ok()?;
+            hcl.push_str(&text);
+            parts.push((hcl_base, file_base, Some(map)));
+        } else {
+            match file.text.strip_prefix('\u{feff}') {
+                Some(rest) => {
+                    hcl.push_str("   ");
+                    hcl.push_str(rest);
+                }
+                None => hcl.push_str(&file.text),
+            }
+            parts.push((hcl_base, file_base, None));
+        }
+        file_base += file.text.len();
+    }
+    let map = parts.iter().any(|(_, _, m)| m.is_some()).then(|| OffsetMap::joined(&parts, hcl.len()));
+    let body = hcl_edit::parser::parse_body(&hcl).ok()?;
+    let mut module = Module::new(&hcl, &first.path, &body, options.kind);
+    module.map = map.as_ref();
+    module.run();
+    let mut syntax: Vec<SyntaxProblem> = std::mem::take(&mut module.syntax)
+        .into_iter()
+        .map(|mut p| {
+            p.span = module.file_span(p.span);
+            p
+        })
+        .collect();
+    syntax.extend(std::mem::take(&mut module.file_syntax));
+    let gaps = std::mem::take(&mut module.gaps);
+    let principals = module.principals();
+    let mut loaded = LoadedFile::new(first.clone(), syntax, module.documents);
+    loaded.principals = principals;
+    loaded.gaps = gaps;
+    loaded.context = context;
+    Some(loaded)
 }
 
 /// The other `.tf` files of the directory of `path` that parse, in name order (read-only:
@@ -1392,12 +1519,25 @@ impl<'a> Module<'a> {
                     (name, format!("{resource}.{key}"))
                 }
             };
+            // The groups of the module a user is a member of (by `aws_iam_group_membership`
+            // or `aws_iam_user_group_membership`) whose policies it holds: what they grant
+            // alone is reported on the group, as for an account dump.
+            let mut groups: Vec<String> = Vec::new();
+            if *kind == "user" {
+                for group in &holder.groups {
+                    let held = self.holders.get(&("group", group.clone())).is_some_and(|g| !g.documents.is_empty());
+                    let locator = format!("aws_iam_group.{group}");
+                    if held && !group.starts_with('"') && !groups.contains(&locator) {
+                        groups.push(locator);
+                    }
+                }
+            }
             out.push(PrincipalPolicies {
                 principal: PrincipalRef { kind, name, arn: String::new(), locator },
                 documents,
                 ceilings: holder.ceilings.clone(),
                 trust: holder.trust,
-                groups: Vec::new(),
+                groups,
             });
         }
         out

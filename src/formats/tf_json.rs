@@ -47,6 +47,28 @@ impl OffsetMap {
         start..end.max(start)
     }
 
+    /// The map of several files' HCL read as one text (a module's `.tf` and `.tf.json`
+    /// files): for each file, where its HCL starts in that text, where its own text starts
+    /// among the files' texts laid end to end (one byte apart), and its map (none: the HCL
+    /// is the file's text). `len` is the length of the HCL text.
+    pub(crate) fn joined(parts: &[(usize, usize, Option<OffsetMap>)], len: usize) -> OffsetMap {
+        let mut from = Vec::with_capacity(len);
+        for (k, (hcl_base, file_base, map)) in parts.iter().enumerate() {
+            let hcl_end = parts.get(k + 1).map_or(len, |(next, _, _)| next - 1);
+            for i in 0..hcl_end.saturating_sub(*hcl_base) {
+                from.push(match map {
+                    Some(m) => m.from.get(i).map_or((*file_base, *file_base), |(s, e)| (file_base + s, file_base + e)),
+                    None => (file_base + i, file_base + i + 1),
+                });
+            }
+            // The newline between two files stands just before the next file's text.
+            if let Some((_, next_base, _)) = parts.get(k + 1) {
+                from.push((next_base - 1, *next_base));
+            }
+        }
+        OffsetMap { from }
+    }
+
     /// A tree built from the HCL text, its spans moved into the JSON file.
     pub(crate) fn node(&self, node: Node) -> Node {
         node.map_spans(&|s| self.span(s))
