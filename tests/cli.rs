@@ -375,3 +375,74 @@ fn an_unknown_aws_managed_policy_fails_the_run_whatever_fail_on_says() {
         stdout(&o)
     );
 }
+
+/// The report a streamed run writes (each file's part as soon as every earlier file is
+/// done) is the report of the whole run rendered at once, byte for byte, in every format
+/// that streams, whatever the number of threads: the library's whole-run stages (lint
+/// every file, filter, `report::render`) give the expected bytes.
+#[test]
+fn streamed_reports_are_the_whole_runs_report_whatever_the_threads() {
+    use iamlint::catalogue::Catalogue;
+    use iamlint::discover::{Filters, discover};
+    use iamlint::filter::{self, FailOn, FilterOptions, Verdict};
+    use iamlint::lint::{LintOptions, lint_files};
+    use iamlint::report::{self, Format, RenderOptions};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Many formats, files that do not parse, principals (the human summary ranks them),
+    // waivers, files passed over.
+    let dirs = ["fixtures/formats", "fixtures/examples", "fixtures/malformed-json", "fixtures/privilege-escalation"];
+    let catalogue = Catalogue::bundled();
+    let found = discover(&dirs.iter().map(|d| root.join(d)).collect::<Vec<_>>(), &Filters::new(&[], &[]).unwrap());
+    assert!(found.errors.is_empty());
+    let options = LintOptions {
+        rules: iamlint::rules::RULES.to_vec(),
+        kind: None,
+        settings: Default::default(),
+        scps: Default::default(),
+    };
+    let mut outcome = lint_files(&found.files, &options, catalogue);
+    outcome.skipped.extend(found.excluded.into_iter().map(|p| (p, String::new())));
+    filter::apply(
+        &mut outcome,
+        &FilterOptions { ran: options.rules.iter().map(|r| r.id()).collect(), ..Default::default() },
+    );
+    assert!(outcome.findings.len() > 100 && outcome.checked > 50, "{} findings", outcome.findings.len());
+    assert!(outcome.subjects.iter().any(|s| s.principal.is_some()));
+    let verdict = Verdict::of(&outcome, FailOn::AtLeast(iamlint::diagnostic::Severity::Medium));
+    for (name, format) in [
+        ("human", Format::Human),
+        ("concise", Format::Concise),
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("github", Format::Github),
+    ] {
+        let render = RenderOptions {
+            format,
+            color: false,
+            verbose: false,
+            statistics: false,
+            show_suppressed: true,
+            base: iamlint::source::absolute(root),
+        };
+        let (mut expected, mut err) = (Vec::new(), Vec::new());
+        report::render(&outcome, &verdict, &render, catalogue, &mut expected, &mut err).unwrap();
+        let mut args = vec!["check", "--isolated", "--show-suppressed", "--sarif-base", ".", "--format", name];
+        let absolute: Vec<String> = dirs.iter().map(|d| root.join(d).display().to_string()).collect();
+        args.extend(absolute.iter().map(String::as_str));
+        for threads in ["1", "3"] {
+            let o = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+                .args(&args)
+                .current_dir(root)
+                .env("NO_COLOR", "1")
+                .env("RAYON_NUM_THREADS", threads)
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+            if o.stdout != expected {
+                let (got, want) = (stdout(&o), String::from_utf8_lossy(&expected).into_owned());
+                let at = got.lines().zip(want.lines()).position(|(a, b)| a != b);
+                panic!("{name} with {threads} threads differs from the whole run's report at line {at:?}");
+            }
+        }
+    }
+}
