@@ -503,7 +503,7 @@ enum Item {
 
 /// A file done, as far as the report needs it: its part rendered, what the filter set aside counted.
 enum Done {
-    Linted { path: PathBuf, filtered: Filtered, part: stream::Part },
+    Linted { path: PathBuf, filtered: Box<Filtered>, part: Box<stream::Part> },
     Skipped(PathBuf, String),
     Failed(PathBuf, String),
 }
@@ -562,7 +562,7 @@ impl Run<'_> {
                     // What is kept of the file from here on: its part and the counts.
                     filtered.kept = Vec::new();
                     filtered.suppressed = Vec::new();
-                    Done::Linted { path, filtered, part }
+                    Done::Linted { path, filtered: Box::new(filtered), part: Box::new(part) }
                 }
                 FileOutcome::Skipped(reason) => Done::Skipped(path, reason),
                 FileOutcome::Failed(message) => Done::Failed(path, message),
@@ -591,7 +591,7 @@ impl Run<'_> {
                     *u |= here;
                 }
                 warnings.extend(filtered.warnings);
-                writer.file(part, out);
+                writer.file(*part, out);
             }
             Done::Skipped(path, reason) => outcome.skipped.push((path, reason)),
             Done::Failed(path, message) => outcome.errors.push((path, message)),

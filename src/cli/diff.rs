@@ -9,7 +9,7 @@ use crate::catalogue::model::AccessLevel;
 use crate::config::Settings;
 use crate::diff::{SideFile, diff_with, git};
 use crate::discover::{Filters, discover};
-use crate::filter;
+use crate::filter::selected_rules;
 use crate::lint::LintOptions;
 use crate::policy::PolicyKind;
 use crate::report::diff::{DiffFormat, DiffVerdict, render};
@@ -182,7 +182,7 @@ pub fn run(args: &DiffArgs, out: &mut impl Write) -> std::io::Result<u8> {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("error: {e}")),
     };
-    let rules = match filter::selected_rules(&settings.select, &settings.ignore) {
+    let rules = match selected_rules(&settings.select, &settings.ignore) {
         Ok(rules) => rules,
         Err(e) => return usage_error(&e),
     };

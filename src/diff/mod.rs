@@ -485,6 +485,8 @@ struct Built<'d> {
     /// and the content of its ceilings: what an action's grant is a function of.
     relevant: Vec<(&'d Statement, &'d ActionSet, String)>,
     ceilings: Vec<String>,
+    /// The file as reports name it (worked out once: every change names it).
+    file: String,
 }
 
 /// Builds a subject; a `Group` is judged as the principal `as_principal` (the other side's).
@@ -515,7 +517,7 @@ fn build<'d>(spec: &Spec, c: &'d Checked, side: Side, as_principal: Option<&'d P
     let mut ceilings: Vec<String> =
         ceilings.iter().flat_map(|d| d.doc.statements.iter().map(|st| statement_key(d.doc.kind, st))).collect();
     ceilings.sort();
-    Built { subject, source: &c.source, side, documents, relevant, ceilings }
+    Built { subject, source: &c.source, side, documents, relevant, ceilings, file: c.source.display_path() }
 }
 
 /// A statement's content, without positions: two statements with the same key grant the
@@ -787,7 +789,7 @@ fn statement_at(b: &Built<'_>, st: &Statement) -> StatementAt {
     let (end_line, end_column) = b.source.line_col(st.span.end);
     StatementAt {
         side: b.side,
-        file: b.source.display_path(),
+        file: b.file.clone(),
         line,
         column,
         end_line,

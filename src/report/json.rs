@@ -237,9 +237,9 @@ pub fn tail(
     out.write_all(if any { b"\n  ]," } else { b"]," })?;
     match rest.find("\n  \"warnings\": ").filter(|_| !suppressed.is_empty()) {
         Some(at) => {
-            out.write_all(rest[..at].as_bytes())?;
+            out.write_all(&rest.as_bytes()[..at])?;
             write!(out, "\n  \"suppressed\": [\n    {}\n  ],", suppressed.join(",\n    "))?;
-            out.write_all(rest[at..].as_bytes())?;
+            out.write_all(&rest.as_bytes()[at..])?;
         }
         None => out.write_all(rest.as_bytes())?,
     }

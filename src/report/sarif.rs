@@ -449,7 +449,7 @@ pub enum Spool {
 }
 
 impl Spool {
-    pub fn new() -> Spool {
+    pub fn open() -> Spool {
         let name = format!(
             "iamlint-{}-{}.sarif-results",
             std::process::id(),
@@ -536,7 +536,7 @@ pub fn write_spooled(
     let Some(at) = text.find(NO_RESULTS) else {
         return Err(io::Error::other("the SARIF log has no results"));
     };
-    out.write_all(text[..at].as_bytes())?;
+    out.write_all(&text.as_bytes()[..at])?;
     out.write_all(b"\n      \"results\": [")?;
     let mut rule = String::new();
     if spooled {
@@ -551,7 +551,7 @@ pub fn write_spooled(
         any = true;
     }
     out.write_all(if any { b"\n      ]," } else { b"]," })?;
-    out.write_all(text[at + NO_RESULTS.len()..].as_bytes())?;
+    out.write_all(&text.as_bytes()[at + NO_RESULTS.len()..])?;
     writeln!(out)
 }
 

@@ -135,7 +135,7 @@ impl Writer {
             suppressed: Vec::new(),
             attention: overview::Attention::new(human::ATTENTION),
             rules: BTreeMap::new(),
-            spool: (options.format == Format::Sarif).then(sarif::Spool::new),
+            spool: (options.format == Format::Sarif).then(sarif::Spool::open),
             error: None,
         };
         if options.format == Format::Json {
@@ -221,7 +221,7 @@ impl Writer {
             Format::Github => github::write_end(outcome, &human::summary_of(outcome, &self.counts, verdict), out),
             Format::Json => json::tail(outcome, &self.counts, verdict, self.any, &self.suppressed, out),
             Format::Sarif => {
-                let spool = self.spool.take().unwrap_or_else(sarif::Spool::new);
+                let spool = self.spool.take().unwrap_or_else(sarif::Spool::open);
                 let spooled = (spool, self.any);
                 sarif::write_spooled(outcome, verdict, &self.options.base, &self.rules, spooled, &self.suppressed, out)
             }
