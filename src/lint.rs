@@ -84,20 +84,7 @@ pub fn lint_files_with(
     if let Some(p) = extras.progress {
         p.planned(candidates.len() as u64);
     }
-    let lint = |c: &Candidate| {
-        // The command line's --policy-kind wins over the configuration's kind for the file.
-        let result = match (options.kind, c.kind) {
-            (None, Some(kind)) => {
-                let options = LintOptions { kind: Some(kind), ..options.clone() };
-                lint_path_with(&c.path, c.explicit, &options, catalogue, extras)
-            }
-            _ => lint_path_with(&c.path, c.explicit, options, catalogue, extras),
-        };
-        if let Some(p) = extras.progress {
-            p.advance(1);
-        }
-        (c.path.clone(), result)
-    };
+    let lint = |c: &Candidate| (c.path.clone(), lint_candidate(c, options, catalogue, extras));
     // Starting the thread pool costs more than linting the one file a pre-commit hook passes.
     let results: Vec<(PathBuf, FileResult)> = if candidates.len() > 1 {
         candidates.par_iter().map(lint).collect()
@@ -125,6 +112,94 @@ pub fn lint_files_with(
     }
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
+}
+
+/// Lints one file the walk found (its progress reported), with the kind the
+/// configuration gives it.
+pub fn lint_candidate(c: &Candidate, options: &LintOptions, catalogue: &Catalogue, extras: Extras<'_>) -> FileResult {
+    // The command line's --policy-kind wins over the configuration's kind for the file.
+    let result = match (options.kind, c.kind) {
+        (None, Some(kind)) => {
+            let options = LintOptions { kind: Some(kind), ..options.clone() };
+            lint_path_with(&c.path, c.explicit, &options, catalogue, extras)
+        }
+        _ => lint_path_with(&c.path, c.explicit, options, catalogue, extras),
+    };
+    if let Some(p) = extras.progress {
+        p.advance(1);
+    }
+    result
+}
+
+/// How far ahead of the oldest result not yet handed on the workers of `in_order` may
+/// run, per thread: what bounds the results held at once.
+const AHEAD_PER_THREAD: usize = 8;
+
+/// Maps `work` over `items` on the thread pool and hands each result to `sink`, on the
+/// calling thread, in the order of `items`, as soon as every earlier one is done. Workers
+/// take items in order and stay at most a few items per thread ahead of `sink`, so the
+/// results held at once are bounded by that window (a run's memory by its largest files,
+/// not by how many there are). One item is worked on the calling thread (starting the
+/// pool costs more than the one file a pre-commit hook passes).
+pub fn in_order<I: Sync, T: Send>(items: &[I], work: impl Fn(&I) -> T + Sync, mut sink: impl FnMut(T)) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    if items.len() <= 1 {
+        for item in items {
+            sink(work(item));
+        }
+        return;
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let window = threads * AHEAD_PER_THREAD;
+    let next = AtomicUsize::new(0);
+    let handed = AtomicUsize::new(0);
+    // A worker that panics never sends its item: the others must not wait for it.
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    struct OnPanic<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for OnPanic<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+    // In place: the calling thread (not one of the pool's) receives and hands on.
+    rayon::in_place_scope(|scope| {
+        for _ in 0..threads.min(items.len()) {
+            let tx = tx.clone();
+            let (next, handed, work, failed) = (&next, &handed, &work, &failed);
+            scope.spawn(move |_| {
+                let _guard = OnPanic(failed);
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= items.len() {
+                        break;
+                    }
+                    while i >= handed.load(Ordering::SeqCst) + window {
+                        if failed.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    if tx.send((i, work(&items[i]))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: std::collections::BTreeMap<usize, T> = std::collections::BTreeMap::new();
+        let mut want = 0;
+        for (i, result) in rx {
+            waiting.insert(i, result);
+            while let Some(result) = waiting.remove(&want) {
+                sink(result);
+                want += 1;
+                handed.store(want, Ordering::SeqCst);
+            }
+        }
+    });
 }
 
 /// Adds one file's result to a run's outcome (findings are sorted by the caller).

@@ -690,3 +690,90 @@ fn an_account_dump_principal_gains_an_inline_policy() {
     assert!(r.iter().any(|(_, sign, _, action)| *sign == "+" && action == "s3:PutObject"), "{r:?}");
     assert!(!r.iter().any(|x| x.1 == "-"), "nothing removed: {r:?}");
 }
+
+// ------------------------------------------------------------ configuration and ceilings
+
+/// `diff` reads the configuration `check` reads: selection, severity overrides and
+/// suppressions act on the findings compared; policy-kinds on the documents; `--isolated`
+/// reads none.
+#[test]
+fn the_configuration_check_reads_applies_to_the_findings_compared() {
+    let s = Scratch::new();
+    let pass = r#"{"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/*"}"#;
+    s.write("old/p.json", policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#))
+        .write("new/p.json", policy(pass));
+    let introduced = |o: &Output| -> Vec<(String, String)> {
+        json(o)["findings"]["introduced"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let args = ["diff", "old", "new", "--format", "json", "--fail-on-access", "none"];
+    let before = s.run(&args);
+    assert!(introduced(&before).contains(&("passrole-unscoped".into(), "high".into())), "{}", text(&before));
+    assert_eq!(before.status.code(), Some(1));
+    // Suppressed in NEW's path, lowered, or not selected: not introduced at that severity.
+    s.write(
+        "iamlint.toml",
+        "fail-on = \"high\"\nignore = [\"placeholder\"]\n[severity]\nunscoped-write = \"info\"\n\
+         [[suppress]]\nrule = \"passrole-unscoped\"\npath = \"new/p.json\"\nreason = \"reviewed (SEC-1)\"\n",
+    );
+    let o = s.run(&args);
+    let got = introduced(&o);
+    assert!(!got.iter().any(|(r, _)| r == "passrole-unscoped" || r == "placeholder"), "{got:?}");
+    // What is left is below the configuration's fail-on (high), so the run passes.
+    assert!(got.iter().all(|(_, sev)| sev != "high" && sev != "critical"), "{got:?}");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // The flags stand over the file; --isolated reads none.
+    assert_eq!(s.run(&[&args[..], &["--fail-on", "info"]].concat()).status.code(), Some(1));
+    assert_eq!(introduced(&s.run(&[&args[..], &["--isolated"]].concat())), introduced(&before));
+    // A bad key is an error pointing into the file, as for check.
+    s.write("iamlint.toml", "fail-on = \"loud\"\n");
+    let o = s.run(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("unknown fail-on `loud`"), "{}", text(&o));
+}
+
+/// An SCP (or RCP, or boundary) changed on its own is compared as what it allows: an
+/// Allow that lets more through (`new-action`, `wider`), an unconditional Deny gone
+/// (`new-action`), a conditional Deny gone (`looser`), and the reverse.
+#[test]
+fn ceilings_changed_on_their_own_are_compared_as_what_they_allow() {
+    let s = Scratch::new();
+    let region = r#"{"Sid": "Regions", "Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}}"#;
+    s.write(
+        "old/org/scps/guard.json",
+        policy(&format!(
+            r#"{{"Effect": "Allow", "Action": ["ec2:*", "s3:GetObject"], "Resource": "*"}}, {{"Effect": "Deny", "Action": "ec2:TerminateInstances", "Resource": "*"}}, {region}"#
+        )),
+    )
+    .write(
+        "new/org/scps/guard.json",
+        policy(r#"{"Sid": "Open", "Effect": "Allow", "Action": ["ec2:*", "s3:GetObject", "s3:PutObject"], "Resource": "*"}"#),
+    )
+    .write("iamlint.toml", "[policy-kinds]\nscp = [\"new/org/scps/**\"]\n");
+    let o = s.run(&["diff", "old", "new", "--format", "json"]);
+    let report = json(&o);
+    assert_eq!(o.status.code(), Some(1), "a ceiling that lets Write through fails at --fail-on-access write");
+    let changes = report["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{report:#}");
+    assert_eq!(changes[0]["policy_kind"], "scp");
+    assert_eq!(changes[0]["status"], "changed");
+    let r = rows(&report);
+    assert!(has(&r, "guard.json", "+", "new-action", "s3:PutObject"), "{r:?}");
+    assert!(has(&r, "guard.json", "+", "new-action", "ec2:TerminateInstances"), "the unconditional Deny is gone");
+    assert!(has(&r, "guard.json", "+", "looser", "ec2:RunInstances"), "the region Deny is gone");
+    assert_eq!(change(&report, "guard.json", "looser", "ec2:RunInstances")["statements"][0]["sid"], "Regions");
+    // Nothing else: ec2:* and s3:GetObject pass both.
+    assert_eq!(of(&r, "guard.json").len(), 3, "{r:?}");
+    // The other way round: removed, and the region Deny added is tighter.
+    let report = json(&s.run(&["diff", "new", "old", "--format", "json", "--policy-kind", "scp"]));
+    let r = rows(&report);
+    assert!(has(&r, "guard.json", "-", "removed", "s3:PutObject"), "{r:?}");
+    assert!(has(&r, "guard.json", "-", "tighter", "ec2:RunInstances"), "{r:?}");
+    // Without the kind, the same files are identity policies: the change is a grant.
+    let report = json(&s.run(&["diff", "old", "new", "--format", "json", "--isolated"]));
+    assert_eq!(report["changes"][0]["policy_kind"], "identity");
+}
