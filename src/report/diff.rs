@@ -505,7 +505,7 @@ fn json(report: &DiffReport, verdict: &DiffVerdict, catalogue: &Catalogue, out: 
             added: s.added.iter().map(json_change).collect(),
             removed: s.removed.iter().map(json_change).collect(),
         };
-        serde_json::to_string_pretty(&json).map(|t| t.replace('\n', "\n    "))
+        super::json::try_item(&json)
     };
     let changes: Vec<String> = report.changes.par_iter().map(subject).collect::<Result<_, _>>()?;
     let text = serde_json::to_string_pretty(&doc)?;
