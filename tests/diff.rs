@@ -476,6 +476,69 @@ resource "aws_iam_policy" "spare" {{
     assert!(r.iter().all(|row| row.1 == "+" && row.2 == "new-action" && row.3 == "s3:PutObject"), "{r:?}");
 }
 
+/// The same module with iam.tf unchanged byte for byte: the role it declares holds the
+/// policy policies.tf changes, so its grant changes though its file does not. The role is
+/// judged in iam.tf (the first file holding one of its documents), which is compared, not
+/// passed over as an unchanged file.
+#[test]
+fn a_principal_whose_policy_changes_in_a_sibling_file_is_compared() {
+    let s = Scratch::new();
+    let iam = r#"resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "ci" {
+  role       = aws_iam_role.ci.name
+  policy_arn = aws_iam_policy.builds.arn
+}
+"#;
+    let policies = |actions: &str| {
+        format!(
+            r#"data "aws_iam_policy_document" "builds" {{
+  statement {{
+    actions   = [{actions}]
+    resources = ["arn:aws:s3:::builds/*"]
+  }}
+}}
+
+resource "aws_iam_policy" "builds" {{
+  policy = data.aws_iam_policy_document.builds.json
+}}
+"#
+        )
+    };
+    s.write("old/iam.tf", iam)
+        .write("new/iam.tf", iam)
+        .write("old/policies.tf", policies(r#""s3:GetObject""#))
+        .write("new/policies.tf", policies(r#""s3:GetObject", "s3:DeleteObject""#));
+    let o = s.run(&["diff", "old", "new", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report = json(&o);
+    let found: Vec<(String, String)> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let file = c["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (file, c["locator"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(found, [("iam.tf".to_string(), "aws_iam_role.ci".to_string())], "{report:#}");
+    assert_eq!(
+        rows(&report),
+        BTreeSet::from([("iam.tf".to_string(), "+", "new-action".to_string(), "s3:DeleteObject".to_string())])
+    );
+    // The statement it comes from is named where it is written: policies.tf, line 2.
+    let at = &change(&report, "iam.tf", "new-action", "s3:DeleteObject")["statements"][0];
+    assert!(at["file"].as_str().unwrap().ends_with("new/policies.tf"), "{at}");
+    assert_eq!((&at["line"], &at["column"]), (&serde_json::json!(2), &serde_json::json!(3)), "{at}");
+    // A file of another directory that did not change is still passed over.
+    s.write("old/other/iam.tf", iam).write("new/other/iam.tf", iam);
+    let again = json(&s.run(&["diff", "old", "new", "--format", "json"]));
+    assert_eq!(again["changes"].as_array().unwrap().len(), 1, "{again:#}");
+}
+
 #[test]
 fn added_and_removed_documents_are_whole_changes() {
     let s = Scratch::new();

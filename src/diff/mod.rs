@@ -219,9 +219,15 @@ pub fn diff_with(
         let key = f.key.clone();
         pairs.entry(key).or_default().1 = Some(f);
     }
+    let changed = changed_modules(&pairs);
     let pairs: Vec<(String, Pair)> = pairs.into_iter().collect();
-    let results: Vec<FileDiff> =
-        pairs.into_par_iter().map(|(key, (o, n))| diff_file(&key, o, n, options, filter, catalogue)).collect();
+    let results: Vec<FileDiff> = pairs
+        .into_par_iter()
+        .map(|(key, (o, n))| {
+            let module_changed = module_of(&key).is_some_and(|dir| changed.contains(dir));
+            diff_file(&key, o, n, module_changed, options, filter, catalogue)
+        })
+        .collect();
     let mut report = DiffReport::default();
     for r in results {
         report.files += usize::from(r.compared);
@@ -231,6 +237,28 @@ pub fn diff_with(
         report.errors.extend(r.errors);
     }
     report
+}
+
+/// The directory of a Terraform file (by key): its module, whose `.tf` files are read
+/// together (`formats::terraform`).
+fn module_of(key: &str) -> Option<&Path> {
+    let path = Path::new(key);
+    path.extension().is_some_and(|e| e == "tf").then(|| path.parent().unwrap_or(Path::new("")))
+}
+
+/// The modules in which some `.tf` file differs between the sides (changed, added or
+/// removed): in them, a file whose own bytes are the same may still grant something else
+/// (a principal of this file holds a policy written in a sibling that changed), so it is
+/// compared, not passed over as unchanged.
+fn changed_modules(pairs: &BTreeMap<String, Pair>) -> BTreeSet<PathBuf> {
+    pairs
+        .iter()
+        .filter(|(_, (o, n))| match (o, n) {
+            (Some(SideFile { bytes: Ok(a), .. }), Some(SideFile { bytes: Ok(b), .. })) => a != b,
+            _ => true,
+        })
+        .filter_map(|(key, _)| module_of(key).map(Path::to_path_buf))
+        .collect()
 }
 
 #[derive(Default)]
@@ -281,6 +309,7 @@ fn diff_file(
     key: &str,
     old: Option<SideFile>,
     new: Option<SideFile>,
+    module_changed: bool,
     options: &LintOptions,
     filter: &FilterOptions,
     catalogue: &Catalogue,
@@ -288,8 +317,8 @@ fn diff_file(
     let mut out = FileDiff::default();
     // An unchanged file grants nothing new and introduces nothing: it is only read, so
     // that one that does not parse still breaks the run.
-    let same =
-        matches!((&old, &new), (Some(SideFile { bytes: Ok(a), .. }), Some(SideFile { bytes: Ok(b), .. })) if a == b);
+    let same = !module_changed
+        && matches!((&old, &new), (Some(SideFile { bytes: Ok(a), .. }), Some(SideFile { bytes: Ok(b), .. })) if a == b);
     let options = if same {
         &LintOptions { rules: crate::rules::find(UNREADABLE).into_iter().collect(), ..options.clone() }
     } else {
@@ -495,6 +524,8 @@ fn regroup(
 struct Built<'d> {
     subject: Subject<'d>,
     source: &'d Arc<SourceFile>,
+    /// The files read with `source` (a Terraform module's siblings).
+    context: &'d [(usize, Arc<SourceFile>)],
     side: Side,
     /// The documents it is made of (to read their principals and kinds).
     documents: Vec<&'d ResolvedDocument>,
@@ -534,7 +565,8 @@ fn build<'d>(spec: &Spec, c: &'d Checked, side: Side, as_principal: Option<&'d P
     let mut ceilings: Vec<String> =
         ceilings.iter().flat_map(|d| d.doc.statements.iter().map(|st| statement_key(d.doc.kind, st))).collect();
     ceilings.sort();
-    Built { subject, source: &c.source, side, documents, relevant, ceilings, file: c.source.display_path() }
+    let file = c.source.display_path();
+    Built { subject, source: &c.source, context: &c.context, side, documents, relevant, ceilings, file }
 }
 
 /// A statement's content, without positions: two statements with the same key grant the
@@ -802,11 +834,20 @@ fn judge(p: &Piece<'_>, others: &[Piece<'_>], memo: &mut Memo) -> Verdict {
 }
 
 fn statement_at(b: &Built<'_>, st: &Statement) -> StatementAt {
-    let (line, column) = b.source.line_col(st.span.start);
-    let (end_line, end_column) = b.source.line_col(st.span.end);
+    // A statement of a module's sibling file (`Checked::context`) stands in that file: its
+    // span is past the end of this file's text, counted from where the sibling's starts.
+    let sibling = (st.span.start > b.source.text.len())
+        .then(|| b.context.iter().rev().find(|(base, _)| *base <= st.span.start))
+        .flatten();
+    let (source, base, file) = match sibling {
+        Some((base, f)) => (f, *base, f.display_path()),
+        None => (b.source, 0, b.file.clone()),
+    };
+    let (line, column) = source.line_col(st.span.start - base);
+    let (end_line, end_column) = source.line_col(st.span.end.saturating_sub(base));
     StatementAt {
         side: b.side,
-        file: b.file.clone(),
+        file,
         line,
         column,
         end_line,
