@@ -123,14 +123,24 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn of(outcome: &Outcome, fail_on: FailOn) -> Verdict {
+        let mut verdict = Verdict::new(fail_on);
+        verdict.count(&outcome.findings);
+        verdict.broken = !outcome.errors.is_empty();
+        verdict
+    }
+
+    /// Nothing counted yet (a run that streams its report counts file by file).
+    pub fn new(fail_on: FailOn) -> Verdict {
+        Verdict { fail_on, gated: 0, unreadable: 0, broken: false }
+    }
+
+    /// Counts more of the run's findings (after the filter).
+    pub fn count(&mut self, findings: &[Finding]) {
+        let fail_on = self.fail_on;
         let gates = |f: &Finding| matches!(fail_on, FailOn::AtLeast(s) if f.severity >= s);
-        let gated = outcome.findings.iter().filter(|f| gates(f)).count();
-        let unreadable = outcome
-            .findings
-            .iter()
-            .filter(|f| (f.rule.id == UNREADABLE || f.rule.id == INCOMPLETE) && !gates(f))
-            .count();
-        Verdict { fail_on, gated, unreadable, broken: !outcome.errors.is_empty() }
+        self.gated += findings.iter().filter(|f| gates(f)).count();
+        self.unreadable +=
+            findings.iter().filter(|f| (f.rule.id == UNREADABLE || f.rule.id == INCOMPLETE) && !gates(f)).count();
     }
 
     pub fn failed(&self) -> bool {
@@ -151,9 +161,9 @@ pub struct Suppression {
 }
 
 impl Suppression {
-    fn covers(&self, f: &Finding) -> bool {
+    fn covers(&self, f: &Finding, path: &Path) -> bool {
         f.rule.id == self.rule
-            && self.path.matches(&f.source.path)
+            && self.path.matches(path)
             && self.sid.as_ref().is_none_or(|sid| f.statement.as_ref().and_then(|s| s.sid.as_ref()) == Some(sid))
             && self.locator.as_ref().is_none_or(|l| under(&f.locator, l))
     }
@@ -220,17 +230,100 @@ pub fn from_config(config: &Config) -> Result<FilterOptions, ConfigError> {
 /// What is set aside is counted in the outcome; what no suppression matched is said in
 /// `outcome.warnings`.
 pub fn apply(outcome: &mut Outcome, options: &FilterOptions) {
-    for f in &mut outcome.findings {
+    let mut used = vec![false; options.suppressions.len()];
+    let mut used_in_source = InSource::new();
+    let mut warnings = BTreeSet::new();
+    let findings = std::mem::take(&mut outcome.findings);
+    let (mut kept, suppressed) = set_aside(findings, None, options, &mut used, &mut used_in_source, &mut warnings);
+    outcome.suppressed.extend(suppressed);
+    warnings.extend(unmatched(options, &used, &outcome.checked_paths));
+    for declared in &outcome.declared {
+        stale_in_source(declared, &options.ran, &used_in_source, &mut warnings);
+    }
+    if let Some(baseline) = &options.baseline {
+        let taken = baseline.take(&mut kept);
+        outcome.baselined += taken.values().sum::<usize>();
+        let checked: BTreeSet<String> = outcome.checked_paths.iter().map(|p| crate::source::display(p)).collect();
+        outcome.baseline_fixed += baseline.fixed(checked.iter().map(String::as_str), &taken);
+    }
+    outcome.findings = kept;
+    outcome.warnings.extend(warnings);
+}
+
+/// What the filter made of one file's findings (a run that streams its report filters
+/// each file where it was linted).
+#[derive(Debug, Default)]
+pub struct Filtered {
+    pub kept: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+    /// Findings the baseline records.
+    pub baselined: usize,
+    /// Baseline entries of this file that no longer occur.
+    pub baseline_fixed: usize,
+    /// Which of `FilterOptions::suppressions` matched a finding here.
+    pub used: Vec<bool>,
+    /// Which in-source suppressions set a finding aside here.
+    used_in_source: InSource,
+    pub warnings: BTreeSet<String>,
+}
+
+/// `apply` for the findings of one linted file (`path`), whole: a fingerprint names its
+/// file, so the baseline's entries of one file are matched by that file's findings alone,
+/// and a file's own suppressions (`declared`: template metadata, inline comments) only
+/// ever set aside that file's findings (a finding a sibling's run moved into a file linted
+/// in the same run is dropped there), so applying file by file gives what `apply` gives for
+/// the run, the suppressions it declares that matched nothing included. What no
+/// configuration suppression matched over the run is `unmatched`.
+pub fn apply_file(
+    findings: Vec<Finding>,
+    path: &Path,
+    declared: Option<&Declared>,
+    options: &FilterOptions,
+) -> Filtered {
+    let mut filtered = apply_file_at(findings, path, None, options);
+    if let Some(declared) = declared {
+        stale_in_source(declared, &options.ran, &filtered.used_in_source, &mut filtered.warnings);
+    }
+    filtered
+}
+
+/// `apply_file`, the configuration's suppressions matched at the path `at` instead of the
+/// file's own (`diff` matches both sides of a file at its path in NEW); the file's own
+/// suppressions that matched nothing are not looked for.
+pub fn apply_file_at(findings: Vec<Finding>, path: &Path, at: Option<&Path>, options: &FilterOptions) -> Filtered {
+    let mut used = vec![false; options.suppressions.len()];
+    let mut used_in_source = InSource::new();
+    let mut warnings = BTreeSet::new();
+    let (mut kept, suppressed) = set_aside(findings, at, options, &mut used, &mut used_in_source, &mut warnings);
+    let (mut baselined, mut baseline_fixed) = (0, 0);
+    if let Some(baseline) = &options.baseline {
+        let taken = baseline.take(&mut kept);
+        baselined = taken.values().sum();
+        baseline_fixed = baseline.fixed(std::iter::once(crate::source::display(path).as_str()), &taken);
+    }
+    Filtered { kept, suppressed, baselined, baseline_fixed, used, used_in_source, warnings }
+}
+
+/// In-source suppressions that set a finding aside: (file, where it is written, rule).
+type InSource = BTreeSet<(String, usize, &'static str)>;
+
+/// Severity overrides, then suppressions (a template's waivers and inline comments, whose
+/// use is marked in `used_in_source`, the configuration's entries, whose use is marked in
+/// `used`): the findings kept, and those set aside.
+fn set_aside(
+    findings: Vec<Finding>,
+    at: Option<&Path>,
+    options: &FilterOptions,
+    used: &mut [bool],
+    used_in_source: &mut InSource,
+    warnings: &mut BTreeSet<String>,
+) -> (Vec<Finding>, Vec<Suppressed>) {
+    let mut suppressed = Vec::new();
+    let mut kept = Vec::with_capacity(findings.len());
+    for mut f in findings {
         if let Some((_, s)) = options.severity.iter().find(|(r, _)| *r == f.rule.id) {
             f.severity = *s;
         }
-    }
-    let mut used = vec![false; options.suppressions.len()];
-    // In-source suppressions that set a finding aside: (file, where it is written, rule).
-    let mut used_in_source: BTreeSet<(String, usize, &'static str)> = BTreeSet::new();
-    let mut warnings = BTreeSet::new();
-    let mut kept = Vec::with_capacity(outcome.findings.len());
-    for f in std::mem::take(&mut outcome.findings) {
         if let Some(w) = f.waiver.as_ref().filter(|w| {
             let by = format!("{}:{}", f.source.display_path(), f.source.line_col(w.span.start).0);
             if w.reason.is_empty() {
@@ -244,31 +337,33 @@ pub fn apply(outcome: &mut Outcome, options: &FilterOptions) {
             let by = format!("{}:{}", f.source.display_path(), f.source.line_col(w.span.start).0);
             used_in_source.insert((f.source.display_path(), w.span.start, f.rule.id));
             let reason = w.reason.clone();
-            outcome.suppressed.push(Suppressed { finding: f, reason, by, in_source: true });
+            suppressed.push(Suppressed { finding: f, reason, by, in_source: true });
             continue;
         }
-        if let Some((reason, by, line)) = inline(&f, &mut warnings) {
+        if let Some((reason, by, line)) = inline(&f, warnings) {
             used_in_source.insert((f.source.display_path(), line, f.rule.id));
-            outcome.suppressed.push(Suppressed { finding: f, reason, by, in_source: true });
+            suppressed.push(Suppressed { finding: f, reason, by, in_source: true });
             continue;
         }
-        if let Some(i) = options.suppressions.iter().position(|s| s.covers(&f)) {
+        let path = at.unwrap_or(&f.source.path);
+        if let Some(i) = options.suppressions.iter().position(|s| s.covers(&f, path)) {
             used[i] = true;
             let s = &options.suppressions[i];
-            outcome.suppressed.push(Suppressed {
-                finding: f,
-                reason: s.reason.clone(),
-                by: s.by.clone(),
-                in_source: false,
-            });
+            suppressed.push(Suppressed { finding: f, reason: s.reason.clone(), by: s.by.clone(), in_source: false });
             continue;
         }
         kept.push(f);
     }
-    outcome.findings = kept;
+    (kept, suppressed)
+}
+
+/// The warnings for the configuration's suppressions that matched no finding (`used`)
+/// although they are about a rule that ran and a file that was linted.
+pub fn unmatched(options: &FilterOptions, used: &[bool], checked_paths: &[std::path::PathBuf]) -> BTreeSet<String> {
+    let mut warnings = BTreeSet::new();
     for (s, used) in options.suppressions.iter().zip(used) {
         // A run over a few files (a pre-commit hook) says nothing of suppressions about others.
-        let applies = options.ran.contains(&s.rule) && outcome.checked_paths.iter().any(|p| s.path.matches(p));
+        let applies = options.ran.contains(&s.rule) && checked_paths.iter().any(|p| s.path.matches(p));
         if !used && applies {
             warnings.insert(format!(
                 "the suppression at {} (`{}` in `{}`) matched no finding; remove it",
@@ -276,24 +371,13 @@ pub fn apply(outcome: &mut Outcome, options: &FilterOptions) {
             ));
         }
     }
-    for declared in &outcome.declared {
-        stale_in_source(declared, &options.ran, &used_in_source, &mut warnings);
-    }
-    if let Some(baseline) = &options.baseline {
-        baseline.apply(outcome);
-    }
-    outcome.warnings.extend(warnings);
+    warnings
 }
 
 /// The suppressions a linted file declares (template metadata, inline comments) that set
 /// no finding aside: said as an unmatched `[[suppress]]` entry is. One about a rule that did
 /// not run (`--select`) is not stale.
-fn stale_in_source(
-    declared: &Declared,
-    ran: &[&'static str],
-    used: &BTreeSet<(String, usize, &'static str)>,
-    warnings: &mut BTreeSet<String>,
-) {
+fn stale_in_source(declared: &Declared, ran: &[&'static str], used: &InSource, warnings: &mut BTreeSet<String>) {
     let source = &declared.source;
     let path = source.display_path();
     let ran_rule = |id: &str| ran.iter().copied().find(|r| *r == id);
@@ -511,6 +595,8 @@ struct BaselineEntry {
 pub struct Baseline {
     /// fingerprint -> (count, file).
     entries: BTreeMap<String, (usize, String)>,
+    /// file -> its fingerprints.
+    by_file: BTreeMap<String, Vec<String>>,
 }
 
 /// The baseline file format's version.
@@ -534,29 +620,37 @@ impl Baseline {
             let slot = entries.entry(e.fingerprint).or_insert((0, e.file));
             slot.0 += e.count;
         }
-        Ok(Baseline { entries })
+        let mut by_file: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (print, (_, file)) in &entries {
+            by_file.entry(file.clone()).or_default().push(print.clone());
+        }
+        Ok(Baseline { entries, by_file })
     }
 
     /// Leaves out the findings the baseline records (each entry as many times as it
-    /// counts) and counts the entries of the files linted that no longer occur.
-    fn apply(&self, outcome: &mut Outcome) {
-        let mut left: BTreeMap<&str, usize> = self.entries.iter().map(|(k, (n, _))| (k.as_str(), *n)).collect();
-        let before = outcome.findings.len();
-        outcome.findings.retain(|f| match left.get_mut(fingerprint(f).as_str()) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
+    /// counts): how many of each fingerprint were left out.
+    fn take(&self, findings: &mut Vec<Finding>) -> BTreeMap<String, usize> {
+        let mut taken: BTreeMap<String, usize> = BTreeMap::new();
+        findings.retain(|f| {
+            let print = fingerprint(f);
+            let Some((n, _)) = self.entries.get(&print) else { return true };
+            let t = taken.entry(print).or_default();
+            if *t < *n {
+                *t += 1;
                 false
+            } else {
+                true
             }
-            _ => true,
         });
-        outcome.baselined += before - outcome.findings.len();
-        let checked: BTreeSet<String> = outcome.checked_paths.iter().map(|p| crate::source::display(p)).collect();
-        outcome.baseline_fixed += self
-            .entries
-            .iter()
-            .filter(|(_, (_, file))| checked.contains(file))
-            .map(|(k, _)| left.get(k.as_str()).copied().unwrap_or(0))
-            .sum::<usize>();
+        taken
+    }
+
+    /// The entries of these files that `taken` did not use up: fixed since.
+    fn fixed<'a>(&self, files: impl Iterator<Item = &'a str>, taken: &BTreeMap<String, usize>) -> usize {
+        files
+            .flat_map(|file| self.by_file.get(file).into_iter().flatten())
+            .map(|print| self.entries[print].0 - taken.get(print).copied().unwrap_or(0))
+            .sum()
     }
 }
 

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Policy files are a few KB; authorization dumps a few MB. Anything larger is not
 /// read (and reported), so one stray file cannot exhaust memory.
@@ -84,18 +84,7 @@ pub fn lint_files_with(
     if let Some(p) = extras.progress {
         p.planned(candidates.len() as u64);
     }
-    // The command line's --policy-kind wins over the configuration's kind for the file.
-    let options_for = |c: &Candidate| match (options.kind, c.kind) {
-        (None, Some(kind)) => std::borrow::Cow::Owned(LintOptions { kind: Some(kind), ..options.clone() }),
-        _ => std::borrow::Cow::Borrowed(options),
-    };
-    let lint = |c: &Candidate| {
-        let result = lint_path_with(&c.path, c.explicit, &options_for(c), catalogue, extras);
-        if let Some(p) = extras.progress {
-            p.advance(1);
-        }
-        (c.path.clone(), result)
-    };
+    let lint = |c: &Candidate| (c.path.clone(), lint_candidate(c, options, catalogue, extras));
     // The files of one Terraform module are read and analysed once (`lint_module`).
     let units = modules_of(candidates);
     let lint_unit = |(module, unit): &(bool, Vec<usize>)| -> Vec<(usize, (PathBuf, FileResult))> {
@@ -103,7 +92,7 @@ pub fn lint_files_with(
             return unit.iter().map(|&i| (i, lint(&candidates[i]))).collect();
         }
         let members: Vec<&Candidate> = unit.iter().map(|&i| &candidates[i]).collect();
-        let results = lint_module(&members, &options_for(members[0]), catalogue, extras);
+        let results = lint_module(&members, &options_for(members[0], options), catalogue, extras);
         let mut out = Vec::new();
         for (&i, result) in unit.iter().zip(results) {
             match result {
@@ -147,6 +136,147 @@ pub fn lint_files_with(
     }
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
+}
+
+/// The options a file is linted with: the command line's --policy-kind wins over the
+/// configuration's kind for the file.
+fn options_for<'a>(c: &Candidate, options: &'a LintOptions) -> std::borrow::Cow<'a, LintOptions> {
+    match (options.kind, c.kind) {
+        (None, Some(kind)) => std::borrow::Cow::Owned(LintOptions { kind: Some(kind), ..options.clone() }),
+        _ => std::borrow::Cow::Borrowed(options),
+    }
+}
+
+/// Lints one file the walk found (its progress reported), with the kind the
+/// configuration gives it.
+pub fn lint_candidate(c: &Candidate, options: &LintOptions, catalogue: &Catalogue, extras: Extras<'_>) -> FileResult {
+    let result = lint_path_with(&c.path, c.explicit, &options_for(c, options), catalogue, extras);
+    if let Some(p) = extras.progress {
+        p.advance(1);
+    }
+    result
+}
+
+/// A module's files' results, each until it is asked for.
+type ModuleResults = Vec<Mutex<Option<FileResult>>>;
+
+/// Files of a run linted one at a time, in any order and on any thread (a report written
+/// as the run goes), with each Terraform module the run names read and analysed once, as
+/// `lint_files_with` does: the first of its files asked for lints the module
+/// (`lint_module`) and keeps the other files' results until they are asked for.
+pub struct Modules<'c> {
+    /// Each module of two files or more: its files, and their results once linted.
+    units: Vec<(Vec<&'c Candidate>, OnceLock<ModuleResults>)>,
+    /// A file's module and place in it, by its path.
+    place: HashMap<&'c Path, (usize, usize)>,
+}
+
+impl<'c> Modules<'c> {
+    pub fn new(candidates: &[&'c Candidate]) -> Modules<'c> {
+        let owned: Vec<Candidate> = candidates.iter().map(|c| (*c).clone()).collect();
+        let mut units = Vec::new();
+        let mut place = HashMap::new();
+        for (module, unit) in modules_of(&owned) {
+            if !module || unit.len() < 2 {
+                continue;
+            }
+            for (k, &i) in unit.iter().enumerate() {
+                place.insert(candidates[i].path.as_path(), (units.len(), k));
+            }
+            units.push((unit.iter().map(|&i| candidates[i]).collect(), OnceLock::new()));
+        }
+        Modules { units, place }
+    }
+
+    /// `lint_candidate`, for a module's file from the module's one analysis.
+    pub fn lint(&self, c: &Candidate, options: &LintOptions, catalogue: &Catalogue, extras: Extras<'_>) -> FileResult {
+        if let Some(&(unit, k)) = self.place.get(c.path.as_path()) {
+            let (members, results) = &self.units[unit];
+            let results = results.get_or_init(|| {
+                let options = options_for(members[0], options);
+                lint_module(members, &options, catalogue, extras).into_iter().map(Mutex::new).collect()
+            });
+            let taken = results.get(k).and_then(|r| r.lock().ok()?.take());
+            if let Some(result) = taken {
+                if let Some(p) = extras.progress {
+                    p.advance(1);
+                }
+                return result;
+            }
+        }
+        lint_candidate(c, options, catalogue, extras)
+    }
+}
+
+/// How far ahead of the oldest result not yet handed on the workers of `in_order` may
+/// run, per thread: what bounds the results held at once.
+const AHEAD_PER_THREAD: usize = 8;
+
+/// Maps `work` over `items` on the thread pool and hands each result to `sink`, on the
+/// calling thread, in the order of `items`, as soon as every earlier one is done. Workers
+/// take items in order and stay at most a few items per thread ahead of `sink`, so the
+/// results held at once are bounded by that window (a run's memory by its largest files,
+/// not by how many there are). One item is worked on the calling thread (starting the
+/// pool costs more than the one file a pre-commit hook passes).
+pub fn in_order<I: Sync, T: Send>(items: &[I], work: impl Fn(&I) -> T + Sync, mut sink: impl FnMut(T)) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    if items.len() <= 1 {
+        for item in items {
+            sink(work(item));
+        }
+        return;
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let window = threads * AHEAD_PER_THREAD;
+    let next = AtomicUsize::new(0);
+    let handed = AtomicUsize::new(0);
+    // A worker that panics never sends its item: the others must not wait for it.
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    struct OnPanic<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for OnPanic<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+    // In place: the calling thread (not one of the pool's) receives and hands on.
+    rayon::in_place_scope(|scope| {
+        for _ in 0..threads.min(items.len()) {
+            let tx = tx.clone();
+            let (next, handed, work, failed) = (&next, &handed, &work, &failed);
+            scope.spawn(move |_| {
+                let _guard = OnPanic(failed);
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= items.len() {
+                        break;
+                    }
+                    while i >= handed.load(Ordering::SeqCst) + window {
+                        if failed.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    if tx.send((i, work(&items[i]))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: std::collections::BTreeMap<usize, T> = std::collections::BTreeMap::new();
+        let mut want = 0;
+        for (i, result) in rx {
+            waiting.insert(i, result);
+            while let Some(result) = waiting.remove(&want) {
+                sink(result);
+                want += 1;
+                handed.store(want, Ordering::SeqCst);
+            }
+        }
+    });
 }
 
 /// Adds one file's result to a run's outcome (findings are sorted by the caller).

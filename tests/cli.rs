@@ -413,3 +413,124 @@ fn a_file_judged_on_several_threads_reports_what_one_thread_reports() {
     let human = run("1", "human");
     assert!(run("2", "human") == human, "human output differs with 2 threads");
 }
+
+/// The report a streamed run writes (each file's part as soon as every earlier file is
+/// done) is the report of the whole run rendered at once, byte for byte, in every format
+/// that streams, whatever the number of threads: the library's whole-run stages (lint
+/// every file, filter, `report::render`) give the expected bytes.
+#[test]
+fn streamed_reports_are_the_whole_runs_report_whatever_the_threads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Many formats, files that do not parse, principals (the human summary ranks them),
+    // waivers, files passed over.
+    let dirs = ["fixtures/formats", "fixtures/examples", "fixtures/malformed-json", "fixtures/privilege-escalation"];
+    let outcome = assert_streamed_as_whole_run(root, &dirs.iter().map(|d| root.join(d)).collect::<Vec<_>>());
+    assert!(outcome.findings.len() > 100 && outcome.checked > 50, "{} findings", outcome.findings.len());
+    assert!(outcome.subjects.iter().any(|s| s.principal.is_some()));
+}
+
+/// A Terraform module's files are read together, and a finding anchored in a file the run
+/// does not lint is reported in that file's place, which may come before the files that
+/// found it: the streamed report still is the whole run's, byte for byte. The module's
+/// inline suppressions that match nothing are said as the whole run says them.
+#[test]
+fn streamed_reports_place_a_modules_findings_and_stale_suppressions_as_the_whole_run() {
+    let split = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats/terraform/split-module");
+    let read = |name: &str| std::fs::read_to_string(split.join(name)).unwrap();
+    let d = TempDir::repo();
+    // The escalation (ec2:RunInstances in iam.tf, iam:PassRole in a.tf) is anchored in
+    // a.tf, which sorts before every other file.
+    let iam = read("iam.tf").replace(
+        "# The build runners start instances for integration tests.",
+        "# iamlint: ignore[service-wildcard] the runners were given ec2:* once\n# The build runners start instances for integration tests.",
+    );
+    assert!(iam.contains("iamlint: ignore"));
+    d.write("mod/a.tf", read("policies.tf"))
+        .write("mod/iam.tf", iam)
+        .write("mod/main.tf", read("main.tf"))
+        .write("mod/variables.tf", read("variables.tf"))
+        .write("mod/b.json", ADMIN)
+        .write("mod/z.json", TRAILING);
+    let module = d.0.join("mod");
+    let whole = assert_streamed_as_whole_run(&d.0, std::slice::from_ref(&module));
+    assert!(whole.findings.iter().any(|f| f.rule.id == "privilege-escalation"));
+    assert!(
+        whole.warnings.iter().any(|w| w.contains("inline suppression of `service-wildcard` matched no finding")),
+        "{:?}",
+        whole.warnings
+    );
+    // a.tf not linted: the escalation iam.tf's run finds stands first, in a.tf's place.
+    let some: Vec<_> = ["b.json", "iam.tf", "z.json"].iter().map(|f| module.join(f)).collect();
+    let part = assert_streamed_as_whole_run(&d.0, &some);
+    let first = part.findings.first().expect("findings");
+    assert!(first.source.path.ends_with("a.tf") && first.rule.id == "privilege-escalation", "{first:?}");
+    assert!(part.findings.iter().any(|f| f.source.path.ends_with("b.json")));
+}
+
+/// Runs `check` over `paths` (in `root`) in every format that streams, with 1 and 3
+/// threads, and asserts each report is the whole run's rendered at once; gives that run.
+fn assert_streamed_as_whole_run(root: &Path, paths: &[std::path::PathBuf]) -> iamlint::diagnostic::Outcome {
+    use iamlint::catalogue::Catalogue;
+    use iamlint::discover::{Filters, discover};
+    use iamlint::filter::{self, FailOn, FilterOptions, Verdict};
+    use iamlint::lint::{LintOptions, lint_files};
+    use iamlint::report::{self, Format, RenderOptions};
+    let catalogue = Catalogue::bundled();
+    let found = discover(paths, &Filters::new(&[], &[]).unwrap());
+    assert!(found.errors.is_empty());
+    let options = LintOptions {
+        rules: iamlint::rules::RULES.to_vec(),
+        kind: None,
+        settings: Default::default(),
+        scps: Default::default(),
+    };
+    let mut outcome = lint_files(&found.files, &options, catalogue);
+    outcome.skipped.extend(found.excluded.into_iter().map(|p| (p, String::new())));
+    outcome.skipped.sort();
+    outcome.errors.sort();
+    filter::apply(
+        &mut outcome,
+        &FilterOptions { ran: options.rules.iter().map(|r| r.id()).collect(), ..Default::default() },
+    );
+    let verdict = Verdict::of(&outcome, FailOn::AtLeast(iamlint::diagnostic::Severity::Medium));
+    for (name, format) in [
+        ("human", Format::Human),
+        ("concise", Format::Concise),
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("github", Format::Github),
+    ] {
+        let render = RenderOptions {
+            format,
+            color: false,
+            verbose: false,
+            statistics: false,
+            show_suppressed: true,
+            base: iamlint::source::absolute(root),
+        };
+        let (mut expected, mut err) = (Vec::new(), Vec::new());
+        report::render(&outcome, &verdict, &render, catalogue, &mut expected, &mut err).unwrap();
+        let mut args = vec!["check", "--isolated", "--show-suppressed", "--sarif-base", ".", "--format", name];
+        let absolute: Vec<String> = paths.iter().map(|d| d.display().to_string()).collect();
+        args.extend(absolute.iter().map(String::as_str));
+        for threads in ["1", "3"] {
+            let o = Command::new(env!("CARGO_BIN_EXE_iamlint"))
+                .args(&args)
+                .current_dir(root)
+                .env("NO_COLOR", "1")
+                .env("RAYON_NUM_THREADS", threads)
+                .output()
+                .unwrap();
+            let code = if verdict.broken { 2 } else { 1 };
+            assert_eq!(o.status.code(), Some(code), "{name}: {}", stderr(&o));
+            if o.stdout != expected {
+                let (got, want) = (stdout(&o), String::from_utf8_lossy(&expected).into_owned());
+                let at = got.lines().zip(want.lines()).position(|(a, b)| a != b);
+                panic!(
+                    "{name} with {threads} threads differs from the whole run's report at line {at:?}:\n{got}\n---\n{want}"
+                );
+            }
+        }
+    }
+    outcome
+}

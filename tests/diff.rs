@@ -476,6 +476,69 @@ resource "aws_iam_policy" "spare" {{
     assert!(r.iter().all(|row| row.1 == "+" && row.2 == "new-action" && row.3 == "s3:PutObject"), "{r:?}");
 }
 
+/// The same module with iam.tf unchanged byte for byte: the role it declares holds the
+/// policy policies.tf changes, so its grant changes though its file does not. The role is
+/// judged in iam.tf (the first file holding one of its documents), which is compared, not
+/// passed over as an unchanged file.
+#[test]
+fn a_principal_whose_policy_changes_in_a_sibling_file_is_compared() {
+    let s = Scratch::new();
+    let iam = r#"resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "ci" {
+  role       = aws_iam_role.ci.name
+  policy_arn = aws_iam_policy.builds.arn
+}
+"#;
+    let policies = |actions: &str| {
+        format!(
+            r#"data "aws_iam_policy_document" "builds" {{
+  statement {{
+    actions   = [{actions}]
+    resources = ["arn:aws:s3:::builds/*"]
+  }}
+}}
+
+resource "aws_iam_policy" "builds" {{
+  policy = data.aws_iam_policy_document.builds.json
+}}
+"#
+        )
+    };
+    s.write("old/iam.tf", iam)
+        .write("new/iam.tf", iam)
+        .write("old/policies.tf", policies(r#""s3:GetObject""#))
+        .write("new/policies.tf", policies(r#""s3:GetObject", "s3:DeleteObject""#));
+    let o = s.run(&["diff", "old", "new", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report = json(&o);
+    let found: Vec<(String, String)> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let file = c["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (file, c["locator"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(found, [("iam.tf".to_string(), "aws_iam_role.ci".to_string())], "{report:#}");
+    assert_eq!(
+        rows(&report),
+        BTreeSet::from([("iam.tf".to_string(), "+", "new-action".to_string(), "s3:DeleteObject".to_string())])
+    );
+    // The statement it comes from is named where it is written: policies.tf, line 2.
+    let at = &change(&report, "iam.tf", "new-action", "s3:DeleteObject")["statements"][0];
+    assert!(at["file"].as_str().unwrap().ends_with("new/policies.tf"), "{at}");
+    assert_eq!((&at["line"], &at["column"]), (&serde_json::json!(2), &serde_json::json!(3)), "{at}");
+    // A file of another directory that did not change is still passed over.
+    s.write("old/other/iam.tf", iam).write("new/other/iam.tf", iam);
+    let again = json(&s.run(&["diff", "old", "new", "--format", "json"]));
+    assert_eq!(again["changes"].as_array().unwrap().len(), 1, "{again:#}");
+}
+
 #[test]
 fn added_and_removed_documents_are_whole_changes() {
     let s = Scratch::new();
@@ -689,4 +752,91 @@ fn an_account_dump_principal_gains_an_inline_policy() {
     let r = rows(&report);
     assert!(r.iter().any(|(_, sign, _, action)| *sign == "+" && action == "s3:PutObject"), "{r:?}");
     assert!(!r.iter().any(|x| x.1 == "-"), "nothing removed: {r:?}");
+}
+
+// ------------------------------------------------------------ configuration and ceilings
+
+/// `diff` reads the configuration `check` reads: selection, severity overrides and
+/// suppressions act on the findings compared; policy-kinds on the documents; `--isolated`
+/// reads none.
+#[test]
+fn the_configuration_check_reads_applies_to_the_findings_compared() {
+    let s = Scratch::new();
+    let pass = r#"{"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/*"}"#;
+    s.write("old/p.json", policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#))
+        .write("new/p.json", policy(pass));
+    let introduced = |o: &Output| -> Vec<(String, String)> {
+        json(o)["findings"]["introduced"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let args = ["diff", "old", "new", "--format", "json", "--fail-on-access", "none"];
+    let before = s.run(&args);
+    assert!(introduced(&before).contains(&("passrole-unscoped".into(), "high".into())), "{}", text(&before));
+    assert_eq!(before.status.code(), Some(1));
+    // Suppressed in NEW's path, lowered, or not selected: not introduced at that severity.
+    s.write(
+        "iamlint.toml",
+        "fail-on = \"high\"\nignore = [\"placeholder\"]\n[severity]\nunscoped-write = \"info\"\n\
+         [[suppress]]\nrule = \"passrole-unscoped\"\npath = \"new/p.json\"\nreason = \"reviewed (SEC-1)\"\n",
+    );
+    let o = s.run(&args);
+    let got = introduced(&o);
+    assert!(!got.iter().any(|(r, _)| r == "passrole-unscoped" || r == "placeholder"), "{got:?}");
+    // What is left is below the configuration's fail-on (high), so the run passes.
+    assert!(got.iter().all(|(_, sev)| sev != "high" && sev != "critical"), "{got:?}");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // The flags stand over the file; --isolated reads none.
+    assert_eq!(s.run(&[&args[..], &["--fail-on", "info"]].concat()).status.code(), Some(1));
+    assert_eq!(introduced(&s.run(&[&args[..], &["--isolated"]].concat())), introduced(&before));
+    // A bad key is an error pointing into the file, as for check.
+    s.write("iamlint.toml", "fail-on = \"loud\"\n");
+    let o = s.run(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("unknown fail-on `loud`"), "{}", text(&o));
+}
+
+/// An SCP (or RCP, or boundary) changed on its own is compared as what it allows: an
+/// Allow that lets more through (`new-action`, `wider`), an unconditional Deny gone
+/// (`new-action`), a conditional Deny gone (`looser`), and the reverse.
+#[test]
+fn ceilings_changed_on_their_own_are_compared_as_what_they_allow() {
+    let s = Scratch::new();
+    let region = r#"{"Sid": "Regions", "Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}}"#;
+    s.write(
+        "old/org/scps/guard.json",
+        policy(&format!(
+            r#"{{"Effect": "Allow", "Action": ["ec2:*", "s3:GetObject"], "Resource": "*"}}, {{"Effect": "Deny", "Action": "ec2:TerminateInstances", "Resource": "*"}}, {region}"#
+        )),
+    )
+    .write(
+        "new/org/scps/guard.json",
+        policy(r#"{"Sid": "Open", "Effect": "Allow", "Action": ["ec2:*", "s3:GetObject", "s3:PutObject"], "Resource": "*"}"#),
+    )
+    .write("iamlint.toml", "[policy-kinds]\nscp = [\"new/org/scps/**\"]\n");
+    let o = s.run(&["diff", "old", "new", "--format", "json"]);
+    let report = json(&o);
+    assert_eq!(o.status.code(), Some(1), "a ceiling that lets Write through fails at --fail-on-access write");
+    let changes = report["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{report:#}");
+    assert_eq!(changes[0]["policy_kind"], "scp");
+    assert_eq!(changes[0]["status"], "changed");
+    let r = rows(&report);
+    assert!(has(&r, "guard.json", "+", "new-action", "s3:PutObject"), "{r:?}");
+    assert!(has(&r, "guard.json", "+", "new-action", "ec2:TerminateInstances"), "the unconditional Deny is gone");
+    assert!(has(&r, "guard.json", "+", "looser", "ec2:RunInstances"), "the region Deny is gone");
+    assert_eq!(change(&report, "guard.json", "looser", "ec2:RunInstances")["statements"][0]["sid"], "Regions");
+    // Nothing else: ec2:* and s3:GetObject pass both.
+    assert_eq!(of(&r, "guard.json").len(), 3, "{r:?}");
+    // The other way round: removed, and the region Deny added is tighter.
+    let report = json(&s.run(&["diff", "new", "old", "--format", "json", "--policy-kind", "scp"]));
+    let r = rows(&report);
+    assert!(has(&r, "guard.json", "-", "removed", "s3:PutObject"), "{r:?}");
+    assert!(has(&r, "guard.json", "-", "tighter", "ec2:RunInstances"), "{r:?}");
+    // Without the kind, the same files are identity policies: the change is a grant.
+    let report = json(&s.run(&["diff", "old", "new", "--format", "json", "--isolated"]));
+    assert_eq!(report["changes"][0]["policy_kind"], "identity");
 }

@@ -5,14 +5,19 @@ use super::{EXIT_ERROR, EXIT_FINDINGS, paths_or_default, usage_error};
 use crate::catalogue::Catalogue;
 use crate::config::{self, Config, ConfigError, Settings};
 use crate::diagnostic::Severity;
+use crate::diagnostic::{Finding, Outcome};
 use crate::discover::{Candidate, Discovered, Filters, PathGlob, discover};
+use crate::filter::Filtered;
 use crate::filter::{self, Baseline, FailOn, FilterOptions, Verdict};
-use crate::lint::{Extras, FileOutcome, LintOptions, lint_files_with, lint_reader_with, record};
+use crate::lint::{Extras, FileOutcome, FileResult, LintOptions, Modules, lint_files_with, lint_reader_with, record};
 use crate::policy::PolicyKind;
+use crate::report::stream;
 use crate::report::{self, Format, RenderOptions};
 use clap::{Args, ValueEnum};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use toml::Spanned;
 
 #[derive(Debug, Args)]
@@ -169,25 +174,53 @@ pub enum ColorArg {
     Never,
 }
 
-/// Everything `check` runs with, from the flags over the configuration file.
-struct Resolved {
-    select: Vec<String>,
-    ignore: Vec<String>,
-    fail_on: FailOn,
-    include: Vec<String>,
-    exclude: Vec<String>,
-    known_accounts: Vec<String>,
-    kinds: Vec<(PolicyKind, PathGlob)>,
-    filter: FilterOptions,
+/// The flags that stand over the configuration file's keys (`check` and `diff` read the
+/// same file).
+pub struct Flags<'a> {
+    pub select: &'a [String],
+    pub ignore: &'a [String],
+    pub fail_on: Option<SeverityArg>,
+    pub include: &'a [String],
+    pub exclude: &'a [String],
+    pub known_accounts: &'a [String],
+    pub config: Option<&'a Path>,
+    pub isolated: bool,
+}
+
+impl CheckArgs {
+    fn flags(&self) -> Flags<'_> {
+        Flags {
+            select: &self.select,
+            ignore: &self.ignore,
+            fail_on: self.fail_on,
+            include: &self.include,
+            exclude: &self.exclude,
+            known_accounts: &self.known_accounts,
+            config: self.config.as_deref(),
+            isolated: self.isolated,
+        }
+    }
+}
+
+/// Everything `check` (and `diff`) runs with, from the flags over the configuration file.
+pub struct Resolved {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub fail_on: FailOn,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub known_accounts: Vec<String>,
+    pub kinds: Vec<(PolicyKind, PathGlob)>,
+    pub filter: FilterOptions,
 }
 
 /// Reads the configuration file that applies (unless `--isolated`).
-fn load_config(args: &CheckArgs) -> Result<Option<Config>, ConfigError> {
+pub fn load_config(args: &Flags<'_>) -> Result<Option<Config>, ConfigError> {
     if args.isolated {
         return Ok(None);
     }
-    let path = match &args.config {
-        Some(path) => Some(path.clone()),
+    let path = match args.config {
+        Some(path) => Some(path.to_path_buf()),
         None => config::find(Path::new("."))?,
     };
     path.map(|p| config::read(&p)).transpose()
@@ -195,16 +228,16 @@ fn load_config(args: &CheckArgs) -> Result<Option<Config>, ConfigError> {
 
 /// Flags override the configuration key by key; the configuration's values are checked
 /// here, where rules, kinds and accounts are known, with a span into the file.
-fn resolve(args: &CheckArgs, config: Option<&Config>) -> Result<Resolved, ConfigError> {
+pub fn resolve(args: &Flags<'_>, config: Option<&Config>) -> Result<Resolved, ConfigError> {
     let plain =
         |v: &Option<Vec<Spanned<String>>>| -> Vec<String> { v.iter().flatten().map(|s| s.get_ref().clone()).collect() };
     let mut r = Resolved {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+        select: args.select.to_vec(),
+        ignore: args.ignore.to_vec(),
         fail_on: args.fail_on.map_or(FailOn::AtLeast(Severity::Medium), FailOn::from),
-        include: args.include.clone(),
-        exclude: args.exclude.clone(),
-        known_accounts: args.known_accounts.clone(),
+        include: args.include.to_vec(),
+        exclude: args.exclude.to_vec(),
+        known_accounts: args.known_accounts.to_vec(),
         kinds: Vec::new(),
         filter: FilterOptions::default(),
     };
@@ -264,7 +297,7 @@ fn is_account(a: &str) -> bool {
 }
 
 /// The kind the configuration gives a file; naming two kinds for one file is an error.
-fn kind_of(path: &Path, kinds: &[(PolicyKind, PathGlob)]) -> Result<Option<PolicyKind>, String> {
+pub fn kind_of(path: &Path, kinds: &[(PolicyKind, PathGlob)]) -> Result<Option<PolicyKind>, String> {
     let mut found: Option<(PolicyKind, &str)> = None;
     for (kind, glob) in kinds {
         if !glob.matches(path) {
@@ -296,11 +329,11 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
     if args.statistics && !matches!(args.format, Format::Human | Format::Concise) {
         return usage_error("--statistics prints a table: use it with --format human or concise");
     }
-    let config = match load_config(args) {
+    let config = match load_config(&args.flags()) {
         Ok(c) => c,
         Err(e) => return usage_error(&format!("error: {e}")),
     };
-    let mut settings = match resolve(args, config.as_ref()) {
+    let mut settings = match resolve(&args.flags(), config.as_ref()) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("error: {e}")),
     };
@@ -364,9 +397,32 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
         settings: Settings { known_accounts: settings.known_accounts.clone() },
         scps: scps.into(),
     };
-    let bar = super::progress::Bar::for_stderr();
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let base = match &args.sarif_base {
+        Some(dir) => crate::source::absolute(dir),
+        None => repository_root(),
+    };
+    let render = RenderOptions {
+        format: args.format,
+        color,
+        verbose: args.verbose,
+        statistics: args.statistics,
+        show_suppressed: args.show_suppressed,
+        base,
+    };
+    // A report written as the run goes shows its own progress on a terminal.
+    let streaming = stream::streams(&render) && args.write_baseline.is_none();
+    let bar = if streaming && std::io::stdout().is_terminal() { None } else { super::progress::Bar::for_stderr() };
     let extras =
         Extras { access: args.format.shows_access(), progress: bar.as_ref().map(|b| b as &dyn crate::lint::Progress) };
+    if streaming {
+        let run = Run { options: &options, catalogue, extras, settings: &settings, render: &render, bar: bar.as_ref() };
+        return run.stream(files, reads_stdin, discovered, args, out);
+    }
     let mut outcome = lint_files_with(&files, &options, catalogue, extras);
     if reads_stdin {
         let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("<stdin>"));
@@ -387,6 +443,33 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
     if let Some(bar) = &bar {
         bar.finish();
     }
+    close(&mut outcome, discovered, args);
+    filter::apply(&mut outcome, &settings.filter);
+
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(path, &outcome);
+    }
+    let verdict = Verdict::of(&outcome, settings.fail_on);
+    let code = if verdict.broken {
+        EXIT_ERROR
+    } else if verdict.failed() {
+        EXIT_FINDINGS
+    } else {
+        0
+    };
+    // The exit code is the run's, also when the reader closed the pipe early
+    // (`iamlint check . | head`): a gate must not pass because its output was cut.
+    match report::render(&outcome, &verdict, &render, catalogue, out, &mut std::io::stderr().lock())
+        .and_then(|()| out.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(code),
+    }
+}
+
+/// What a run adds after linting: the walk's errors and exclusions, in order, and the
+/// error of a run that checked nothing (unless `--allow-empty`).
+fn close(outcome: &mut Outcome, discovered: Discovered, args: &CheckArgs) {
     outcome.errors.extend(discovered.errors.into_iter().map(|e| (e.path, e.message)));
     outcome.skipped.extend(discovered.excluded.into_iter().map(|p| (p, "matches an --exclude glob".to_string())));
     outcome.skipped.sort();
@@ -402,43 +485,342 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
             format!("no file here holds a policy iamlint reads{skipped}; pass --allow-empty to accept a run that checks nothing"),
         ));
     }
-    filter::apply(&mut outcome, &settings.filter);
+}
 
-    if let Some(path) = &args.write_baseline {
-        return write_baseline(path, &outcome);
+/// What a run that writes its report as it goes works with.
+struct Run<'a> {
+    options: &'a LintOptions,
+    catalogue: &'a Catalogue,
+    extras: Extras<'a>,
+    settings: &'a Resolved,
+    render: &'a RenderOptions,
+    bar: Option<&'a super::progress::Bar>,
+}
+
+/// A file to lint, or standard input already linted.
+enum Item {
+    File(Candidate),
+    Read(PathBuf, Mutex<Option<FileResult>>),
+}
+
+impl Item {
+    fn path(&self) -> &Path {
+        match self {
+            Item::File(c) => &c.path,
+            Item::Read(name, _) => name,
+        }
     }
-    let verdict = Verdict::of(&outcome, settings.fail_on);
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let base = match &args.sarif_base {
-        Some(dir) => crate::source::absolute(dir),
-        None => repository_root(),
-    };
-    let render = RenderOptions {
-        format: args.format,
-        color,
-        verbose: args.verbose,
-        statistics: args.statistics,
-        show_suppressed: args.show_suppressed,
-        base,
-    };
-    let code = if verdict.broken {
-        EXIT_ERROR
-    } else if verdict.failed() {
-        EXIT_FINDINGS
-    } else {
-        0
-    };
-    // The exit code is the run's, also when the reader closed the pipe early
-    // (`iamlint check . | head`): a gate must not pass because its output was cut.
-    match report::render(&outcome, &verdict, &render, catalogue, out, &mut std::io::stderr().lock())
-        .and_then(|()| out.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
-        _ => Ok(code),
+}
+
+/// A file done, as far as the report needs it: its part rendered, what the filter set
+/// aside counted, and the findings its run moved into a sibling file (`lint::keep_own`),
+/// not yet filtered: whether they are reported, and where, depends on that sibling.
+enum Done {
+    Linted { path: PathBuf, filtered: Box<Filtered>, part: Box<stream::Part>, moved: Vec<Finding> },
+    Skipped(PathBuf, String),
+    Failed(PathBuf, String),
+}
+
+impl Run<'_> {
+    /// Lints, filters and renders each file on the thread pool and writes the parts in
+    /// path order as soon as every earlier file is done; a file's source and documents are
+    /// dropped once its part is rendered (`report::stream`).
+    fn stream(
+        &self,
+        files: Vec<Candidate>,
+        reads_stdin: bool,
+        discovered: Discovered,
+        args: &CheckArgs,
+        out: &mut impl Write,
+    ) -> std::io::Result<u8> {
+        let mut items: Vec<(String, Item)> =
+            files.into_iter().map(|c| (report::display(&c.path), Item::File(c))).collect();
+        if reads_stdin {
+            let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("<stdin>"));
+            let linted = match kind_of(&name, &self.settings.kinds) {
+                // The configuration's policy-kinds globs name standard input too.
+                Ok(Some(kind)) if self.options.kind.is_none() => {
+                    let options = LintOptions { kind: Some(kind), ..self.options.clone() };
+                    lint_reader_with(&name, std::io::stdin().lock(), &options, self.catalogue, self.extras)
+                }
+                Ok(_) => lint_reader_with(&name, std::io::stdin().lock(), self.options, self.catalogue, self.extras),
+                Err(message) => (FileOutcome::Failed(message), Vec::new(), None),
+            };
+            items.push((report::display(&name), Item::Read(name, Mutex::new(Some(linted)))));
+        }
+        // The order of the whole run's report: findings by file name as printed.
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(p) = self.extras.progress {
+            p.planned(items.iter().filter(|(_, i)| matches!(i, Item::File(_))).count() as u64);
+        }
+        let fail_on = self.settings.fail_on;
+        // A Terraform module's files are read and analysed once, by the first asked for.
+        let files: Vec<&Candidate> = items
+            .iter()
+            .filter_map(|(_, i)| match i {
+                Item::File(c) => Some(c),
+                Item::Read(..) => None,
+            })
+            .collect();
+        let modules = Modules::new(&files);
+        let work = |(_, item): &(String, Item)| {
+            let (path, (result, subjects, declared)) = match item {
+                Item::File(c) => (c.path.clone(), modules.lint(c, self.options, self.catalogue, self.extras)),
+                Item::Read(name, linted) => {
+                    let taken = linted.lock().ok().and_then(|mut l| l.take());
+                    (name.clone(), taken.unwrap_or((FileOutcome::Skipped(String::new()), Vec::new(), None)))
+                }
+            };
+            match result {
+                FileOutcome::Linted(findings) => {
+                    let (own, moved): (Vec<Finding>, Vec<Finding>) =
+                        findings.into_iter().partition(|f| f.source.path == path);
+                    let mut filtered = filter::apply_file(own, &path, declared.as_ref(), &self.settings.filter);
+                    let part = stream::part(
+                        &filtered.kept,
+                        &filtered.suppressed,
+                        &subjects,
+                        self.render,
+                        Verdict::new(fail_on),
+                    );
+                    // What is kept of the file from here on: its part and the counts.
+                    filtered.kept = Vec::new();
+                    filtered.suppressed = Vec::new();
+                    Done::Linted { path, filtered: Box::new(filtered), part: Box::new(part), moved }
+                }
+                FileOutcome::Skipped(reason) => Done::Skipped(path, reason),
+                FileOutcome::Failed(message) => Done::Failed(path, message),
+            }
+        };
+        let mut out = out;
+        let mut guarded;
+        // No line of a report for people may begin a CI workflow command.
+        let out: &mut dyn Write = if matches!(self.render.format, Format::Human | Format::Concise) {
+            guarded = report::escape::LineGuard::new(&mut out);
+            &mut guarded
+        } else {
+            &mut out
+        };
+        let writer = stream::Writer::start(self.render, self.catalogue, Verdict::new(fail_on), out);
+        let mut sink = Sink {
+            run: self,
+            moved: Moved::new(&items),
+            writer,
+            outcome: Outcome::default(),
+            used: vec![false; self.settings.filter.suppressions.len()],
+            warnings: std::collections::BTreeSet::new(),
+        };
+        let mut next = 0;
+        crate::lint::in_order(&items, work, |done| {
+            sink.take(next, done, out);
+            next += 1;
+        });
+        sink.end(out);
+        let Sink { writer, mut outcome, used, mut warnings, .. } = sink;
+        if let Some(bar) = self.bar {
+            bar.finish();
+        }
+        close(&mut outcome, discovered, args);
+        warnings.extend(filter::unmatched(&self.settings.filter, &used, &outcome.checked_paths));
+        outcome.warnings.extend(warnings);
+        let (verdict, written) = writer.finish(&outcome, out, &mut std::io::stderr().lock());
+        let code = if verdict.broken {
+            EXIT_ERROR
+        } else if verdict.failed() {
+            EXIT_FINDINGS
+        } else {
+            0
+        };
+        // The exit code is the run's, also when the reader closed the pipe early.
+        match written.and_then(|()| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+            _ => Ok(code),
+        }
+    }
+}
+
+/// Where the findings a file's run moved into a sibling (`lint::keep_own`: a Terraform
+/// module's finding anchored in another file of the module) stand in a report written as
+/// the run goes. The whole run drops them when that sibling is linted in the run (its own
+/// run reports them) and otherwise reports them in the sibling's place, by its path: so a
+/// part is written only once every later file whose run may move a finding to a place at
+/// or before it is done (`reaches`), and the findings moved into each file wait, by its
+/// path as printed, for their place.
+struct Moved<'a> {
+    /// The items' paths as printed, in report order.
+    keys: Vec<&'a str>,
+    /// For each item, the last item whose run may move a finding to its place or before.
+    reaches: Vec<usize>,
+    /// Each file item by its absolute path.
+    at: HashMap<PathBuf, usize>,
+    /// Which items are files (not standard input).
+    file: Vec<bool>,
+    /// Which file items were linted (what was moved into them is theirs to report).
+    linted: Vec<bool>,
+    /// The findings moved into each file, by its path as printed.
+    groups: BTreeMap<String, Vec<Finding>>,
+    /// Files done and not yet written, in order.
+    held: VecDeque<(usize, Done)>,
+}
+
+impl<'a> Moved<'a> {
+    fn new(items: &'a [(String, Item)]) -> Moved<'a> {
+        let keys: Vec<&str> = items.iter().map(|(k, _)| k.as_str()).collect();
+        let at = items
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, item))| matches!(item, Item::File(_)))
+            .map(|(i, (_, item))| (crate::source::absolute(item.path()), i))
+            .collect();
+        Moved {
+            reaches: reaches(items),
+            keys,
+            at,
+            file: items.iter().map(|(_, item)| matches!(item, Item::File(_))).collect(),
+            linted: vec![false; items.len()],
+            groups: BTreeMap::new(),
+            held: VecDeque::new(),
+        }
+    }
+}
+
+/// For each item, the last item whose run may move a finding to a place at or before its
+/// own: only a `.tf` file is read with its siblings, the other `.tf` files of its
+/// directory, so its run moves findings no earlier than the first of them by path.
+fn reaches(items: &[(String, Item)]) -> Vec<usize> {
+    let mut first_of: HashMap<PathBuf, Option<String>> = HashMap::new();
+    // For each item, the last item whose reach starts there.
+    let mut starts = vec![0usize; items.len()];
+    for (j, (key, item)) in items.iter().enumerate() {
+        let path = item.path();
+        if path.extension().is_none_or(|e| e != "tf") {
+            continue;
+        }
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let first = first_of.entry(dir.to_path_buf()).or_insert_with(|| first_tf(dir));
+        let low = first.as_deref().map_or(key.as_str(), |f| f.min(key.as_str()));
+        let from = items.partition_point(|(k, _)| k.as_str() < low);
+        if from < j {
+            starts[from] = starts[from].max(j);
+        }
+    }
+    let mut last = 0;
+    starts
+        .into_iter()
+        .enumerate()
+        .map(|(i, j)| {
+            last = last.max(j);
+            last.max(i)
+        })
+        .collect()
+}
+
+/// The first `.tf` file of a directory by its path as printed, named as a module's sibling
+/// is named (the directory as given, joined with the file's name).
+fn first_tf(dir: &Path) -> Option<String> {
+    let read = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    std::fs::read_dir(read)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .filter_map(|p| p.file_name().map(|n| report::display(&dir.join(n))))
+        .min()
+}
+
+/// What writes the files done, in order, with the findings moved between them.
+struct Sink<'r, 'a> {
+    run: &'r Run<'r>,
+    moved: Moved<'a>,
+    writer: stream::Writer,
+    outcome: Outcome,
+    used: Vec<bool>,
+    warnings: std::collections::BTreeSet<String>,
+}
+
+impl Sink<'_, '_> {
+    /// Item `i`, done (items come in order).
+    fn take(&mut self, i: usize, mut done: Done, out: &mut dyn Write) {
+        if let Done::Linted { moved, .. } = &mut done {
+            // Standard input is not a file of the run: what moves into it stays.
+            let m = &mut self.moved;
+            m.linted[i] = m.file[i];
+            for f in std::mem::take(moved) {
+                let into = m.at.get(&crate::source::absolute(&f.source.path)).copied();
+                // Its sibling was linted already: its own run reported the finding.
+                if into.is_some_and(|k| k < i && m.linted[k]) {
+                    continue;
+                }
+                m.groups.entry(f.source.display_path()).or_default().push(f);
+            }
+        }
+        self.moved.held.push_back((i, done));
+        while let Some(&(h, _)) = self.moved.held.front() {
+            if self.moved.reaches[h] > i {
+                break;
+            }
+            let Some((h, done)) = self.moved.held.pop_front() else { break };
+            let key = self.moved.keys[h];
+            while let Some(entry) = self.moved.groups.first_entry() {
+                if entry.key().as_str() >= key {
+                    break;
+                }
+                let group = entry.remove();
+                self.moved_part(group, out);
+            }
+            if let Some(group) = self.moved.groups.remove(key)
+                && !self.moved.linted[h]
+            {
+                self.moved_part(group, out);
+            }
+            self.write(done, out);
+        }
+    }
+
+    /// What is left once every file is done: the findings moved into files after the last.
+    fn end(&mut self, out: &mut dyn Write) {
+        while let Some((_, done)) = self.moved.held.pop_front() {
+            self.write(done, out);
+        }
+        while let Some((_, group)) = self.moved.groups.pop_first() {
+            self.moved_part(group, out);
+        }
+    }
+
+    fn write(&mut self, done: Done, out: &mut dyn Write) {
+        let outcome = &mut self.outcome;
+        match done {
+            Done::Linted { path, filtered, part, .. } => {
+                outcome.checked += 1;
+                outcome.checked_paths.push(path);
+                outcome.baselined += filtered.baselined;
+                outcome.baseline_fixed += filtered.baseline_fixed;
+                for (u, here) in self.used.iter_mut().zip(filtered.used) {
+                    *u |= here;
+                }
+                self.warnings.extend(filtered.warnings);
+                self.writer.file(*part, out);
+            }
+            Done::Skipped(path, reason) => outcome.skipped.push((path, reason)),
+            Done::Failed(path, message) => outcome.errors.push((path, message)),
+        }
+    }
+
+    /// The findings moved into a file the run did not lint, filtered as that file's (it
+    /// was not linted: none of its baseline entries counts as fixed), in its place.
+    fn moved_part(&mut self, mut group: Vec<Finding>, out: &mut dyn Write) {
+        group.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let Some(path) = group.first().map(|f| f.source.path.clone()) else { return };
+        let run = self.run;
+        let filtered = filter::apply_file(group, &path, None, &run.settings.filter);
+        let part =
+            stream::part(&filtered.kept, &filtered.suppressed, &[], run.render, Verdict::new(run.settings.fail_on));
+        self.outcome.baselined += filtered.baselined;
+        for (u, here) in self.used.iter_mut().zip(filtered.used) {
+            *u |= here;
+        }
+        self.warnings.extend(filtered.warnings);
+        self.writer.file(part, out);
     }
 }
 

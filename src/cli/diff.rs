@@ -2,14 +2,14 @@
 //! renders (`report::diff`), and exits 1 on new access or introduced findings at or
 //! above the thresholds, 2 when a file could not be read or parsed on either side.
 
-use super::check::{KindArg, SeverityArg};
+use super::check::{Flags, KindArg, Resolved, SeverityArg, kind_of, load_config, resolve};
 use super::{EXIT_ERROR, EXIT_FINDINGS, usage_error};
 use crate::catalogue::Catalogue;
 use crate::catalogue::model::AccessLevel;
 use crate::config::Settings;
-use crate::diff::{SideFile, diff, git};
+use crate::diff::{SideFile, diff_with, git};
 use crate::discover::{Filters, discover};
-use crate::filter::{self, FailOn};
+use crate::filter::selected_rules;
 use crate::lint::LintOptions;
 use crate::policy::PolicyKind;
 use crate::report::diff::{DiffFormat, DiffVerdict, render};
@@ -39,8 +39,9 @@ pub struct DiffArgs {
     pub fail_on_access: AccessArg,
 
     /// Exit with 1 when the change introduces a finding at or above this severity
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value = "medium")]
-    pub fail_on: SeverityArg,
+    /// [default: the configuration's fail-on, else medium]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
 
     /// Run only these rules for the findings compared (comma-separated ids)
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
@@ -75,6 +76,30 @@ pub struct DiffArgs {
     /// else the current directory)
     #[arg(long, value_name = "DIR")]
     pub sarif_base: Option<PathBuf>,
+
+    /// Read this configuration file instead of the iamlint.toml or .iamlint.toml found
+    /// from the current directory up to the repository root
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+
+    /// Read no configuration file
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+impl DiffArgs {
+    fn flags(&self) -> Flags<'_> {
+        Flags {
+            select: &self.select,
+            ignore: &self.ignore,
+            fail_on: self.fail_on,
+            include: &self.include,
+            exclude: &self.exclude,
+            known_accounts: &self.known_accounts,
+            config: self.config.as_deref(),
+            isolated: self.isolated,
+        }
+    }
 }
 
 const AFTER_HELP: &str = "\
@@ -121,8 +146,9 @@ impl AccessArg {
     }
 }
 
-/// The files of one side: walked directories keyed by their path under the directory.
-fn side(root: &Path, filters: &Filters) -> Result<Vec<SideFile>, String> {
+/// The files of one side: walked directories keyed by their path under the directory;
+/// the configuration's globs match them at their path under `new` (NEW's root).
+fn side(root: &Path, new: &Path, filters: &Filters) -> Result<Vec<SideFile>, String> {
     let found = discover(&[root.to_path_buf()], filters);
     if let Some(e) = found.errors.first() {
         return Err(format!("{}: {}", display(&e.path), e.message));
@@ -132,20 +158,39 @@ fn side(root: &Path, filters: &Filters) -> Result<Vec<SideFile>, String> {
         .into_iter()
         .map(|c| {
             let key = c.path.strip_prefix(root).map_or_else(|_| display(&c.path), display);
-            SideFile::read(key, c.path)
+            let at = c.path.strip_prefix(root).map_or_else(|_| c.path.clone(), |k| new.join(k));
+            SideFile { at, ..SideFile::read(key, c.path) }
         })
         .collect())
 }
 
+/// Gives each file the kind the configuration's policy-kinds give its path in NEW.
+fn kinds(files: &mut [SideFile], settings: &Resolved) -> Result<(), String> {
+    for f in files {
+        f.kind = kind_of(&f.at, &settings.kinds).map_err(|m| format!("{}: {m}", display(&f.at)))?;
+    }
+    Ok(())
+}
+
 pub fn run(args: &DiffArgs, out: &mut impl Write) -> std::io::Result<u8> {
-    let rules = match filter::selected_rules(&args.select, &args.ignore) {
+    // The configuration `check` reads: flags stand over its keys.
+    let config = match load_config(&args.flags()) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&format!("error: {e}")),
+    };
+    let mut settings = match resolve(&args.flags(), config.as_ref()) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("error: {e}")),
+    };
+    let rules = match selected_rules(&settings.select, &settings.ignore) {
         Ok(rules) => rules,
         Err(e) => return usage_error(&e),
     };
+    settings.filter.ran = rules.iter().map(|r| r.id()).collect();
     if let Some(bad) = args.known_accounts.iter().find(|a| !(a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))) {
         return usage_error(&format!("--known-accounts takes 12-digit account ids; `{bad}` is not one"));
     }
-    let mut filters = match Filters::new(&args.include, &args.exclude) {
+    let mut filters = match Filters::new(&settings.include, &settings.exclude) {
         Ok(f) => f,
         Err(e) => return usage_error(&e),
     };
@@ -173,28 +218,33 @@ pub fn run(args: &DiffArgs, out: &mut impl Write) -> std::io::Result<u8> {
                 );
             };
             match (old.is_dir(), new.is_dir()) {
-                (true, true) => match (side(old, &filters), side(new, &filters)) {
+                (true, true) => match (side(old, new, &filters), side(new, new, &filters)) {
                     (Ok(o), Ok(n)) => (o, n),
                     (Err(e), _) | (_, Err(e)) => return usage_error(&e),
                 },
                 (false, false) => {
                     let key = display(new);
-                    (vec![SideFile::read(key.clone(), old.clone())], vec![SideFile::read(key, new.clone())])
+                    let old = SideFile { at: new.clone(), ..SideFile::read(key.clone(), old.clone()) };
+                    (vec![old], vec![SideFile::read(key, new.clone())])
                 }
                 _ => return usage_error("OLD and NEW must both be files or both be directories"),
             }
         }
     };
+    let (mut old, mut new) = (old, new);
+    if let Err(e) = kinds(&mut old, &settings).and_then(|()| kinds(&mut new, &settings)) {
+        return usage_error(&format!("error: {e}"));
+    }
     let options = LintOptions {
         rules,
         kind: args.policy_kind.map(PolicyKind::from),
-        settings: Settings { known_accounts: args.known_accounts.clone() },
+        settings: Settings { known_accounts: settings.known_accounts.clone() },
         scps: Default::default(),
     };
     let catalogue = Catalogue::bundled();
-    let mut report = diff(old, new, &options, catalogue);
+    let mut report = diff_with(old, new, &options, &settings.filter, catalogue);
     report.errors.sort();
-    let verdict = DiffVerdict::of(&report, args.fail_on_access.level(), FailOn::from(args.fail_on));
+    let verdict = DiffVerdict::of(&report, args.fail_on_access.level(), settings.fail_on);
     let base = match &args.sarif_base {
         Some(dir) => crate::source::absolute(dir),
         None => super::check::repository_root(),

@@ -60,7 +60,13 @@ pub fn revision_files(base: &str, paths: &[PathBuf], filters: &Filters) -> Resul
     Ok(wanted
         .into_iter()
         .zip(blobs)
-        .map(|((key, _), bytes)| SideFile { path: PathBuf::from(format!("{base}:{key}")), key, bytes: Ok(bytes) })
+        .map(|((key, _), bytes)| SideFile {
+            path: PathBuf::from(format!("{base}:{key}")),
+            at: PathBuf::from(&key),
+            key,
+            bytes: Ok(bytes),
+            kind: None,
+        })
         .collect())
 }
 

@@ -11,7 +11,7 @@ pub mod git;
 use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue, Containment, contains, wildcard_match};
 use crate::diagnostic::{Finding, PrincipalRef};
-use crate::filter::{UNREADABLE, fingerprint_of, fingerprint_parts};
+use crate::filter::{self, FilterOptions, UNREADABLE, fingerprint_of, fingerprint_parts};
 use crate::formats::Loaded;
 use crate::lint::{Checked, LintOptions, MAX_FILE_BYTES, check_keeping, load_bytes};
 use crate::policy::{Effect, PolicyKind, Principal, Statement};
@@ -29,6 +29,11 @@ pub struct SideFile {
     pub key: String,
     pub path: PathBuf,
     pub bytes: Result<Vec<u8>, String>,
+    /// The path the configuration's globs (policy kinds, suppressions) are matched at: the
+    /// file's path in NEW, on both sides (`path` unless the caller says otherwise).
+    pub at: PathBuf,
+    /// The kind the configuration gives the file's documents.
+    pub kind: Option<PolicyKind>,
 }
 
 impl SideFile {
@@ -41,7 +46,7 @@ impl SideFile {
             Ok(_) => std::fs::read(&path).map_err(|e| format!("cannot read: {}", crate::discover::io_reason(&e))),
             Err(e) => Err(format!("cannot read: {}", crate::discover::io_reason(&e))),
         };
-        SideFile { key, path, bytes }
+        SideFile { key, at: path.clone(), path, bytes, kind: None }
     }
 }
 
@@ -193,6 +198,18 @@ type Pair = (Option<SideFile>, Option<SideFile>);
 
 /// Compares two sides. Files are matched by key; the rules of `options` run on both.
 pub fn diff(old: Vec<SideFile>, new: Vec<SideFile>, options: &LintOptions, catalogue: &Catalogue) -> DiffReport {
+    diff_with(old, new, options, &FilterOptions::default(), catalogue)
+}
+
+/// `diff`, the findings of both sides filtered as `check` filters them (severity
+/// overrides, suppressions) before they are compared.
+pub fn diff_with(
+    old: Vec<SideFile>,
+    new: Vec<SideFile>,
+    options: &LintOptions,
+    filter: &FilterOptions,
+    catalogue: &Catalogue,
+) -> DiffReport {
     let mut pairs: BTreeMap<String, Pair> = BTreeMap::new();
     for f in old {
         let key = f.key.clone();
@@ -202,9 +219,15 @@ pub fn diff(old: Vec<SideFile>, new: Vec<SideFile>, options: &LintOptions, catal
         let key = f.key.clone();
         pairs.entry(key).or_default().1 = Some(f);
     }
+    let changed = changed_modules(&pairs);
     let pairs: Vec<(String, Pair)> = pairs.into_iter().collect();
-    let results: Vec<FileDiff> =
-        pairs.into_par_iter().map(|(key, (o, n))| diff_file(&key, o, n, options, catalogue)).collect();
+    let results: Vec<FileDiff> = pairs
+        .into_par_iter()
+        .map(|(key, (o, n))| {
+            let module_changed = module_of(&key).is_some_and(|dir| changed.contains(dir));
+            diff_file(&key, o, n, module_changed, options, filter, catalogue)
+        })
+        .collect();
     let mut report = DiffReport::default();
     for r in results {
         report.files += usize::from(r.compared);
@@ -214,6 +237,28 @@ pub fn diff(old: Vec<SideFile>, new: Vec<SideFile>, options: &LintOptions, catal
         report.errors.extend(r.errors);
     }
     report
+}
+
+/// The directory of a Terraform file (by key): its module, whose `.tf` files are read
+/// together (`formats::terraform`).
+fn module_of(key: &str) -> Option<&Path> {
+    let path = Path::new(key);
+    path.extension().is_some_and(|e| e == "tf").then(|| path.parent().unwrap_or(Path::new("")))
+}
+
+/// The modules in which some `.tf` file differs between the sides (changed, added or
+/// removed): in them, a file whose own bytes are the same may still grant something else
+/// (a principal of this file holds a policy written in a sibling that changed), so it is
+/// compared, not passed over as unchanged.
+fn changed_modules(pairs: &BTreeMap<String, Pair>) -> BTreeSet<PathBuf> {
+    pairs
+        .iter()
+        .filter(|(_, (o, n))| match (o, n) {
+            (Some(SideFile { bytes: Ok(a), .. }), Some(SideFile { bytes: Ok(b), .. })) => a != b,
+            _ => true,
+        })
+        .filter_map(|(key, _)| module_of(key).map(Path::to_path_buf))
+        .collect()
 }
 
 #[derive(Default)]
@@ -229,10 +274,20 @@ struct FileDiff {
 fn load_side(
     file: Option<SideFile>,
     options: &LintOptions,
+    filter: &FilterOptions,
     catalogue: &Catalogue,
 ) -> Result<Option<Checked>, (PathBuf, String)> {
     let Some(file) = file else { return Ok(None) };
     let bytes = file.bytes.map_err(|e| (file.path.clone(), e))?;
+    // The command line's --policy-kind wins over the configuration's kind for the file.
+    let kinded;
+    let options = match (options.kind, file.kind) {
+        (None, Some(kind)) => {
+            kinded = LintOptions { kind: Some(kind), ..options.clone() };
+            &kinded
+        }
+        _ => options,
+    };
     match load_bytes(&file.path, bytes, false, options) {
         Loaded::NotPolicy(_) => Ok(None),
         Loaded::Policy(loaded) => {
@@ -242,6 +297,9 @@ fn load_side(
                 let (line, column) = f.source.line_col(f.span.start);
                 return Err((file.path, format!("cannot be parsed: {} (line {line}, column {column})", f.message)));
             }
+            let mut checked = checked;
+            let findings = std::mem::take(&mut checked.findings);
+            checked.findings = filter::apply_file_at(findings, &file.path, Some(&file.at), filter).kept;
             Ok(Some(checked))
         }
     }
@@ -251,22 +309,24 @@ fn diff_file(
     key: &str,
     old: Option<SideFile>,
     new: Option<SideFile>,
+    module_changed: bool,
     options: &LintOptions,
+    filter: &FilterOptions,
     catalogue: &Catalogue,
 ) -> FileDiff {
     let mut out = FileDiff::default();
     // An unchanged file grants nothing new and introduces nothing: it is only read, so
     // that one that does not parse still breaks the run.
-    let same =
-        matches!((&old, &new), (Some(SideFile { bytes: Ok(a), .. }), Some(SideFile { bytes: Ok(b), .. })) if a == b);
+    let same = !module_changed
+        && matches!((&old, &new), (Some(SideFile { bytes: Ok(a), .. }), Some(SideFile { bytes: Ok(b), .. })) if a == b);
     let options = if same {
         &LintOptions { rules: crate::rules::find(UNREADABLE).into_iter().collect(), ..options.clone() }
     } else {
         options
     };
     // Identical bytes parse the same: read once.
-    let old = if same { Ok(None) } else { load_side(old, options, catalogue) };
-    let new = load_side(new, options, catalogue);
+    let old = if same { Ok(None) } else { load_side(old, options, filter, catalogue) };
+    let new = load_side(new, options, filter, catalogue);
     let (old, new) = match (old, new) {
         (Ok(o), Ok(n)) => (o, n),
         (o, n) => {
@@ -278,6 +338,9 @@ fn diff_file(
         out.compared = new.is_some();
         return out;
     }
+    let (mut old, mut new) = (old, new);
+    let old_views = old.as_mut().map(|c| ceiling_views(c, catalogue)).unwrap_or_default();
+    let new_views = new.as_mut().map(|c| ceiling_views(c, catalogue)).unwrap_or_default();
     if old.is_none() && new.is_none() {
         return out;
     }
@@ -312,8 +375,8 @@ fn diff_file(
         }
     }
     // Subjects, matched by key.
-    let (mut old_subjects, old_keys) = old.as_ref().map(subjects).unwrap_or_default();
-    let (mut new_subjects, new_keys) = new.as_ref().map(subjects).unwrap_or_default();
+    let (mut old_subjects, old_keys) = old.as_ref().map(|c| subjects(c, &old_views)).unwrap_or_default();
+    let (mut new_subjects, new_keys) = new.as_ref().map(|c| subjects(c, &new_views)).unwrap_or_default();
     // A principal on one side only (a role that gains its second policy becomes one) is
     // compared with the same documents on the other side taken together.
     regroup(&mut old_subjects, &old_keys, &new_subjects, new.as_ref(), &new_keys);
@@ -330,11 +393,42 @@ fn diff_file(
     out
 }
 
+/// A ceiling (SCP, RCP, permissions boundary) no principal holds as a grant, read as what
+/// it allows: a copy of it as an identity policy is added to the file's documents, so that
+/// the grant model says what passes it (Allows, unconditional Denies credited).
+/// (original index, copy index) for each.
+fn ceiling_views(c: &mut Checked, catalogue: &Catalogue) -> Vec<(usize, usize)> {
+    let held: BTreeSet<usize> = c.principals.iter().flat_map(|p| p.documents.iter().copied()).collect();
+    let ceilings: Vec<usize> = (0..c.documents.len())
+        .filter(|i| !held.contains(i))
+        // A sibling's ceiling (a Terraform module's other file) is judged in its own file.
+        .filter(|&i| c.documents[i].doc.span.start <= c.source.text.len())
+        .filter(|&i| {
+            matches!(
+                c.documents[i].doc.kind,
+                PolicyKind::ServiceControl | PolicyKind::ResourceControl | PolicyKind::Boundary
+            )
+        })
+        .collect();
+    let mut views = Vec::with_capacity(ceilings.len());
+    for i in ceilings {
+        let doc = crate::policy::PolicyDocument { kind: PolicyKind::Identity, ..c.documents[i].doc.clone() };
+        c.documents.push(crate::resolve::resolve(doc, catalogue));
+        views.push((i, c.documents.len() - 1));
+    }
+    views
+}
+
 /// What is judged in a file: each principal with its documents, and each document that
 /// no principal holds (trust policies, resource policies, standalone policies).
 #[derive(Debug, Clone)]
 enum Spec {
     Document(usize),
+    /// A ceiling read as what it allows: its kind, and the index of its identity copy.
+    Ceiling {
+        kind: PolicyKind,
+        view: usize,
+    },
     Principal(usize),
     /// The documents (and ceilings) of this side that the other side's principal holds.
     Group {
@@ -343,13 +437,20 @@ enum Spec {
     },
 }
 
-/// The subjects of a file by key, and each document's key.
-fn subjects(c: &Checked) -> (BTreeMap<String, Spec>, Vec<String>) {
+/// The subjects of a file by key, and each document's key (`views`: the ceilings read as
+/// what they allow, `ceiling_views`).
+fn subjects(c: &Checked, views: &[(usize, usize)]) -> (BTreeMap<String, Spec>, Vec<String>) {
     let mut out = BTreeMap::new();
     let held: BTreeSet<usize> = c.principals.iter().flat_map(|p| p.documents.iter().copied()).collect();
+    let copies: BTreeSet<usize> = views.iter().map(|(_, v)| *v).collect();
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut keys = Vec::with_capacity(c.documents.len());
     for (i, d) in c.documents.iter().enumerate() {
+        if copies.contains(&i) {
+            // A copy is judged under its original's key, never matched as a document.
+            keys.push(format!("v:{i}"));
+            continue;
+        }
         // Two documents at one locator (the two readings of a CloudFormation `Fn::If`).
         let n = seen.entry(d.doc.locator.as_str()).or_default();
         let key = if *n == 0 { format!("d:{}", d.doc.locator) } else { format!("d:{}#{n}", d.doc.locator) };
@@ -357,7 +458,11 @@ fn subjects(c: &Checked) -> (BTreeMap<String, Spec>, Vec<String>) {
         // A document of another file read with this one (a Terraform module's sibling) is
         // judged alone in that file's diff, not here.
         if !held.contains(&i) && d.doc.span.start <= c.source.text.len() {
-            out.insert(key.clone(), Spec::Document(i));
+            let spec = match views.iter().find(|(o, _)| *o == i) {
+                Some(&(_, view)) => Spec::Ceiling { kind: d.doc.kind, view },
+                None => Spec::Document(i),
+            };
+            out.insert(key.clone(), spec);
         }
         keys.push(key);
     }
@@ -419,6 +524,8 @@ fn regroup(
 struct Built<'d> {
     subject: Subject<'d>,
     source: &'d Arc<SourceFile>,
+    /// The files read with `source` (a Terraform module's siblings).
+    context: &'d [(usize, Arc<SourceFile>)],
     side: Side,
     /// The documents it is made of (to read their principals and kinds).
     documents: Vec<&'d ResolvedDocument>,
@@ -426,6 +533,8 @@ struct Built<'d> {
     /// and the content of its ceilings: what an action's grant is a function of.
     relevant: Vec<(&'d Statement, &'d ActionSet, String)>,
     ceilings: Vec<String>,
+    /// The file as reports name it (worked out once: every change names it).
+    file: String,
 }
 
 /// Builds a subject; a `Group` is judged as the principal `as_principal` (the other side's).
@@ -436,7 +545,9 @@ fn build<'d>(spec: &Spec, c: &'d Checked, side: Side, as_principal: Option<&'d P
             let principal = as_principal.expect("a group stands for the other side's principal");
             (Subject::principal(pick(documents), pick(ceilings), principal), pick(documents), pick(ceilings))
         }
-        Spec::Document(i) => (Subject::document(&c.documents[*i]), vec![&c.documents[*i]], Vec::new()),
+        Spec::Document(i) | Spec::Ceiling { view: i, .. } => {
+            (Subject::document(&c.documents[*i]), vec![&c.documents[*i]], Vec::new())
+        }
         Spec::Principal(i) => {
             let p = &c.principals[*i];
             let ceilings = pick(&p.ceilings);
@@ -454,7 +565,8 @@ fn build<'d>(spec: &Spec, c: &'d Checked, side: Side, as_principal: Option<&'d P
     let mut ceilings: Vec<String> =
         ceilings.iter().flat_map(|d| d.doc.statements.iter().map(|st| statement_key(d.doc.kind, st))).collect();
     ceilings.sort();
-    Built { subject, source: &c.source, side, documents, relevant, ceilings }
+    let file = c.source.display_path();
+    Built { subject, source: &c.source, context: &c.context, side, documents, relevant, ceilings, file }
 }
 
 /// A statement's content, without positions: two statements with the same key grant the
@@ -722,11 +834,20 @@ fn judge(p: &Piece<'_>, others: &[Piece<'_>], memo: &mut Memo) -> Verdict {
 }
 
 fn statement_at(b: &Built<'_>, st: &Statement) -> StatementAt {
-    let (line, column) = b.source.line_col(st.span.start);
-    let (end_line, end_column) = b.source.line_col(st.span.end);
+    // A statement of a module's sibling file (`Checked::context`) stands in that file: its
+    // span is past the end of this file's text, counted from where the sibling's starts.
+    let sibling = (st.span.start > b.source.text.len())
+        .then(|| b.context.iter().rev().find(|(base, _)| *base <= st.span.start))
+        .flatten();
+    let (source, base, file) = match sibling {
+        Some((base, f)) => (f, *base, f.display_path()),
+        None => (b.source, 0, b.file.clone()),
+    };
+    let (line, column) = source.line_col(st.span.start - base);
+    let (end_line, end_column) = source.line_col(st.span.end.saturating_sub(base));
     StatementAt {
         side: b.side,
-        file: b.source.display_path(),
+        file,
         line,
         column,
         end_line,
@@ -841,6 +962,7 @@ fn compare_subject<'d>(
     let (locator, principal, kind) = match (new_principal.or(old_principal), new.or(old)?) {
         (Some(p), _) => (p.locator.clone(), Some(p.clone()), PolicyKind::Identity),
         (None, (Spec::Document(i), c)) => (c.documents[*i].doc.locator.clone(), None, c.documents[*i].doc.kind),
+        (None, (Spec::Ceiling { kind, view }, c)) => (c.documents[*view].doc.locator.clone(), None, *kind),
         (None, _) => return None,
     };
     let mut added = Vec::new();
@@ -879,6 +1001,47 @@ fn compare_subject<'d>(
             removed.extend(action_changes(&name, level, (ob, &old_pieces), &new_pieces, false, &mut memo));
         }
     }
+    // A ceiling's conditional Denies (a region restriction, a guard on a tag) are not
+    // credited by the grant model: one removed lets through what it denied under its
+    // conditions (`looser`), one added holds back what it denies (`tighter`).
+    if matches!(new.or(old), Some((Spec::Ceiling { .. }, _))) {
+        let (o_denies, n_denies) = (o.as_ref().map(conditional_denies), n.as_ref().map(conditional_denies));
+        let (o_denies, n_denies) = (o_denies.unwrap_or_default(), n_denies.unwrap_or_default());
+        if let Some(nb) = &n {
+            let reported: BTreeSet<String> = added.iter().map(|c| c.action.clone()).collect();
+            for (k, &(st, set)) in &o_denies {
+                if n_denies.contains_key(k) {
+                    continue;
+                }
+                let ob = o.as_ref().expect("a Deny of OLD");
+                added.extend(deny_changes(
+                    ChangeKind::Looser,
+                    (st, set),
+                    ob,
+                    allowed(nb, catalogue),
+                    &reported,
+                    catalogue,
+                ));
+            }
+        }
+        if let Some(ob) = &o {
+            let reported: BTreeSet<String> = removed.iter().map(|c| c.action.clone()).collect();
+            for (k, &(st, set)) in &n_denies {
+                if o_denies.contains_key(k) {
+                    continue;
+                }
+                let nb = n.as_ref().expect("a Deny of NEW");
+                removed.extend(deny_changes(
+                    ChangeKind::Tighter,
+                    (st, set),
+                    nb,
+                    allowed(ob, catalogue),
+                    &reported,
+                    catalogue,
+                ));
+            }
+        }
+    }
     // Who trust and resource policies name.
     if principal.is_none() {
         let old_who = o.as_ref().map(who).unwrap_or_default();
@@ -912,6 +1075,84 @@ fn compare_subject<'d>(
         _ => Status::Changed,
     };
     Some(SubjectChanges { file: file.to_string(), locator, principal, kind, status, added, removed })
+}
+
+/// A subject's conditional Deny statements, by content key.
+fn conditional_denies<'d>(b: &Built<'d>) -> BTreeMap<String, (&'d Statement, &'d ActionSet)> {
+    let mut out = BTreeMap::new();
+    for d in &b.documents {
+        for (st, rs) in d.statements() {
+            if st.is_deny() && st.is_conditional() {
+                out.insert(statement_key(d.doc.kind, st), (st, &rs.actions));
+            }
+        }
+    }
+    out
+}
+
+/// The actions a subject's Allow statements name.
+fn allowed(b: &Built<'_>, _catalogue: &Catalogue) -> ActionSet {
+    let mut set = ActionSet::new();
+    for (st, actions, _) in &b.relevant {
+        if st.is_allow() {
+            set.union_with(actions);
+        }
+    }
+    set
+}
+
+/// The changes a conditional Deny of a ceiling makes, gone (`Looser`, statement in OLD)
+/// or new (`Tighter`, in NEW): one per action it names that the other side's ceiling
+/// allows, unless that action already has a change of its own (`reported`).
+fn deny_changes(
+    kind: ChangeKind,
+    (st, set): (&Statement, &ActionSet),
+    from: &Built<'_>,
+    mut allowed: ActionSet,
+    reported: &BTreeSet<String>,
+    catalogue: &Catalogue,
+) -> Vec<Change> {
+    allowed.intersect_with(set, catalogue);
+    let mut conditions: Vec<Cond> = st
+        .condition
+        .iter()
+        .flat_map(|c| c.entries())
+        .map(|(op, e)| Cond {
+            operator: op.name.value.clone(),
+            key: e.key.value.clone(),
+            values: e.values.iter().map(|v| v.value.clone()).collect(),
+        })
+        .collect();
+    conditions.sort();
+    let resources: Vec<String> = match &st.resource {
+        Some(r) if r.negated => {
+            vec![format!("NotResource: {}", r.values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join(", "))]
+        }
+        Some(r) => r.values.iter().map(|v| v.value.clone()).collect(),
+        None => Vec::new(),
+    };
+    let detail = match kind {
+        ChangeKind::Looser => {
+            "a conditional Deny of the ceiling removed: it no longer holds this back under its conditions"
+        }
+        _ => "a conditional Deny added to the ceiling: it holds this back under its conditions",
+    };
+    let at = statement_at(from, st);
+    allowed
+        .iter(catalogue)
+        .map(|id| (catalogue.action_name(id), id))
+        .filter(|(name, _)| !reported.contains(name.as_str()))
+        .map(|(name, id)| Change {
+            kind,
+            action: name,
+            access_level: catalogue.action_access(id),
+            resources: resources.clone(),
+            conditions: conditions.clone(),
+            detail: Some(detail.to_string()),
+            certain: true,
+            statements: vec![at.clone()],
+        })
+        .collect()
 }
 
 /// The content keys of the statements an action's grant is a function of, in order.

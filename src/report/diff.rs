@@ -7,6 +7,7 @@ use crate::catalogue::model::AccessLevel;
 use crate::diagnostic::Outcome;
 use crate::diff::{Change, Cond, DiffReport, StatementAt, SubjectChanges};
 use crate::filter::{FailOn, Verdict};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -469,19 +470,7 @@ fn json(report: &DiffReport, verdict: &DiffVerdict, catalogue: &Catalogue, out: 
         version: 1,
         tool: super::json::Tool { name: "iamlint", version: env!("CARGO_PKG_VERSION") },
         catalogue: super::json::catalogue_info(catalogue),
-        changes: report
-            .changes
-            .iter()
-            .map(|s| JsonSubject {
-                file: &s.file,
-                locator: &s.locator,
-                principal: s.principal.as_ref(),
-                policy_kind: s.kind.as_str(),
-                status: s.status.as_str(),
-                added: s.added.iter().map(json_change).collect(),
-                removed: s.removed.iter().map(json_change).collect(),
-            })
-            .collect(),
+        changes: Vec::new(),
         findings: JsonFindings {
             introduced: report.introduced.iter().map(super::json::finding).collect(),
             fixed: report.fixed.iter().map(super::json::finding).collect(),
@@ -504,6 +493,35 @@ fn json(report: &DiffReport, verdict: &DiffVerdict, catalogue: &Catalogue, out: 
             failed: verdict.failed(),
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    // The changes are most of the document (one entry per action): each subject's is
+    // serialized on the thread pool, then put in its place as `to_writer_pretty` would.
+    let subject = |s: &SubjectChanges| {
+        let json = JsonSubject {
+            file: &s.file,
+            locator: &s.locator,
+            principal: s.principal.as_ref(),
+            policy_kind: s.kind.as_str(),
+            status: s.status.as_str(),
+            added: s.added.iter().map(json_change).collect(),
+            removed: s.removed.iter().map(json_change).collect(),
+        };
+        super::json::try_item(&json)
+    };
+    let changes: Vec<String> = report.changes.par_iter().map(subject).collect::<Result<_, _>>()?;
+    let text = serde_json::to_string_pretty(&doc)?;
+    const NO_CHANGES: &str = "\n  \"changes\": [],";
+    match text.find(NO_CHANGES).filter(|_| !changes.is_empty()) {
+        Some(at) => {
+            out.write_all(&text.as_bytes()[..at])?;
+            out.write_all(b"\n  \"changes\": [")?;
+            for (i, c) in changes.iter().enumerate() {
+                out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+                out.write_all(c.as_bytes())?;
+            }
+            out.write_all(b"\n  ],")?;
+            out.write_all(&text.as_bytes()[at + NO_CHANGES.len()..])?;
+        }
+        None => out.write_all(text.as_bytes())?,
+    }
     writeln!(out)
 }

@@ -81,6 +81,11 @@ pub fn write(outcome: &Outcome, verdict: &Verdict, base: &Path, out: &mut impl W
     for f in &outcome.findings {
         writeln!(out, "{}", annotation(f, base))?;
     }
+    write_end(outcome, &summary_line(outcome, verdict), out)
+}
+
+/// After the annotations: the files not linted, the warnings, the summary line.
+pub fn write_end(outcome: &Outcome, summary: &str, out: &mut impl Write) -> io::Result<()> {
     for (path, message) in &outcome.errors {
         writeln!(
             out,
@@ -93,7 +98,7 @@ pub fn write(outcome: &Outcome, verdict: &Verdict, base: &Path, out: &mut impl W
     for w in &outcome.warnings {
         writeln!(out, "::warning title={}::{}", property("iamlint"), data(w))?;
     }
-    writeln!(out, "{}", data(&summary_line(outcome, verdict)))
+    writeln!(out, "{}", data(summary))
 }
 
 #[cfg(test)]

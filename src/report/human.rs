@@ -216,40 +216,51 @@ pub fn write(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let style = Style { color, ..Style::PLAIN };
+    out.write_all(findings_text(&outcome.findings, style).as_bytes())?;
+    let suppressed: Vec<String> = if show_suppressed {
+        outcome.suppressed.iter().map(super::concise::suppressed_line).collect()
+    } else {
+        Vec::new()
+    };
+    write_end(&suppressed, &summary_line(outcome, verdict), &super::overview::attention(outcome, ATTENTION), out)
+}
+
+/// The snippets of (ordered) findings, those underlining one value folded under one.
+pub fn findings_text(findings: &[Finding], style: Style) -> String {
     // Each file's text as snippets show it, worked out once per file.
     let key = |f: &Finding| Arc::as_ptr(&f.source) as usize;
     let mut shown: HashMap<usize, Cow<'_, str>> = HashMap::new();
-    for f in &outcome.findings {
+    for f in findings {
         shown.entry(key(f)).or_insert_with(|| escape::source(&f.source.text));
     }
     let shown_for = |f: &Finding| -> &str { &shown[&key(f)] };
-    let groups = same_value_groups(&outcome.findings);
+    let groups = same_value_groups(findings);
     // miette's layout is the costly part of a large run: render in parallel, print in order.
     let render = |g: &Group| {
-        let lead = &outcome.findings[g.lead];
+        let lead = &findings[g.lead];
         let mut text = render_shown(lead, style, shown_for(lead));
         for &i in &g.folded {
-            text.push_str(&format!(
-                "  also at this value: {}
-",
-                super::concise::line(&outcome.findings[i])
-            ));
+            text.push_str("  also at this value: ");
+            text.push_str(&super::concise::line(&findings[i]));
+            text.push('\n');
         }
         text
     };
     let rendered: Vec<String> =
         if groups.len() > 16 { groups.par_iter().map(render).collect() } else { groups.iter().map(render).collect() };
-    for text in rendered {
-        write!(out, "{text}")?;
-    }
-    if show_suppressed && !outcome.suppressed.is_empty() {
+    rendered.concat()
+}
+
+/// The end of the report: the suppressed findings (rendered, when asked), the summary
+/// line, the principals to look at first.
+pub fn write_end(suppressed: &[String], summary: &str, attention: &[String], out: &mut impl Write) -> io::Result<()> {
+    if !suppressed.is_empty() {
         writeln!(out, "suppressed:")?;
-        for s in &outcome.suppressed {
-            writeln!(out, "  {}", super::concise::suppressed_line(s))?;
+        for s in suppressed {
+            writeln!(out, "  {s}")?;
         }
     }
-    writeln!(out, "{}", summary_line(outcome, verdict))?;
-    let attention = super::overview::attention(outcome, ATTENTION);
+    writeln!(out, "{summary}")?;
     if !attention.is_empty() {
         writeln!(out, "principals to look at first:")?;
         for line in attention {
@@ -260,7 +271,7 @@ pub fn write(
 }
 
 /// How many principals the summary names.
-const ATTENTION: usize = 5;
+pub const ATTENTION: usize = 5;
 
 /// Findings of different rules that underline the same value of the same file: one
 /// snippet for the most severe (`lead`, the first of them on a tie), the others folded
@@ -300,24 +311,29 @@ fn plural(n: usize, word: &str) -> String {
 
 /// `3 findings (1 high, 2 medium) in 2 files; 3 at or above medium; ...`
 pub fn summary_line(outcome: &Outcome, verdict: &Verdict) -> String {
-    let mut counts = Vec::new();
-    for s in Severity::ALL {
-        let n = outcome.findings.iter().filter(|f| f.severity == s).count();
-        if n > 0 {
-            counts.push(format!("{n} {s}"));
-        }
-    }
-    let mut line = if outcome.findings.is_empty() {
+    summary_of(outcome, &super::Counts::of(outcome), verdict)
+}
+
+/// The summary line from `counts` of the findings and the rest of `outcome` (whose own
+/// findings a streamed run no longer holds).
+pub fn summary_of(outcome: &Outcome, counts: &super::Counts, verdict: &Verdict) -> String {
+    let mut line = if counts.findings == 0 {
         format!("no findings in {}", plural(outcome.checked, "file"))
     } else {
         let gate = match verdict.fail_on {
             FailOn::AtLeast(s) => format!("{} at or above {s}", verdict.gated),
             FailOn::Never => "none fails the run (--fail-on none)".to_string(),
         };
+        let parts: Vec<String> = Severity::ALL
+            .iter()
+            .zip(counts.by_severity)
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect();
         format!(
             "{} ({}) in {}; {gate}",
-            plural(outcome.findings.len(), "finding"),
-            counts.join(", "),
+            plural(counts.findings, "finding"),
+            parts.join(", "),
             plural(outcome.checked, "file"),
         )
     };
@@ -325,7 +341,7 @@ pub fn summary_line(outcome: &Outcome, verdict: &Verdict) -> String {
         // Named by the rules that say it: a file not fully read, a principal not fully seen.
         let rules: Vec<&str> = [crate::filter::UNREADABLE, crate::filter::INCOMPLETE]
             .into_iter()
-            .filter(|id| outcome.findings.iter().any(|f| f.rule.id == *id))
+            .filter(|id| counts.rules.contains(id))
             .collect();
         let verb = if verdict.unreadable == 1 { "fails" } else { "fail" };
         line.push_str(&format!(
@@ -333,8 +349,8 @@ pub fn summary_line(outcome: &Outcome, verdict: &Verdict) -> String {
             plural(verdict.unreadable, &format!("{} finding", rules.join(" or ")))
         ));
     }
-    if !outcome.suppressed.is_empty() {
-        line.push_str(&format!("; {} suppressed", outcome.suppressed.len()));
+    if counts.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", counts.suppressed));
     }
     if outcome.baselined > 0 {
         line.push_str(&format!("; {} in the baseline", outcome.baselined));

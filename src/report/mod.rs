@@ -12,9 +12,10 @@ pub mod json;
 pub mod markdown;
 pub mod overview;
 pub mod sarif;
+pub mod stream;
 
 use crate::catalogue::Catalogue;
-use crate::diagnostic::{Outcome, Severity};
+use crate::diagnostic::{Finding, Outcome, Severity};
 use crate::filter::Verdict;
 use std::io::{self, Write};
 
@@ -46,6 +47,35 @@ impl Format {
     /// query per action granted, so only these ask for them).
     pub fn shows_access(self) -> bool {
         matches!(self, Format::Html | Format::Markdown)
+    }
+}
+
+/// What the summaries count of a run's findings: taken from the whole outcome, or added up
+/// file by file as a streamed report goes.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub findings: usize,
+    /// In `Severity::ALL` order.
+    pub by_severity: [usize; 5],
+    /// The rules that reported.
+    pub rules: std::collections::BTreeSet<&'static str>,
+    /// Findings a suppression set aside.
+    pub suppressed: usize,
+}
+
+impl Counts {
+    pub fn of(outcome: &Outcome) -> Counts {
+        let mut counts = Counts { suppressed: outcome.suppressed.len(), ..Counts::default() };
+        counts.add(&outcome.findings);
+        counts
+    }
+
+    pub fn add(&mut self, findings: &[Finding]) {
+        self.findings += findings.len();
+        for f in findings {
+            self.by_severity[Severity::ALL.iter().position(|s| *s == f.severity).unwrap_or(0)] += 1;
+            self.rules.insert(f.rule.id);
+        }
     }
 }
 
@@ -86,8 +116,7 @@ pub fn render(
     } else {
         out
     };
-    let mut err = escape::LineGuard::new(err);
-    let (out, err) = (&mut out, &mut err);
+    let out = &mut out;
     match options.format {
         Format::Json => json::write(outcome, verdict, catalogue, options.show_suppressed, out)?,
         Format::Sarif => sarif::write(outcome, verdict, &options.base, options.show_suppressed, out)?,
@@ -103,6 +132,13 @@ pub fn render(
     }
     // What goes to `err` comes after the report, also when both go to one terminal.
     out.flush()?;
+    epilogue(outcome, options, err)
+}
+
+/// What goes to `err` after the report: the files passed over (with `verbose`), the files
+/// that could not be linted (except in the formats that carry them), the warnings.
+pub fn epilogue(outcome: &Outcome, options: &RenderOptions, err: &mut dyn Write) -> io::Result<()> {
+    let mut err = escape::LineGuard::new(err);
     if options.verbose {
         for (path, reason) in &outcome.skipped {
             writeln!(err, "iamlint: skipped {}: {}", escape::path(&display(path)), escape::message(reason))?;

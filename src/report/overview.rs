@@ -227,27 +227,77 @@ pub fn attention(outcome: &Outcome, n: usize) -> Vec<String> {
     if outcome.subjects.iter().all(|s| s.principal.is_none()) {
         return Vec::new();
     }
-    let overview = of(outcome);
-    let mut lines = Vec::new();
-    let with_findings: Vec<_> = overview.principals().filter(|s| !s.findings.is_empty()).collect();
-    for s in with_findings.iter().take(n) {
-        let p = s.subject.principal.as_ref().expect("principals only");
+    let mut attention = Attention::new(n);
+    for r in ranked_principals(outcome) {
+        attention.push(r);
+    }
+    attention.lines()
+}
+
+/// A principal with findings, as the human summary names it: its worst severity, its
+/// number of findings, its line.
+pub struct Ranked {
+    worst: Severity,
+    findings: usize,
+    line: String,
+}
+
+/// The principals with findings of an outcome (one file's, or a run's), in subject order.
+pub fn ranked_principals(outcome: &Outcome) -> Vec<Ranked> {
+    let (placed, _) = place(outcome);
+    let mut out = Vec::new();
+    for (i, (subject, findings)) in outcome.subjects.iter().zip(placed).enumerate() {
+        let (Some(p), Some(worst)) = (&subject.principal, findings.iter().map(|f| f.severity).max()) else {
+            continue;
+        };
+        let s = Section { subject, findings, id: format!("s{i}") };
         let place = if p.arn.is_empty() {
             match p.locator.as_str() {
-                "" => s.subject.source.display_path(),
-                l => format!("{} {l}", s.subject.source.display_path()),
+                "" => subject.source.display_path(),
+                l => format!("{} {l}", subject.source.display_path()),
             }
         } else {
             p.arn.clone()
         };
-        let line = format!("{} {} ({place}): {}", p.kind, p.name, s.counts_text());
-        lines.push(plain(&line));
+        let line = plain(&format!("{} {} ({place}): {}", p.kind, p.name, s.counts_text()));
+        out.push(Ranked { worst, findings: s.findings.len(), line });
     }
-    if with_findings.len() > n {
-        let more = with_findings.len() - n;
-        lines.push(format!("and {more} more principal{} with findings", if more == 1 { "" } else { "s" }));
+    out
+}
+
+/// The `n` principals to look at first among those pushed (worst severity first, then
+/// most findings, then the order they came in), and how many there were: what a run
+/// keeps of its principals for the human summary, whatever their number.
+pub struct Attention {
+    n: usize,
+    kept: Vec<Ranked>,
+    total: usize,
+}
+
+impl Attention {
+    pub fn new(n: usize) -> Attention {
+        Attention { n, kept: Vec::new(), total: 0 }
     }
-    lines
+
+    pub fn push(&mut self, r: Ranked) {
+        self.total += 1;
+        let key = |r: &Ranked| (std::cmp::Reverse(r.worst), std::cmp::Reverse(r.findings));
+        // After those that rank the same: the earlier stays first.
+        let at = self.kept.partition_point(|k| key(k) <= key(&r));
+        if at < self.n {
+            self.kept.insert(at, r);
+            self.kept.truncate(self.n);
+        }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self.kept.iter().map(|r| r.line.clone()).collect();
+        if self.total > self.n {
+            let more = self.total - self.n;
+            lines.push(format!("and {more} more principal{} with findings", if more == 1 { "" } else { "s" }));
+        }
+        lines
+    }
 }
 
 /// Text from the input for a terminal: control characters, line separators and BiDi

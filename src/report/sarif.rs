@@ -294,12 +294,16 @@ fn message(f: &Finding) -> String {
 }
 
 /// Each file's URI, worked out once (a run has thousands of findings in hundreds of files).
-struct Uris<'b> {
+pub struct Uris<'b> {
     base: &'b Path,
     known: BTreeMap<std::path::PathBuf, (String, Option<&'static str>)>,
 }
 
-impl Uris<'_> {
+impl<'b> Uris<'b> {
+    pub fn new(base: &'b Path) -> Uris<'b> {
+        Uris { base, known: BTreeMap::new() }
+    }
+
     fn of(&mut self, path: &Path) -> (String, Option<&'static str>) {
         if let Some(known) = self.known.get(path) {
             return known.clone();
@@ -369,10 +373,21 @@ pub fn write(
         rules.insert(f.rule.id, f.rule);
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, id)| (*id, i)).collect();
-    let mut uris = Uris { base, known: BTreeMap::new() };
+    let mut uris = Uris::new(base);
     let mut results: Vec<SarifResult<'_>> =
         outcome.findings.iter().map(|f| result(f, index[f.rule.id], &mut uris, None)).collect();
     results.extend(suppressed.iter().map(|s| result(&s.finding, index[s.finding.rule.id], &mut uris, Some(s))));
+    serde_json::to_writer_pretty(&mut *out, &log(outcome, verdict, base, &rules, results))?;
+    writeln!(out)
+}
+
+fn log<'a>(
+    outcome: &Outcome,
+    verdict: &Verdict,
+    base: &Path,
+    rules: &BTreeMap<&'static str, &'static RuleMeta>,
+    results: Vec<SarifResult<'a>>,
+) -> Log<'a> {
     let notifications = outcome
         .errors
         .iter()
@@ -396,7 +411,7 @@ pub fn write(
     if !base_uri.ends_with('/') {
         base_uri.push('/');
     }
-    let log = Log {
+    Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
         runs: [Run {
@@ -416,8 +431,127 @@ pub fn write(
             }],
             column_kind: "unicodeCodePoints",
         }],
+    }
+}
+
+/// One result as it stands in the log's `results` (8 spaces deep), its `ruleIndex` left
+/// at 0: the rules that report are known at the end of the run (`write_spooled` sets it).
+pub fn result_text(f: &Finding, uris: &mut Uris<'_>, suppressed: Option<&Suppressed>) -> String {
+    let text = serde_json::to_string_pretty(&result(f, 0, uris, suppressed)).unwrap_or_default();
+    format!("        {}", text.replace('\n', "\n        "))
+}
+
+/// Where a streamed run keeps its results until the rules that report are known: an
+/// unlinked temporary file, or memory when none can be made.
+pub enum Spool {
+    File(io::BufWriter<std::fs::File>),
+    Memory(Vec<u8>),
+}
+
+impl Spool {
+    pub fn open() -> Spool {
+        let name = format!(
+            "iamlint-{}-{}.sarif-results",
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+        );
+        let path = std::env::temp_dir().join(name);
+        let opened = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path);
+        match opened {
+            Ok(file) => {
+                // Unlinked at once: nothing is left behind, whatever happens to the run.
+                let _ = std::fs::remove_file(&path);
+                Spool::File(io::BufWriter::with_capacity(1 << 16, file))
+            }
+            Err(_) => Spool::Memory(Vec::new()),
+        }
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Spool::File(f) => f.write_all(bytes),
+            Spool::Memory(m) => {
+                m.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// Copies what was spooled to `out`, each `ruleIndex` set from the `ruleId` before it.
+    fn copy(self, index: &BTreeMap<&str, usize>, out: &mut impl Write) -> io::Result<bool> {
+        use io::{BufRead, Seek};
+        let mut reader: Box<dyn BufRead> = match self {
+            Spool::File(f) => {
+                let mut file = f.into_inner().map_err(|e| e.into_error())?;
+                file.seek(io::SeekFrom::Start(0))?;
+                Box::new(io::BufReader::with_capacity(1 << 16, file))
+            }
+            Spool::Memory(m) => Box::new(io::Cursor::new(m)),
+        };
+        let mut line = String::new();
+        let mut rule = String::new();
+        let mut any = false;
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(any);
+            }
+            any = true;
+            fix_index(&line, &mut rule, index, out)?;
+        }
+    }
+}
+
+/// Writes a line of spooled results, with its `ruleIndex` set (`rule` remembers the last
+/// `ruleId`). Such a key starts its line: a value holding the text has its quotes escaped.
+fn fix_index(line: &str, rule: &mut String, index: &BTreeMap<&str, usize>, out: &mut impl Write) -> io::Result<()> {
+    let body = line.trim_start();
+    if let Some(id) = body.strip_prefix("\"ruleId\": \"") {
+        *rule = id.split('"').next().unwrap_or("").to_string();
+    } else if let Some(rest) = body.strip_prefix("\"ruleIndex\": ") {
+        let indent = &line[..line.len() - body.len()];
+        let after = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+        let i = index.get(rule.as_str()).copied().unwrap_or(0);
+        return write!(out, "{indent}\"ruleIndex\": {i}{after}");
+    }
+    out.write_all(line.as_bytes())
+}
+
+/// Where the results stand in the pretty-printed log, written empty.
+const NO_RESULTS: &str = "\n      \"results\": [],";
+
+/// Writes a streamed run's log: its results from the spool (`spooled`: it holds some;
+/// each separated by `,\n`, as `result_text` wrote them) and the suppressed ones after.
+pub fn write_spooled(
+    outcome: &Outcome,
+    verdict: &Verdict,
+    base: &Path,
+    rules: &BTreeMap<&'static str, &'static RuleMeta>,
+    (spool, spooled): (Spool, bool),
+    suppressed: &[String],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, id)| (*id, i)).collect();
+    let text = serde_json::to_string_pretty(&log(outcome, verdict, base, rules, Vec::new()))?;
+    let Some(at) = text.find(NO_RESULTS) else {
+        return Err(io::Error::other("the SARIF log has no results"));
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(&text.as_bytes()[..at])?;
+    out.write_all(b"\n      \"results\": [")?;
+    let mut rule = String::new();
+    if spooled {
+        out.write_all(b"\n")?;
+    }
+    let mut any = spool.copy(&index, out)?;
+    for s in suppressed {
+        out.write_all(if any { b",\n" } else { b"\n" })?;
+        for line in s.split_inclusive('\n') {
+            fix_index(line, &mut rule, &index, out)?;
+        }
+        any = true;
+    }
+    out.write_all(if any { b"\n      ]," } else { b"]," })?;
+    out.write_all(&text.as_bytes()[at + NO_RESULTS.len()..])?;
     writeln!(out)
 }
 
