@@ -165,7 +165,8 @@ type ModuleResults = Vec<Mutex<Option<FileResult>>>;
 /// `lint_files_with` does: the first of its files asked for lints the module
 /// (`lint_module`) and keeps the other files' results until they are asked for.
 pub struct Modules<'c> {
-    /// Each module of two files or more: its files, and their results once linted.
+    /// Each module (its `.tf` and `.tf.json` files the run names, one or more): its files,
+    /// and their results once linted.
     units: Vec<(Vec<&'c Candidate>, OnceLock<ModuleResults>)>,
     /// A file's module and place in it, by its path.
     place: HashMap<&'c Path, (usize, usize)>,
@@ -177,7 +178,7 @@ impl<'c> Modules<'c> {
         let mut units = Vec::new();
         let mut place = HashMap::new();
         for (module, unit) in modules_of(&owned) {
-            if !module || unit.len() < 2 {
+            if !module {
                 continue;
             }
             for (k, &i) in unit.iter().enumerate() {
