@@ -414,8 +414,11 @@ pub fn run(args: &CheckArgs, out: &mut impl Write) -> std::io::Result<u8> {
         show_suppressed: args.show_suppressed,
         base,
     };
-    // A report written as the run goes shows its own progress on a terminal.
-    let streaming = stream::streams(&render) && args.write_baseline.is_none();
+    // A report written as the run goes shows its own progress on a terminal. One file is
+    // rendered straight to the output: as a streamed part it would be held whole in
+    // memory beside its findings (110 MB of JSON for a 45.6 MB account dump).
+    let streaming =
+        stream::streams(&render) && args.write_baseline.is_none() && files.len() + usize::from(reads_stdin) > 1;
     let bar = if streaming && std::io::stdout().is_terminal() { None } else { super::progress::Bar::for_stderr() };
     let extras =
         Extras { access: args.format.shows_access(), progress: bar.as_ref().map(|b| b as &dyn crate::lint::Progress) };
