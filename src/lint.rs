@@ -372,7 +372,7 @@ pub fn load_ceiling(path: &Path, kind: PolicyKind, catalogue: &Catalogue) -> Res
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
     let text = String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())?;
     let source = Arc::new(SourceFile::new(path, text));
-    let loaded = match formats::load(source.clone(), &LoadOptions { kind: Some(kind), explicit: true }) {
+    let loaded = match formats::load(source.clone(), &LoadOptions { kind: Some(kind), explicit: true, tree: None }) {
         Loaded::Policy(loaded) => loaded,
         Loaded::NotPolicy(reason) => return Err(format!("not a policy: {reason}")),
     };
@@ -444,9 +444,21 @@ pub const MAX_DOCUMENT_CHARS: usize = 1 << 20;
 /// Reads a file's content with the adapter registry (invalid UTF-8 is replaced and
 /// reported as a syntax problem).
 pub fn load_bytes(path: &Path, bytes: Vec<u8>, explicit: bool, options: &LintOptions) -> Loaded {
+    load_bytes_in(path, bytes, explicit, options, None)
+}
+
+/// `load_bytes` for a file of a tree that is not on disk (`formats::Tree`: a git
+/// revision's files, named as `path` is).
+pub fn load_bytes_in(
+    path: &Path,
+    bytes: Vec<u8>,
+    explicit: bool,
+    options: &LintOptions,
+    tree: Option<Arc<formats::Tree>>,
+) -> Loaded {
     let (text, encoding_problem) = decode(bytes);
     let source = Arc::new(SourceFile::new(path, text));
-    let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some() };
+    let load = LoadOptions { kind: options.kind, explicit: explicit || encoding_problem.is_some(), tree };
     match formats::load(source, &load) {
         Loaded::Policy(mut loaded) => {
             if let Some(problem) = encoding_problem {
@@ -668,7 +680,7 @@ fn lint_module(
         return alone();
     }
     let at: Vec<Option<usize>> = members.iter().map(|c| files.iter().position(|f| f.path == c.path)).collect();
-    let load = LoadOptions { kind: options.kind, explicit: false };
+    let load = LoadOptions { kind: options.kind, explicit: false, tree: None };
     let Some(loaded) = formats::terraform::load_module(&files, &load) else { return alone() };
     if loaded.documents.is_empty() || loaded.documents.iter().any(|d| d.size > MAX_DOCUMENT_CHARS) {
         return alone();

@@ -21,7 +21,7 @@ pub fn policy(statements: &str) -> String {
 /// A file's text loaded as `policy.json` (or another name, for format detection).
 pub fn load(name: &str, text: &str, kind: Option<PolicyKind>) -> LoadedFile {
     let source = Arc::new(SourceFile::new(name, text.to_string()));
-    match formats::load(source, &LoadOptions { kind, explicit: true }) {
+    match formats::load(source, &LoadOptions { kind, explicit: true, tree: None }) {
         Loaded::Policy(loaded) => loaded,
         Loaded::NotPolicy(reason) => panic!("{name} is not a policy: {reason}"),
     }

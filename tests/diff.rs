@@ -539,6 +539,65 @@ resource "aws_iam_policy" "builds" {{
     assert_eq!(again["changes"].as_array().unwrap().len(), 1, "{again:#}");
 }
 
+/// `--git`: the revision's Terraform files are read with their module as the working
+/// tree's are (the revision is not on disk: its files are handed to the Terraform reader),
+/// so a policy changed in one file is compared on the role of another, and nothing that
+/// did not change is reported as removed or new.
+#[test]
+fn git_reads_a_revisions_terraform_module_whole() {
+    let s = Scratch::new();
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(&s.0)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", text(&o));
+    };
+    let iam = r#"resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "ci" {
+  role       = aws_iam_role.ci.name
+  policy_arn = aws_iam_policy.builds.arn
+}
+"#;
+    let policies = |actions: &str| {
+        format!(
+            r#"variable "bucket" {{
+  default = "builds"
+}}
+
+resource "aws_iam_policy" "builds" {{
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = [{actions}], Resource = "arn:aws:s3:::${{var.bucket}}/*" }}] }})
+}}
+"#
+        )
+    };
+    git(&["init", "-q", "-b", "main"]);
+    s.write("infra/iam.tf", iam).write("infra/policies.tf", policies(r#""s3:GetObject""#));
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    s.write("infra/policies.tf", policies(r#""s3:GetObject", "s3:DeleteObject""#));
+    let o = s.run(&["diff", "--git", "main", "infra", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let report = json(&o);
+    // Only the new action, on the role that holds the policy: the role's other grant, its
+    // trust policy and the variable's bucket are the same on both sides.
+    assert_eq!(
+        rows(&report),
+        BTreeSet::from([("iam.tf".to_string(), "+", "new-action".to_string(), "s3:DeleteObject".to_string())]),
+        "{report:#}"
+    );
+    assert!(report["findings"]["fixed"].as_array().unwrap().is_empty(), "{report:#}");
+}
+
 #[test]
 fn added_and_removed_documents_are_whole_changes() {
     let s = Scratch::new();

@@ -27,7 +27,7 @@ fn text(name: &str) -> String {
 
 fn loaded(name: &str) -> LoadedFile {
     let source = Arc::new(SourceFile::new(Path::new(DIR).join(name), text(name)));
-    match formats::load(source, &LoadOptions { kind: None, explicit: true }) {
+    match formats::load(source, &LoadOptions { kind: None, explicit: true, tree: None }) {
         Loaded::Policy(file) => file,
         other => panic!("{name}: {other:?}"),
     }
@@ -307,7 +307,9 @@ fn what_a_dump_lacks_is_reported_and_fails_the_run() {
                                     {"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}],
         "GroupDetailList": [], "RoleDetailList": [], "Policies": []}"#;
     let source = Arc::new(SourceFile::new("gaps.json", dump.to_string()));
-    let Loaded::Policy(file) = formats::load(source, &LoadOptions { kind: None, explicit: true }) else { panic!() };
+    let Loaded::Policy(file) = formats::load(source, &LoadOptions { kind: None, explicit: true, tree: None }) else {
+        panic!()
+    };
     let under: Vec<&str> = file.gaps.iter().map(|g| &dump[g.span.clone()]).collect();
     assert_eq!(
         under,

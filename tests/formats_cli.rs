@@ -19,7 +19,10 @@ use std::sync::Arc;
 const DIR: &str = "fixtures/formats/cli";
 
 fn load(name: &str, text: &str) -> Loaded {
-    formats::load(Arc::new(SourceFile::new(name, text.to_string())), &LoadOptions { kind: None, explicit: true })
+    formats::load(
+        Arc::new(SourceFile::new(name, text.to_string())),
+        &LoadOptions { kind: None, explicit: true, tree: None },
+    )
 }
 
 fn loaded(path: &Path) -> LoadedFile {

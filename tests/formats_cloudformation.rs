@@ -21,7 +21,7 @@ fn path(name: &str) -> PathBuf {
 }
 
 fn load_text(name: &str, text: String) -> Loaded {
-    formats::load(Arc::new(SourceFile::new(name, text)), &LoadOptions { kind: None, explicit: true })
+    formats::load(Arc::new(SourceFile::new(name, text)), &LoadOptions { kind: None, explicit: true, tree: None })
 }
 
 fn load(name: &str) -> LoadedFile {

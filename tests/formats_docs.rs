@@ -22,7 +22,10 @@ use std::time::{Duration, Instant};
 const DIR: &str = "fixtures/formats/docs";
 
 fn load(name: &str, text: &str) -> Loaded {
-    formats::load(Arc::new(SourceFile::new(name, text.to_string())), &LoadOptions { kind: None, explicit: true })
+    formats::load(
+        Arc::new(SourceFile::new(name, text.to_string())),
+        &LoadOptions { kind: None, explicit: true, tree: None },
+    )
 }
 
 fn page(file: &str) -> (String, LoadedFile) {

@@ -24,7 +24,7 @@ const TF: &str = "fixtures/formats/terraform";
 fn load(path: &str) -> LoadedFile {
     let text = std::fs::read_to_string(path).unwrap();
     let source = Arc::new(SourceFile::new(path, text));
-    match formats::load(source, &LoadOptions { kind: None, explicit: true }) {
+    match formats::load(source, &LoadOptions { kind: None, explicit: true, tree: None }) {
         Loaded::Policy(f) => f,
         Loaded::NotPolicy(why) => panic!("{path}: not a policy: {why}"),
     }

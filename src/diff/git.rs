@@ -9,10 +9,12 @@
 
 use super::SideFile;
 use crate::discover::Filters;
+use crate::formats::Tree;
 use crate::source::display;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 fn git(args: &[&str]) -> Result<Vec<u8>, String> {
     let o = Command::new("git")
@@ -57,15 +59,24 @@ pub fn revision_files(base: &str, paths: &[PathBuf], filters: &Filters) -> Resul
         }
     }
     let blobs = cat_blobs(&wanted.iter().map(|(_, oid)| oid.as_str()).collect::<Vec<_>>())?;
+    let path = |key: &str| PathBuf::from(format!("{base}:{key}"));
+    // The revision's text files, for a Terraform file's module (its siblings are not on disk).
+    let tree: Tree = wanted
+        .iter()
+        .zip(&blobs)
+        .filter_map(|((key, _), bytes)| Some((path(key), Arc::from(std::str::from_utf8(bytes).ok()?))))
+        .collect();
+    let tree = Arc::new(tree);
     Ok(wanted
         .into_iter()
         .zip(blobs)
         .map(|((key, _), bytes)| SideFile {
-            path: PathBuf::from(format!("{base}:{key}")),
+            path: path(&key),
             at: PathBuf::from(&key),
             key,
             bytes: Ok(bytes),
             kind: None,
+            tree: Some(tree.clone()),
         })
         .collect())
 }

@@ -12,8 +12,8 @@ use crate::catalogue::model::AccessLevel;
 use crate::catalogue::{ActionId, ActionSet, Catalogue, Containment, contains, wildcard_match};
 use crate::diagnostic::{Finding, PrincipalRef};
 use crate::filter::{self, FilterOptions, UNREADABLE, fingerprint_of, fingerprint_parts};
-use crate::formats::Loaded;
-use crate::lint::{Checked, LintOptions, MAX_FILE_BYTES, check_keeping, load_bytes};
+use crate::formats::{Loaded, Tree};
+use crate::lint::{Checked, LintOptions, MAX_FILE_BYTES, check_keeping, load_bytes_in};
 use crate::policy::{Effect, PolicyKind, Principal, Statement};
 use crate::resolve::{ResolvedDocument, Subject};
 use crate::source::SourceFile;
@@ -34,6 +34,9 @@ pub struct SideFile {
     pub at: PathBuf,
     /// The kind the configuration gives the file's documents.
     pub kind: Option<PolicyKind>,
+    /// The side's files when they are not on disk (a git revision's): a Terraform file's
+    /// module is read from here.
+    pub tree: Option<Arc<Tree>>,
 }
 
 impl SideFile {
@@ -46,7 +49,7 @@ impl SideFile {
             Ok(_) => std::fs::read(&path).map_err(|e| format!("cannot read: {}", crate::discover::io_reason(&e))),
             Err(e) => Err(format!("cannot read: {}", crate::discover::io_reason(&e))),
         };
-        SideFile { key, at: path.clone(), path, bytes, kind: None }
+        SideFile { key, at: path.clone(), path, bytes, kind: None, tree: None }
     }
 }
 
@@ -288,7 +291,7 @@ fn load_side(
         }
         _ => options,
     };
-    match load_bytes(&file.path, bytes, false, options) {
+    match load_bytes_in(&file.path, bytes, false, options, file.tree.clone()) {
         Loaded::NotPolicy(_) => Ok(None),
         Loaded::Policy(loaded) => {
             let checked = check_keeping(loaded, options, catalogue).map_err(|m| (file.path.clone(), m))?;

@@ -95,14 +95,20 @@ pub enum Loaded {
 }
 
 /// How to load.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// Forces the kind of every document (otherwise the adapter or the builder decides).
     pub kind: Option<PolicyKind>,
     /// The file was named on the command line: it is reported when it cannot be read as
     /// a policy, even if it does not look like one.
     pub explicit: bool,
+    /// The files around this one when they are not on disk (a git revision's, for `diff
+    /// --git`): a Terraform file's module siblings are read from here, not the directory.
+    pub tree: Option<Arc<Tree>>,
 }
+
+/// Files by path, with their text: a tree that is not on disk.
+pub type Tree = std::collections::BTreeMap<std::path::PathBuf, Arc<str>>;
 
 /// One input format.
 pub struct Adapter {

@@ -25,7 +25,7 @@ use super::document::{self, DocumentOptions};
 use super::embedded::{self, Fill, Hole, Place};
 use super::tf_json::OffsetMap;
 use super::tree::Node;
-use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem, aws_managed};
+use super::{Adapter, Gap, LoadOptions, Loaded, LoadedFile, SyntaxProblem, Tree, aws_managed};
 use crate::diagnostic::PrincipalRef;
 use crate::policy::{PolicyDocument, PolicyKind, PrincipalPolicies, Problem, Unresolved, UnresolvedPart};
 use crate::source::{SourceFile, Span, Spanned};
@@ -145,7 +145,7 @@ fn read(source: Arc<SourceFile>, text: &str, options: &LoadOptions, map: Option<
     };
     // The module: this file's text first (its spans unchanged), then each sibling `.tf`
     // file's, read as one body (Terraform reads a directory as one configuration).
-    let siblings = if map.is_none() { module_siblings(&source.path) } else { Vec::new() };
+    let siblings = if map.is_none() { module_siblings(&source.path, options.tree.as_deref()) } else { Vec::new() };
     let own = text.len();
     let mut combined = text.to_string();
     let mut context = Vec::new();
@@ -171,6 +171,7 @@ fn read(source: Arc<SourceFile>, text: &str, options: &LoadOptions, map: Option<
     let path = source.path.clone();
     let mut module = Module::new(text, &path, body, options.kind);
     module.map = map;
+    module.tree = options.tree.as_deref();
     module.run();
     // What the siblings hold is reported where they are linted: here only this file's
     // problems, and the principals one of this file's documents belongs to.
@@ -325,15 +326,9 @@ pub fn load_module(files: &[Arc<SourceFile>], options: &LoadOptions) -> Option<L
 /// they are linted, and their findings reported, in their own run). None when `path` is
 /// not a file on disk (standard input, tests), and none past `MAX_SIBLINGS` files or
 /// `MAX_READ` bytes each.
-fn module_siblings(path: &Path) -> Vec<Arc<SourceFile>> {
-    let Some(files) = sibling_files(path) else { return Vec::new() };
+fn module_siblings(path: &Path, tree: Option<&Tree>) -> Vec<Arc<SourceFile>> {
     let mut out = Vec::new();
-    for file in files.into_iter().take(MAX_SIBLINGS) {
-        let Ok(meta) = std::fs::metadata(&file) else { continue };
-        if !meta.is_file() || meta.len() > MAX_READ {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+    for (file, text) in sibling_texts(path, tree, MAX_SIBLINGS) {
         if hcl_edit::parser::parse_body(text.trim_start_matches('\u{feff}')).is_err() {
             continue;
         }
@@ -342,6 +337,39 @@ fn module_siblings(path: &Path) -> Vec<Arc<SourceFile>> {
         out.push(Arc::new(SourceFile::new(name, text)));
     }
     out
+}
+
+/// The first `limit` other `.tf` files of the directory of `path`, sorted, with their text
+/// (a file larger than `MAX_READ` or unreadable is left out): from `tree` when the files
+/// are not on disk (a git revision's), else from the directory. Empty when `path` is not
+/// a file of the tree, or on disk.
+fn sibling_texts(path: &Path, tree: Option<&Tree>, limit: usize) -> Vec<(PathBuf, String)> {
+    if let Some(tree) = tree {
+        if !tree.contains_key(path) {
+            return Vec::new();
+        }
+        let dir = path.parent();
+        let tf = |p: &Path| {
+            p.parent() == dir && p.extension().is_some_and(|e| e == "tf") && p.file_name() != path.file_name()
+        };
+        return tree
+            .iter()
+            .filter(|(p, _)| tf(p))
+            .take(limit)
+            .filter(|(_, text)| text.len() as u64 <= MAX_READ)
+            .map(|(p, text)| (p.clone(), text.to_string()))
+            .collect();
+    }
+    let Some(files) = sibling_files(path) else { return Vec::new() };
+    let read = |file: PathBuf| {
+        let meta = std::fs::metadata(&file).ok()?;
+        if !meta.is_file() || meta.len() > MAX_READ {
+            return None;
+        }
+        let text = std::fs::read_to_string(&file).ok()?;
+        Some((file, text))
+    };
+    files.into_iter().take(limit).filter_map(read).collect()
 }
 
 /// The other `.tf` files of the directory of `path`, sorted; `None` when `path` is not a
@@ -471,6 +499,8 @@ struct Module<'a> {
     locals: Vec<(&'a str, &'a Expression)>,
     variables: HashMap<String, Literal>,
     sibling_variables: OnceCell<HashMap<String, Literal>>,
+    /// The files around this one when they are not on disk (`LoadOptions::tree`).
+    tree: Option<&'a Tree>,
     documents: Vec<PolicyDocument>,
     syntax: Vec<SyntaxProblem>,
     /// Document index of each data source built so far.
@@ -504,6 +534,7 @@ impl<'a> Module<'a> {
             locals: Vec::new(),
             variables: HashMap::new(),
             sibling_variables: OnceCell::new(),
+            tree: None,
             documents: Vec::new(),
             syntax: Vec::new(),
             data_index: HashMap::new(),
@@ -1130,7 +1161,7 @@ impl<'a> Module<'a> {
         if let Some(v) = self.variables.get(*name) {
             return Some(v.clone());
         }
-        self.sibling_variables.get_or_init(|| sibling_variables(self.path)).get(*name).cloned()
+        self.sibling_variables.get_or_init(|| sibling_variables(self.path, self.tree)).get(*name).cloned()
     }
 
     /// The document of `data.aws_iam_policy_document.NAME` (built once).
@@ -1746,15 +1777,9 @@ fn inside(dir: &Path, relative: &Path) -> Option<PathBuf> {
 /// reads a module's directory as one configuration), for when the siblings are not read
 /// with the file (a `.tf.json` file; a module whose files do not parse as one body).
 /// Nothing outside that directory is read, and nothing when `path` is not a file on disk.
-fn sibling_variables(path: &Path) -> HashMap<String, Literal> {
+fn sibling_variables(path: &Path, tree: Option<&Tree>) -> HashMap<String, Literal> {
     let mut out = HashMap::new();
-    let Some(files) = sibling_files(path) else { return out };
-    for file in files {
-        let Ok(meta) = std::fs::metadata(&file) else { continue };
-        if !meta.is_file() || meta.len() > MAX_READ {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+    for (_, text) in sibling_texts(path, tree, usize::MAX) {
         // Only files that declare variables are parsed.
         if !text.contains("variable") {
             continue;
