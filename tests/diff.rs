@@ -541,8 +541,9 @@ resource "aws_iam_policy" "builds" {{
 
 /// `--git`: the revision's Terraform files are read with their module as the working
 /// tree's are (the revision is not on disk: its files are handed to the Terraform reader),
-/// so a policy changed in one file is compared on the role of another, and nothing that
-/// did not change is reported as removed or new.
+/// with their variable defaults and the JSON files `file()` reads, so a policy changed in
+/// one file is compared on the role of another, and nothing that did not change is
+/// reported as removed or new.
 #[test]
 fn git_reads_a_revisions_terraform_module_whole() {
     let s = Scratch::new();
@@ -577,19 +578,32 @@ resource "aws_iam_role_policy_attachment" "ci" {
 resource "aws_iam_policy" "builds" {{
   policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = [{actions}], Resource = "arn:aws:s3:::${{var.bucket}}/*" }}] }})
 }}
+
+resource "aws_iam_policy" "logs" {{
+  policy = file("${{path.module}}/logs.json")
+}}
+
+resource "aws_iam_role_policy_attachment" "logs" {{
+  role       = aws_iam_role.ci.name
+  policy_arn = aws_iam_policy.logs.arn
+}}
 "#
         )
     };
     git(&["init", "-q", "-b", "main"]);
-    s.write("infra/iam.tf", iam).write("infra/policies.tf", policies(r#""s3:GetObject""#));
+    s.write("infra/iam.tf", iam).write("infra/policies.tf", policies(r#""s3:GetObject""#)).write(
+        "infra/logs.json",
+        policy(r#"{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*:*:log-group:ci:*"}"#),
+    );
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "base"]);
     s.write("infra/policies.tf", policies(r#""s3:GetObject", "s3:DeleteObject""#));
     let o = s.run(&["diff", "--git", "main", "infra", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let report = json(&o);
-    // Only the new action, on the role that holds the policy: the role's other grant, its
-    // trust policy and the variable's bucket are the same on both sides.
+    // Only the new action, on the role that holds the policy: the role's other grants (one
+    // read with `file()`), its trust policy and the variable's bucket are the same on both
+    // sides.
     assert_eq!(
         rows(&report),
         BTreeSet::from([("iam.tf".to_string(), "+", "new-action".to_string(), "s3:DeleteObject".to_string())]),

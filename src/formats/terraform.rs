@@ -927,21 +927,37 @@ impl<'a> Module<'a> {
             return unreadable(format!("policy is read from `{written}`, a path iamlint cannot work out"));
         };
         let dir = self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let Some(file) = inside(dir, &relative) else {
-            return unreadable(format!(
+        let outside = || {
+            unreadable(format!(
                 "policy file `{}` is outside this module's directory, which iamlint does not read",
                 relative.display()
-            ));
+            ))
         };
-        let text = match std::fs::metadata(&file) {
-            Ok(meta) if meta.len() > MAX_READ => {
-                return unreadable(format!("policy file `{}` is too large", relative.display()));
+        let missing = || unreadable(format!("policy file `{}` does not exist", relative.display()));
+        let too_large = || unreadable(format!("policy file `{}` is too large", relative.display()));
+        let text = match self.tree {
+            // A git revision's files: looked up by path, `..` never above the module; a
+            // file it lacks is reported as the disk's side reports it (`inside` finds no
+            // file), so the two sides of a diff say the same.
+            Some(tree) => {
+                let Some(file) = inside_tree(dir, &relative) else { return outside() };
+                match tree.get(&file) {
+                    None => return outside(),
+                    Some(text) if text.len() as u64 > MAX_READ => return too_large(),
+                    Some(text) => text.to_string(),
+                }
             }
-            Ok(_) => match std::fs::read_to_string(&file) {
-                Ok(text) => text,
-                Err(e) => return unreadable(format!("cannot read policy file `{}`: {e}", relative.display())),
-            },
-            Err(_) => return unreadable(format!("policy file `{}` does not exist", relative.display())),
+            None => {
+                let Some(file) = inside(dir, &relative) else { return outside() };
+                match std::fs::metadata(&file) {
+                    Ok(meta) if meta.len() > MAX_READ => return too_large(),
+                    Ok(_) => match std::fs::read_to_string(&file) {
+                        Ok(text) => text,
+                        Err(e) => return unreadable(format!("cannot read policy file `{}`: {e}", relative.display())),
+                    },
+                    Err(_) => return missing(),
+                }
+            }
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
         let prefix = format!("in {}: ", relative.display());
@@ -1771,6 +1787,23 @@ fn inside(dir: &Path, relative: &Path) -> Option<PathBuf> {
     let root = dir.canonicalize().ok()?;
     let file = dir.join(relative).canonicalize().ok()?;
     (file.starts_with(&root) && file.is_file()).then_some(file)
+}
+
+/// `relative` inside `dir` for a tree that is not on disk: its `.` and `..` worked out by
+/// name, `None` when it is absolute or climbs above `dir`.
+fn inside_tree(dir: &Path, relative: &Path) -> Option<PathBuf> {
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for part in relative.components() {
+        match part {
+            std::path::Component::Normal(name) => parts.push(name),
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                parts.pop()?;
+            }
+            _ => return None,
+        }
+    }
+    Some(parts.iter().fold(dir.to_path_buf(), |path, name| path.join(name)))
 }
 
 /// `variable` defaults of the other `.tf` files in the directory of `path` (Terraform
