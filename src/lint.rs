@@ -174,10 +174,9 @@ pub struct Modules<'c> {
 
 impl<'c> Modules<'c> {
     pub fn new(candidates: &[&'c Candidate]) -> Modules<'c> {
-        let owned: Vec<Candidate> = candidates.iter().map(|c| (*c).clone()).collect();
         let mut units = Vec::new();
         let mut place = HashMap::new();
-        for (module, unit) in modules_of(&owned) {
+        for (module, unit) in modules_of(candidates.iter().copied()) {
             if !module {
                 continue;
             }
@@ -634,11 +633,11 @@ fn rehome(f: &mut Finding, files: &[(usize, Arc<SourceFile>)]) {
 /// The candidates in units of work, in order: each file alone, and the `.tf` and `.tf.json` files of one
 /// directory (with the same configured kind) together, marked: a Terraform module is one
 /// configuration, read and analysed whole for any of its files.
-fn modules_of(candidates: &[Candidate]) -> Vec<(bool, Vec<usize>)> {
+fn modules_of<'c>(candidates: impl IntoIterator<Item = &'c Candidate>) -> Vec<(bool, Vec<usize>)> {
     let mut units: Vec<(bool, Vec<usize>)> = Vec::new();
     let mut module_of: HashMap<(&Path, Option<PolicyKind>), usize> = HashMap::new();
     let mut paths = std::collections::HashSet::new();
-    for (i, c) in candidates.iter().enumerate() {
+    for (i, c) in candidates.into_iter().enumerate() {
         let tf = formats::terraform::is_module_file(&c.path) && paths.insert(&c.path);
         let dir = c.path.parent().unwrap_or(Path::new(""));
         match module_of.get(&(dir, c.kind)) {

@@ -11,7 +11,7 @@ use common::{iamlint, tool};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn root() -> PathBuf {
@@ -65,6 +65,33 @@ fn change<'r>(report: &'r Value, file: &str, kind: &str, action: &str) -> &'r Va
         .flat_map(|c| c["added"].as_array().unwrap().iter().chain(c["removed"].as_array().unwrap()))
         .find(|ch| ch["kind"] == kind && ch["action"] == action)
         .unwrap_or_else(|| panic!("no {kind} {action} in {file}:\n{report:#}"))
+}
+
+/// A role and the attachment of `aws_iam_policy.builds` to it: the Terraform module
+/// tests' `iam.tf`.
+const CI_ROLE_TF: &str = r#"resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "ci" {
+  role       = aws_iam_role.ci.name
+  policy_arn = aws_iam_policy.builds.arn
+}
+"#;
+
+/// Runs the real `git` in `dir` with a fixed author; fails the test if git fails.
+fn git_in(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "git {args:?}: {}", text(&o));
 }
 
 fn policy(statements: &str) -> String {
@@ -417,16 +444,7 @@ fn a_terraform_policy_gains_an_action() {
 #[test]
 fn a_change_in_a_terraform_modules_file_is_reported_once() {
     let s = Scratch::new();
-    let iam = r#"resource "aws_iam_role" "ci" {
-  name               = "ci"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
-}
-
-resource "aws_iam_role_policy_attachment" "ci" {
-  role       = aws_iam_role.ci.name
-  policy_arn = aws_iam_policy.builds.arn
-}
-"#;
+    let iam = CI_ROLE_TF;
     let policies = |actions: &str| {
         format!(
             r#"data "aws_iam_policy_document" "builds" {{
@@ -483,16 +501,7 @@ resource "aws_iam_policy" "spare" {{
 #[test]
 fn a_principal_whose_policy_changes_in_a_sibling_file_is_compared() {
     let s = Scratch::new();
-    let iam = r#"resource "aws_iam_role" "ci" {
-  name               = "ci"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
-}
-
-resource "aws_iam_role_policy_attachment" "ci" {
-  role       = aws_iam_role.ci.name
-  policy_arn = aws_iam_policy.builds.arn
-}
-"#;
+    let iam = CI_ROLE_TF;
     let policies = |actions: &str| {
         format!(
             r#"data "aws_iam_policy_document" "builds" {{
@@ -547,28 +556,8 @@ resource "aws_iam_policy" "builds" {{
 #[test]
 fn git_reads_a_revisions_terraform_module_whole() {
     let s = Scratch::new();
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(&s.0)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", text(&o));
-    };
-    let iam = r#"resource "aws_iam_role" "ci" {
-  name               = "ci"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
-}
-
-resource "aws_iam_role_policy_attachment" "ci" {
-  role       = aws_iam_role.ci.name
-  policy_arn = aws_iam_policy.builds.arn
-}
-"#;
+    let git = |args: &[&str]| git_in(&s.0, args);
+    let iam = CI_ROLE_TF;
     let policies = |actions: &str| {
         format!(
             r#"variable "bucket" {{
@@ -718,18 +707,7 @@ fn markdown_names_every_change_in_a_table() {
 #[test]
 fn compares_the_working_tree_with_a_git_revision() {
     let s = Scratch::new();
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(&s.0)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", text(&o));
-    };
+    let git = |args: &[&str]| git_in(&s.0, args);
     git(&["init", "-q", "-b", "main"]);
     s.write("infra/a.json", policy(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}"#))
         .write("infra/gone.json", policy(r#"{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}"#))
