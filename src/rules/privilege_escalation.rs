@@ -327,7 +327,7 @@ struct Known {
 }
 
 /// `Known` for each action of each path of the pack, for the bundled catalogue: one list,
-/// each path's actions after the previous path's, and where each path's start.
+/// each path's actions after the previous path's, and where each path starts.
 struct Paths {
     actions: Vec<Known>,
     starts: Vec<usize>,
